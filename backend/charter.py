@@ -1,0 +1,262 @@
+"""The charter page's functions, kept by name from the original web backend.
+
+These are what the kiosk screens, the CLI and the tests call. Each answers a
+`Result` and never raises.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from backend import ledger, nowpayments_api, stripe_api
+from backend.db import ensure_database
+from backend.models import OPEN_STATUSES, ContributionIntent, CryptoPayment, Donation, utcnow
+from backend.money import check_range, format_money, stripe_minimum, to_minor
+from backend.result import Result, UserError, ok, public
+from backend.secrets import get_secret
+from backend.settings import get_settings
+
+log = logging.getLogger("charter.charter")
+
+PAYMENT_METHODS = ("card",)
+
+
+def _totals_data() -> dict[str, Any]:
+    settings = get_settings()
+    kept = ledger.totals()
+    return {
+        **kept,
+        "pending_minor": ledger.pending_minor(),
+        "goal_minor": to_minor(settings.goal, settings.currency),
+    }
+
+
+@public
+def on_ready() -> Result:
+    """Everything the attract screen needs when the kiosk starts."""
+    settings = get_settings()
+    ensure_database()
+    data = _totals_data()
+    return ok({
+        **data,
+        "campaign_id": settings.campaign_id,
+        "campaign_name": settings.campaign_name,
+        "tagline": settings.tagline,
+        "currency": settings.currency,
+        "mode": settings.mode,
+        "kiosk_id": settings.kiosk_id,
+        "presets": [str(p) for p in settings.presets],
+        "coins": list(settings.coins),
+        "min_minor": stripe_minimum(settings.currency),
+        "crypto_min_minor": to_minor(nowpayments_api.CRYPTO_MINIMUM_MAJOR, settings.currency),
+        "max_minor": to_minor(settings.max_amount, settings.currency),
+        "relay_url": settings.relay_url,
+        "demo": bool(settings.extra.get("demo", {}).get("enabled", False)),
+    })
+
+
+@public
+def get_cumulative_total() -> Result:
+    """The campaign total: one primary-key read, kept in step with every donation."""
+    ensure_database()
+    return ok(_totals_data())
+
+
+@public
+def fiat_button_click(amount: Any, payment_method: str, display_name: str | None = None) -> Result:
+    """The donor chose an amount and card: create the Checkout Session to show as a QR code."""
+    if payment_method not in PAYMENT_METHODS:
+        raise UserError(f"{payment_method!r} is not a payment method here; choose card or crypto.")
+    return stripe_api.create_checkout_session({"amount": amount, "display_name": display_name})
+
+
+@public
+def crypto_button_click(amount: Any, coin: str, display_name: str | None = None) -> Result:
+    """The donor chose an amount and a coin: create the payment to show as a wallet QR code."""
+    return nowpayments_api.create_nowpayments_invoice(
+        {"amount": amount, "coin": coin, "display_name": display_name})
+
+
+@public
+def after_payment_webhook(payload: bytes, headers: Mapping[str, str]) -> Result:
+    """A provider's webhook, routed by its signature header."""
+    if not isinstance(headers, Mapping):
+        raise UserError("The webhook headers are not readable.")
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    if "stripe-signature" in lowered:
+        return stripe_api.handle_webhook(payload, lowered["stripe-signature"])
+    if "x-nowpayments-sig" in lowered:
+        return nowpayments_api.handle_webhook(payload, lowered["x-nowpayments-sig"])
+    raise UserError("The webhook carries neither a Stripe-Signature nor an x-nowpayments-sig header.")
+
+
+@public
+def redirect_back_to_charter(donation_amount: Any, payment_method: str) -> Result:
+    """Where a donor goes after paying: the thank-you with the amount and the new total."""
+    settings = get_settings()
+    if payment_method not in ("card", "crypto", "cash"):
+        raise UserError(f"{payment_method!r} is not a payment method here.")
+    amount_minor = to_minor(donation_amount, settings.currency)
+    check_range(amount_minor, settings.currency, minimum=1,
+                maximum=to_minor(settings.max_amount, settings.currency))
+    base = get_secret("BASE_URL") or settings.relay_url
+    totals = _totals_data()
+    return ok({
+        "screen": "thanks",
+        "message": f"Thank you for your gift of {format_money(amount_minor, settings.currency)}!",
+        "amount_minor": amount_minor,
+        "payment_method": payment_method,
+        "total_minor": totals["total_minor"],
+        "url": f"{base.rstrip('/')}/thanks" if base else None,
+    })
+
+
+# --- for the kiosk's screens and the staff screen ---------------------------
+
+
+@public
+def cancel_payment(intent_id: str) -> Result:
+    """The donor pressed Cancel. The Checkout link stops working; a gift that still
+    completes (paid on the phone a second before) is counted all the same."""
+    if not isinstance(intent_id, str) or not intent_id:
+        raise UserError("No payment to cancel.")
+    status = ledger.cancel_intent(intent_id)
+    intent = ContributionIntent.get(ContributionIntent.id == intent_id)
+    if intent.method == "card" and intent.provider_ref and status == "cancelled":
+        stripe_api.expire_session(intent.provider_ref)
+    return ok({"intent_id": intent_id, "status": status})
+
+
+@public
+def record_cash_gift(amount: Any, display_name: str | None = None, note: str | None = None) -> Result:
+    settings = get_settings()
+    amount_minor = to_minor(amount, settings.currency)
+    check_range(amount_minor, settings.currency, minimum=1,
+                maximum=to_minor(settings.max_amount, settings.currency))
+    name = " ".join((display_name or "").split())[:40] or None
+    donation_id = ledger.record_cash_gift(amount_minor, display_name=name, note=note)
+    return ok({"donation_id": donation_id, "total_minor": ledger.totals()["total_minor"]})
+
+
+@public
+def recent_donations(limit: int = 10) -> Result:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 500:
+        raise UserError("limit must be a whole number from 1 to 500.")
+    ensure_database()
+    campaign = get_settings().campaign_id
+    rows = (Donation.select().where((Donation.campaign_id == campaign) &
+                                    (Donation.status == "counted"))
+            .order_by(Donation.id.desc()).limit(limit))
+    return ok({"donations": [{
+        "amount_minor": d.amount_minor, "currency": d.currency, "method": d.method,
+        "coin": d.coin, "display_name": d.display_name, "via": d.via,
+        "created_at": d.created_at.replace(tzinfo=dt.UTC).isoformat(),
+    } for d in rows]})
+
+
+@public
+def pending_payments() -> Result:
+    """Payments still open, oldest first, for the staff screen."""
+    ensure_database()
+    now = utcnow()
+    rows = (ContributionIntent.select()
+            .where(ContributionIntent.status.in_(OPEN_STATUSES) |
+                   (ContributionIntent.needs_staff == True))  # noqa: E712 (peewee expression)
+            .order_by(ContributionIntent.created_at))
+    return ok({"payments": [{
+        "intent_id": i.id, "method": i.method, "coin": i.coin, "amount_minor": i.amount_minor,
+        "currency": i.currency, "status": i.status, "needs_staff": i.needs_staff,
+        "provider_ref": i.provider_ref, "age_s": int((now - i.created_at).total_seconds()),
+        "expires_at": i.expires_at,
+    } for i in rows]})
+
+
+@public
+def resolve_partial_payment(payment_id: str, accept: bool) -> Result:
+    if not isinstance(accept, bool):
+        raise UserError("Say whether to accept (true) or refuse (false) the partial payment.")
+    outcome = ledger.resolve_partial(nowpayments_api.check_payment_id(payment_id), accept=accept)
+    return ok({"status": outcome.status, "total_minor": ledger.totals()["total_minor"]})
+
+
+@public
+def totals_by_method() -> Result:
+    return ok(dict(ledger.totals()["by_method"]))
+
+
+@public
+def export_donations_csv(path: str | Path) -> Result:
+    """Every donation of the campaign, refunded ones marked, for the treasurer."""
+    target = Path(path)
+    if target.exists() and target.is_dir():
+        raise UserError(f"{target} is a folder; give a file name for the export.")
+    if not target.parent.exists():
+        raise UserError(f"The folder {target.parent} does not exist.")
+    ensure_database()
+    campaign = get_settings().campaign_id
+    rows = Donation.select().where(Donation.campaign_id == campaign).order_by(Donation.id)
+    count = 0
+    partial = target.with_suffix(target.suffix + ".part")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "created_at_utc", "status", "method", "coin", "amount",
+                         "currency", "source", "provider_ref", "kiosk_id", "display_name",
+                         "via", "note"])
+        for d in rows:
+            writer.writerow([d.id, d.created_at.isoformat(), d.status, d.method, d.coin or "",
+                             format_money(d.amount_minor, d.currency).replace(",", ""),
+                             d.currency.upper(), d.source, d.provider_ref, d.kiosk_id or "",
+                             _csv_safe(d.display_name), d.via, _csv_safe(d.note)])
+            count += 1
+    partial.replace(target)  # a half-written export never looks finished
+    return ok({"path": str(target), "rows": count})
+
+
+def _csv_safe(text: str | None) -> str:
+    """Donor-entered text must not become a spreadsheet formula."""
+    value = text or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@public
+def gifts_over_time(bucket_minutes: int = 5) -> Result:
+    """The running total at the end of each time bucket, for the display board's chart."""
+    if not isinstance(bucket_minutes, int) or isinstance(bucket_minutes, bool) or \
+            not 1 <= bucket_minutes <= 1440:
+        raise UserError("bucket_minutes must be a whole number from 1 to 1440.")
+    ensure_database()
+    campaign = get_settings().campaign_id
+    query = (Donation.select(Donation.created_at, Donation.amount_minor)
+             .where((Donation.campaign_id == campaign) & (Donation.status == "counted"))
+             .order_by(Donation.created_at).tuples())
+    points: list[dict[str, Any]] = []
+    running = 0
+    bucket = dt.timedelta(minutes=bucket_minutes)
+    epoch = dt.datetime(2000, 1, 1)
+    rows: list[tuple[dt.datetime, int]] = list(query)  # type: ignore[arg-type]
+    for created_at, amount in rows:
+        running += amount
+        start = epoch + ((created_at - epoch) // bucket) * bucket
+        stamp = start.replace(tzinfo=dt.UTC).isoformat()
+        if points and points[-1]["t"] == stamp:
+            points[-1]["total_minor"] = running
+        else:
+            points.append({"t": stamp, "total_minor": running})
+    return ok({"points": points})
+
+
+def crypto_payment_for_intent(intent_id: str) -> CryptoPayment | None:
+    return CryptoPayment.get_or_none(CryptoPayment.intent == intent_id)
+
+
+__all__ = [
+    "after_payment_webhook", "cancel_payment", "crypto_button_click", "export_donations_csv",
+    "fiat_button_click", "get_cumulative_total", "gifts_over_time", "on_ready",
+    "pending_payments", "recent_donations", "record_cash_gift", "redirect_back_to_charter",
+    "resolve_partial_payment", "totals_by_method",
+]

@@ -1,0 +1,236 @@
+"""`charter-kiosk`: one entry point for the kiosk and its tools.
+
+Only the commands that open a window import Qt; `relay`, `check`, `sandbox`,
+`secrets`, `export` and `reconcile` run on a host with no display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from backend.result import Result
+
+USAGE_ERROR = 2
+
+
+def app_version() -> str:
+    try:
+        return version("charter-kiosk")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--windowed", action="store_true", help="a normal window (development)")
+    parser.add_argument("--hide-cursor", action="store_true", help="hide the mouse cursor")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="charter-kiosk",
+        description="A donation kiosk for live events. With no command, runs the kiosk.")
+    parser.add_argument("--version", action="version", version=f"charter-kiosk {app_version()}")
+    parser.add_argument("--demo", action="store_true",
+                        help="run on the embedded provider sandbox, no accounts needed")
+    parser.add_argument("--terminal", action="store_true",
+                        help="with --demo: walk through a card and a crypto gift in the terminal")
+    parser.add_argument("--verbose", action="store_true", help="log debug detail")
+    _window_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    display = sub.add_parser("display", help="the full-screen live totals board")
+    _window_options(display)
+    display.add_argument("--demo", action="store_true", dest="demo_display")
+
+    check = sub.add_parser("check", help="verify functions, database, secrets, webhooks, services")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument("--offline", action="store_true", help="skip the network checks")
+
+    secrets = sub.add_parser("secrets", help="store secrets in the OS keyring")
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
+    set_cmd = secrets_sub.add_parser("set", help="store a secret (prompts without echo)")
+    set_cmd.add_argument("name")
+    delete_cmd = secrets_sub.add_parser("delete", help="remove a secret from the keyring")
+    delete_cmd.add_argument("name")
+    secrets_sub.add_parser("list", help="which secrets are configured, and where (never values)")
+    secrets_sub.add_parser("set-pin", help="set the staff PIN (prompts without echo)")
+
+    export = sub.add_parser("export", help="write every donation to a CSV file")
+    export.add_argument("path")
+
+    relay = sub.add_parser("relay", help="the webhook relay service and its kiosk tokens")
+    sandbox = sub.add_parser("sandbox", help="a local Stripe/NOWPayments look-alike for testing")
+    for name, module in (("relay", relay), ("sandbox", sandbox)):
+        cli = _optional_module(f"backend.{name}.cli")
+        if cli is not None:
+            cli.add_arguments(module)
+    return parser
+
+
+def _optional_module(name: str) -> object | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else USAGE_ERROR
+    from backend.logs import setup_logging
+
+    setup_logging(verbose=args.verbose)
+    command = args.command
+    if command is None:
+        if args.demo and args.terminal:
+            return terminal_demo()
+        return _run_window(["--demo"] if args.demo else [], args)
+    if command == "display":
+        return _run_window(["display", *(["--demo"] if args.demo_display else [])], args)
+    if command == "check":
+        from backend import check
+
+        return check.run(json_output=args.json, offline=args.offline)
+    if command == "secrets":
+        return secrets_command(args)
+    if command == "export":
+        from backend import charter
+
+        return _report(charter.export_donations_csv(args.path),
+                       lambda d: f"Wrote {d['rows']} donations to {d['path']}")
+    for name in ("relay", "sandbox"):
+        if command == name:
+            cli = _optional_module(f"backend.{name}.cli")
+            return int(cli.run(args))  # type: ignore[attr-defined]
+    parser.print_usage(sys.stderr)
+    return USAGE_ERROR
+
+
+def _run_window(extra: list[str], args: argparse.Namespace) -> int:
+    from kiosk import app  # Qt loads only here
+
+    argv = [*extra]
+    if args.windowed:
+        argv.append("--windowed")
+    if args.hide_cursor:
+        argv.append("--hide-cursor")
+    return int(app.main(argv))
+
+
+def _report(result: Result, describe: object) -> int:
+    if result["success"]:
+        print(describe(result["data"]) if callable(describe) else describe)
+        return 0
+    print(f"error: {result['error']}", file=sys.stderr)
+    return 1
+
+
+def secrets_command(args: argparse.Namespace) -> int:
+    from backend import secrets
+    from backend.result import UserError
+
+    try:
+        if args.secrets_command == "list":
+            for name in secrets.KNOWN_SECRETS:
+                print(f"{name:34} {secrets.secret_source(name)}")
+            print(f"keyring backend: {secrets.keyring_backend_name()}"
+                  f"{'' if secrets.keyring_available() else ' (unavailable)'}")
+            return 0
+        if args.secrets_command == "set-pin":
+            from backend import staff_pin
+
+            pin = getpass.getpass("New staff PIN: ")
+            if pin != getpass.getpass("Repeat the PIN: "):
+                print("error: the two PINs differ; nothing was stored.", file=sys.stderr)
+                return 1
+            return _report(staff_pin.set_pin(pin), "Staff PIN stored in the OS keyring.")
+        if args.name not in secrets.KNOWN_SECRETS:
+            print(f"error: {args.name} is not a known secret. Known: "
+                  f"{', '.join(secrets.KNOWN_SECRETS)}", file=sys.stderr)
+            return USAGE_ERROR
+        if args.secrets_command == "set":
+            value = getpass.getpass(f"{args.name}: ").strip()
+            secrets.set_secret(args.name, value)
+            print(f"{args.name} stored in the OS keyring (service {secrets.SERVICE}).")
+            return 0
+        removed = secrets.delete_secret(args.name)
+        print(f"{args.name} {'removed' if removed else 'was not in the keyring'}.")
+        return 0
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def terminal_demo() -> int:
+    """A card and a crypto gift against the sandbox, with the total before and after."""
+    from backend import charter, demo, nowpayments_api, stripe_api
+    from backend.money import format_money
+
+    env = demo.start_demo()
+    try:
+        ready = charter.on_ready()
+        if not ready["success"]:
+            print(f"error: {ready['error']}", file=sys.stderr)
+            return 1
+        info = ready["data"]
+        currency = info["currency"]
+        print(f"{info['campaign_name']} — {info['mode'].upper()} MODE (sandbox at {env.sandbox.url})")
+        print(f"Total before: {format_money(info['total_minor'], currency)}\n")
+
+        card = charter.fiat_button_click("25", "card")
+        if not card["success"]:
+            print(f"error: {card['error']}", file=sys.stderr)
+            return 1
+        print(f"Card gift of {format_money(card['data']['amount_minor'], currency)}: "
+              f"scan {card['data']['checkout_url']}")
+        demo.simulate_payment("card", card["data"]["session_id"])
+        status = _wait_paid(lambda: stripe_api.get_payment_status(card["data"]["session_id"]))
+        print(f"  status: {status}")
+
+        crypto = charter.crypto_button_click("10", "btc")
+        if not crypto["success"]:
+            print(f"error: {crypto['error']}", file=sys.stderr)
+            return 1
+        c = crypto["data"]
+        print(f"Crypto gift of {format_money(c['amount_minor'], currency)}: send {c['pay_amount']} "
+              f"{c['pay_currency'].upper()} on {c['network']}\n  QR: {c['qr_payload']}")
+        demo.simulate_payment("crypto", c["payment_id"])
+        status = _wait_paid(lambda: nowpayments_api.get_invoice_status(c["payment_id"]))
+        print(f"  status: {status}")
+
+        total = charter.get_cumulative_total()["data"]
+        print(f"\nTotal after: {format_money(total['total_minor'], currency)} "
+              f"from {total['count']} gifts {json.dumps(total['by_method'])}")
+        return 0
+    finally:
+        demo.stop_demo()
+
+
+def _wait_paid(poll: object, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    status = "unknown"
+    while time.monotonic() < deadline:
+        result = poll()  # type: ignore[operator]
+        if result["success"]:
+            status = result["data"]["status"]
+            if status == "paid":
+                return status
+        else:
+            status = result["error"]
+        time.sleep(0.3)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

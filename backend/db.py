@@ -1,0 +1,131 @@
+"""The kiosk database: a peewee proxy bound late to a SQLite file in WAL mode.
+
+The schema is numbered in `PRAGMA user_version`; each migration runs in one
+transaction after the file is copied aside, and a database from a newer
+version of the app is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import peewee as pw
+
+from backend.result import UserError
+from backend.settings import DATABASE_FILE, data_dir
+
+log = logging.getLogger("charter.db")
+
+database = pw.DatabaseProxy()
+_lock = threading.RLock()
+_path: Path | None = None
+
+# synchronous=FULL: a committed donation survives a power cut (kiosks get unplugged).
+# busy_timeout: the poller, the sync worker and the staff screen write concurrently.
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+}
+
+
+class NewerDatabaseError(UserError):
+    pass
+
+
+def _migration_1(db: pw.Database) -> None:
+    from backend.models import ALL_MODELS
+
+    db.create_tables(ALL_MODELS)
+
+
+# Append only. Each step takes the database from version N-1 to N.
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_migration_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def database_path() -> Path | None:
+    return _path
+
+
+def open_database(path: Path | None = None) -> pw.SqliteDatabase:
+    """Open (creating and migrating as needed) the kiosk database and bind the proxy."""
+    global _path
+    target = Path(path) if path else data_dir() / DATABASE_FILE
+    with _lock:
+        if database.obj is not None and _path == target:
+            return database.obj
+        close_database()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # IMMEDIATE: a writer takes the write lock when it begins, so two
+        # processes never both read a payment's state and then both write it.
+        db = pw.SqliteDatabase(str(target), pragmas=PRAGMAS, lock_type="IMMEDIATE",
+                               check_same_thread=False)
+        database.initialize(db)
+        _path = target
+        try:
+            migrate(db, target)
+        except Exception:
+            close_database()
+            raise
+        return db
+
+
+def ensure_database() -> pw.Database:
+    """The bound database, opening the default file on first use."""
+    with _lock:
+        if database.obj is None:
+            open_database()
+        return database.obj
+
+
+def close_database() -> None:
+    global _path
+    with _lock:
+        if database.obj is not None:
+            database.obj.close()
+        database.initialize(None)
+        _path = None
+
+
+def schema_version(db: pw.Database) -> int:
+    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: pw.SqliteDatabase, path: Path) -> None:
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise NewerDatabaseError(
+            f"{path} was written by a newer Charter Kiosk (schema {current}, this app knows "
+            f"{SCHEMA_VERSION}). Update the app; the database was not changed."
+        )
+    if current == SCHEMA_VERSION:
+        return
+    if current > 0:
+        backup(db, path.with_name(f"{path.name}.v{current}-{_stamp()}.bak"))
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with db.atomic():
+            MIGRATIONS[version - 1](db)
+            db.execute_sql(f"PRAGMA user_version = {version}")
+        log.info("migrated %s to schema %d", path, version)
+
+
+def backup(db: pw.SqliteDatabase, destination: Path) -> Path:
+    """A consistent copy through SQLite's backup API (safe while WAL is in use)."""
+    target = sqlite3.connect(destination)
+    try:
+        db.connection().backup(target)
+    finally:
+        target.close()
+    log.info("backed up the database to %s", destination)
+    return destination
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -1,0 +1,203 @@
+"""The kiosk's records. Money is integer minor units; crypto amounts are Decimal text.
+
+SQLite has no exact decimal type (its NUMERIC affinity turns 0.00012345 into a
+float), so crypto amounts are stored as their decimal string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import peewee as pw
+
+from backend.db import database
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class DecimalText(pw.TextField):
+    """A Decimal stored exactly, as text."""
+
+    def db_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("crypto amounts are Decimal, never float")
+        return str(Decimal(value))
+
+    def python_value(self, value: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+# Intent and payment states, in the order a payment may move through them.
+# A state only ever moves to a higher rank, so whatever order events arrive in,
+# the highest state reported wins. Paid outranks every failure; refunded is the
+# only state above paid.
+STATUS_RANK: dict[str, int] = {
+    "created": 0,
+    "awaiting_payment": 1,
+    "confirming": 2,
+    "partially_paid": 3,
+    "expired": 4,
+    "cancelled": 5,
+    "failed": 6,
+    "paid": 7,
+    "refunded": 8,
+}
+OPEN_STATUSES = ("created", "awaiting_payment", "confirming", "partially_paid")
+FINAL_STATUSES = ("expired", "cancelled", "failed", "paid", "refunded")
+
+
+class ContributionIntent(BaseModel):
+    """One tap on a kiosk: the donor chose an amount and a method."""
+
+    id = pw.CharField(primary_key=True, default=new_id)
+    campaign_id = pw.CharField(index=True)
+    kiosk_id = pw.CharField()
+    method = pw.CharField()  # card | crypto | cash
+    coin = pw.CharField(null=True)
+    amount_minor = pw.BigIntegerField()
+    currency = pw.CharField()
+    display_name = pw.CharField(null=True)
+    status = pw.CharField(default="created", index=True)
+    status_rank = pw.IntegerField(default=0)
+    provider_ref = pw.CharField(null=True, index=True)
+    expires_at = pw.BigIntegerField(null=True)  # unix seconds
+    needs_staff = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class StripePayment(BaseModel):
+    intent_id: str | None
+    session_id = pw.CharField(primary_key=True)
+    intent = pw.ForeignKeyField(ContributionIntent, null=True, backref="stripe_payments")
+    campaign_id = pw.CharField(null=True)
+    kiosk_id = pw.CharField(null=True)
+    amount_minor = pw.BigIntegerField()
+    currency = pw.CharField()
+    status = pw.CharField(default="awaiting_payment", index=True)
+    status_rank = pw.IntegerField(default=1)
+    provider_status = pw.CharField(null=True)
+    payment_status = pw.CharField(null=True)
+    payment_intent = pw.CharField(null=True, index=True)
+    checkout_url = pw.TextField(null=True)
+    expires_at = pw.BigIntegerField(null=True)
+    livemode = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class CryptoPayment(BaseModel):
+    intent_id: str | None
+    payment_id = pw.CharField(primary_key=True)
+    intent = pw.ForeignKeyField(ContributionIntent, null=True, backref="crypto_payments")
+    parent_payment_id = pw.CharField(null=True)
+    campaign_id = pw.CharField(null=True)
+    kiosk_id = pw.CharField(null=True)
+    price_minor = pw.BigIntegerField()
+    price_currency = pw.CharField()
+    pay_amount = DecimalText(null=True)
+    pay_currency = pw.CharField()
+    pay_address = pw.CharField(null=True)
+    payin_extra_id = pw.CharField(null=True)
+    actually_paid = DecimalText(null=True)
+    status = pw.CharField(default="awaiting_payment", index=True)
+    status_rank = pw.IntegerField(default=1)
+    provider_status = pw.CharField(null=True)
+    expires_at = pw.BigIntegerField(null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class Donation(BaseModel):
+    """One confirmed gift, counted once: unique on (source, provider_ref)."""
+
+    id = pw.AutoField()
+    intent_id: str | None
+    source = pw.CharField()  # stripe | nowpayments | cash
+    provider_ref = pw.CharField()
+    intent = pw.ForeignKeyField(ContributionIntent, null=True, backref="donations")
+    campaign_id = pw.CharField(index=True)
+    kiosk_id = pw.CharField(null=True)
+    method = pw.CharField()  # card | crypto | cash
+    coin = pw.CharField(null=True)
+    amount_minor = pw.BigIntegerField()
+    currency = pw.CharField()
+    display_name = pw.CharField(null=True)
+    status = pw.CharField(default="counted", index=True)  # counted | refunded
+    via = pw.CharField()  # webhook | poller | relay | staff | reconciler
+    note = pw.TextField(null=True)
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("source", "provider_ref"), True),)
+
+
+class CampaignTotal(BaseModel):
+    """The running total, kept in the same transaction as every donation change.
+
+    Reading it is one primary-key lookup however many donations there are;
+    `check` compares it against the recomputed sum.
+    """
+
+    campaign_id = pw.CharField(primary_key=True)
+    currency = pw.CharField()
+    total_minor = pw.BigIntegerField(default=0)
+    count = pw.IntegerField(default=0)
+    card_minor = pw.BigIntegerField(default=0)
+    crypto_minor = pw.BigIntegerField(default=0)
+    cash_minor = pw.BigIntegerField(default=0)
+    revision = pw.BigIntegerField(default=0)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class OrphanRefund(BaseModel):
+    """A refund that arrived before the payment it refunds (events come out of order)."""
+
+    source = pw.CharField()
+    payment_ref = pw.CharField()  # Stripe payment_intent id
+    received_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("source", "payment_ref"), True),)
+
+
+class SyncCursor(BaseModel):
+    relay_url = pw.CharField(primary_key=True)
+    last_seq = pw.BigIntegerField(default=0)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class Meta(BaseModel):
+    """Small facts worth keeping: last sweep, last reconcile, kiosk start."""
+
+    key = pw.CharField(primary_key=True)
+    value = pw.TextField()
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    ContributionIntent,
+    StripePayment,
+    CryptoPayment,
+    Donation,
+    CampaignTotal,
+    OrphanRefund,
+    SyncCursor,
+    Meta,
+]

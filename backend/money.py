@@ -1,0 +1,132 @@
+"""Money: integer minor units inside, decimal major units at the edges.
+
+Public functions accept an `int`, a `Decimal` or a decimal string in major
+units ("25", "25.50") and never a float: a float has already lost the cents.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from backend.result import UserError
+
+# ISO 4217 exponents that are not 2 (Stripe's zero- and three-decimal lists).
+_EXPONENTS = {
+    **dict.fromkeys(
+        ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf",
+         "ugx", "vnd", "vuv", "xaf", "xof", "xpf", "isk"], 0),
+    **dict.fromkeys(["bhd", "jod", "kwd", "omr", "tnd"], 3),
+}
+
+# Stripe's minimum charge per settlement currency, in minor units.
+STRIPE_MINIMUM_MINOR = {
+    "usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "nzd": 50, "chf": 50,
+    "dkk": 250, "nok": 300, "sek": 300, "pln": 200, "czk": 1500, "huf": 17500,
+    "jpy": 50, "hkd": 400, "sgd": 50, "mxn": 1000, "brl": 50, "inr": 50,
+}
+STRIPE_MAXIMUM_MINOR = 99_999_999
+
+_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$", "jpy": "¥", "chf": "CHF "}
+
+_DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
+
+
+def exponent(currency: str) -> int:
+    code = currency.lower()
+    if not re.fullmatch(r"[a-z]{3}", code):
+        raise UserError(f"{currency!r} is not a currency code.")
+    return _EXPONENTS.get(code, 2)
+
+
+def to_decimal(value: object, *, what: str = "The amount") -> Decimal:
+    """Read a major-unit amount without ever going through float."""
+    if isinstance(value, bool):
+        raise UserError(f"{what} must be a number like 25 or 25.50, not true/false.")
+    if isinstance(value, float):
+        raise UserError(
+            f"{what} must be a whole number or a decimal string like \"25.50\", not a float."
+        )
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise UserError(f"{what} is empty.")
+        if text.startswith("-"):
+            raise UserError(f"{what} must be more than zero.")
+        if not _DECIMAL_TEXT.match(text):
+            raise UserError(f"{what} {value!r} is not a number like 25 or 25.50.")
+        amount = Decimal(text)
+    else:
+        raise UserError(f"{what} must be a number like 25 or 25.50.")
+    if not amount.is_finite():
+        raise UserError(f"{what} must be a finite number.")
+    return amount
+
+
+def to_minor(value: object, currency: str, *, what: str = "The amount") -> int:
+    """Major units (int, Decimal or decimal string) to minor units, exactly."""
+    amount = to_decimal(value, what=what)
+    if amount <= 0:
+        raise UserError(f"{what} must be more than zero.")
+    places = exponent(currency)
+    scaled = amount.scaleb(places)
+    if scaled != scaled.to_integral_value():
+        unit = "whole units" if places == 0 else f"at most {places} decimal places"
+        raise UserError(f"{what} has too many decimal places for {currency.upper()} ({unit}).")
+    return int(scaled)
+
+
+def provider_amount_to_minor(value: object, currency: str) -> int:
+    """A provider-reported major amount (maybe a JSON number read as Decimal) to minor units.
+
+    Providers report prices we set ourselves, so they are exact; anything odd is
+    rounded half-up to the cent rather than refused, because refusing would
+    lose a real payment.
+    """
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise UserError(f"The provider reported an amount that is not a number: {value!r}") from None
+    if not amount.is_finite():
+        raise UserError("The provider reported an amount that is not finite.")
+    scaled = amount.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(scaled)
+
+
+def to_major(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-exponent(currency))
+
+
+def major_text(minor: int, currency: str) -> str:
+    """Minor units as a plain decimal string ("25.00"), for provider APIs and CSV."""
+    places = exponent(currency)
+    return f"{to_major(minor, currency):.{places}f}"
+
+
+def format_money(minor: int, currency: str, *, cents: bool = True) -> str:
+    """Minor units for people: "$1,234.50", or "$1,235" with `cents=False`."""
+    places = exponent(currency) if cents else 0
+    amount = to_major(minor, currency)
+    if not cents:
+        amount = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    number = f"{abs(amount):,.{places}f}"
+    symbol = _SYMBOLS.get(currency.lower())
+    if symbol:
+        return f"{sign}{symbol}{number}"
+    return f"{sign}{number} {currency.upper()}"
+
+
+def check_range(minor: int, currency: str, *, minimum: int, maximum: int) -> None:
+    if minor < minimum:
+        raise UserError(f"The minimum gift is {format_money(minimum, currency)}.")
+    if minor > maximum:
+        raise UserError(f"The maximum gift at this kiosk is {format_money(maximum, currency)}.")
+
+
+def stripe_minimum(currency: str) -> int:
+    return STRIPE_MINIMUM_MINOR.get(currency.lower(), 50)

@@ -1,0 +1,139 @@
+"""Secrets: the environment first, then the OS keyring (service `charter-kiosk`).
+
+Never a file, the database or a log line. Where no real keyring backend exists
+we fail closed with a message that says how to fix it: a plaintext fallback
+(keyrings.alt) on a kiosk in a public room is worse than no kiosk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import keyring
+import keyring.errors
+
+from backend.logs import remember_secret
+from backend.result import UserError
+
+log = logging.getLogger("charter.secrets")
+
+SERVICE = "charter-kiosk"
+
+KNOWN_SECRETS = (
+    "STRIPE_SECRET_KEY_TEST",
+    "STRIPE_SECRET_KEY_LIVE",
+    "STRIPE_PUBLISHABLE_KEY_TEST",
+    "STRIPE_PUBLISHABLE_KEY_LIVE",
+    "NOWPAYMENTS_API_KEY",
+    "NOWPAYMENTS_IPN_SECRET",
+    "BASE_URL",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_WEBHOOK_SECRET_PREVIOUS",
+    "NOWPAYMENTS_IPN_SECRET_PREVIOUS",
+    "RELAY_TOKEN",
+    "STAFF_PIN_HASH",
+)
+
+
+class SecretMissing(UserError):
+    pass
+
+
+class KeyringUnavailable(UserError):
+    pass
+
+
+def keyring_backend_name() -> str:
+    backend = keyring.get_keyring()
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def keyring_available() -> bool:
+    """True when a real, non-plaintext keyring backend is in use."""
+    backend = keyring.get_keyring()
+    module = type(backend).__module__
+    if module.startswith("keyrings.alt") or module == "keyring.backends.fail":
+        return False
+    # The chainer with nothing to chain behaves like the fail backend.
+    backends = getattr(backend, "backends", None)
+    return not (backends is not None and len(backends) == 0)
+
+
+def _check_name(name: str) -> None:
+    if name not in KNOWN_SECRETS:
+        raise UserError(f"{name!r} is not a secret Charter Kiosk knows about.")
+
+
+def get_secret(name: str) -> str | None:
+    """The secret's value, or None when neither the environment nor the keyring has it.
+
+    Raises `KeyringUnavailable` when the environment lacks it and no keyring
+    backend can be asked: an absent keyring must not look like an absent secret.
+    """
+    _check_name(name)
+    value = os.environ.get(name)
+    if value:
+        remember_secret(value)
+        return value
+    if not keyring_available():
+        raise KeyringUnavailable(
+            f"{name} is not in the environment and no OS keyring is available "
+            f"(backend {keyring_backend_name()}). Set {name} in the environment, or "
+            "install a keyring service (Secret Service, KWallet, macOS Keychain, "
+            "Windows Credential Locker)."
+        )
+    try:
+        stored = keyring.get_password(SERVICE, name) or None
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(
+            f"The OS keyring could not be read for {name}: {type(exc).__name__}."
+        ) from None
+    remember_secret(stored)
+    return stored
+
+
+def require_secret(name: str) -> str:
+    value = get_secret(name)
+    if not value:
+        raise SecretMissing(
+            f"The secret {name} is not configured. Run `charter-kiosk secrets set {name}` "
+            f"or set the {name} environment variable."
+        )
+    return value
+
+
+def secret_source(name: str) -> str:
+    """Where a secret comes from: 'environment', 'keyring' or 'missing' (never its value)."""
+    _check_name(name)
+    if os.environ.get(name):
+        return "environment"
+    try:
+        return "keyring" if get_secret(name) else "missing"
+    except KeyringUnavailable:
+        return "missing"
+
+
+def set_secret(name: str, value: str) -> None:
+    _check_name(name)
+    if not value:
+        raise UserError(f"An empty value cannot be stored for {name}.")
+    if not keyring_available():
+        raise KeyringUnavailable(
+            f"No OS keyring is available to store {name} (backend {keyring_backend_name()})."
+        )
+    remember_secret(value)
+    keyring.set_password(SERVICE, name, value)
+    log.info("stored secret %s in the keyring", name)
+
+
+def delete_secret(name: str) -> bool:
+    _check_name(name)
+    if not keyring_available():
+        raise KeyringUnavailable(f"No OS keyring is available (backend {keyring_backend_name()}).")
+    try:
+        keyring.delete_password(SERVICE, name)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    log.info("deleted secret %s from the keyring", name)
+    return True

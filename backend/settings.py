@@ -1,0 +1,158 @@
+"""Settings: `kiosk.toml` in the data directory, with environment overrides.
+
+The file holds nothing secret (secrets live in `backend.secrets`). Missing keys
+take defaults that make a fresh kiosk usable in test mode.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+
+from backend.result import UserError
+
+APP_NAME = "charter-kiosk"
+CONFIG_FILE = "kiosk.toml"
+DATABASE_FILE = "kiosk.sqlite3"
+
+Mode = Literal["test", "live"]
+
+DEFAULT_COINS = ("btc", "eth", "ltc", "xrp", "xlm", "usdttrc20")
+
+
+def data_dir() -> Path:
+    """`CHARTER_KIOSK_HOME`, or the platform's user data directory."""
+    home = os.environ.get("CHARTER_KIOSK_HOME")
+    path = Path(home) if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_dir() -> Path:
+    home = os.environ.get("CHARTER_KIOSK_HOME")
+    path = Path(home) / "logs" if home else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    campaign_id: str = "default-campaign"
+    campaign_name: str = "Our Campaign"
+    currency: str = "usd"
+    goal: Decimal = Decimal("10000")
+    max_amount: Decimal = Decimal("10000")
+    presets: tuple[Decimal, ...] = (Decimal(10), Decimal(25), Decimal(50), Decimal(100))
+    coins: tuple[str, ...] = DEFAULT_COINS
+    kiosk_id: str = "kiosk-1"
+    mode: Mode = "test"
+    stripe_api_base: str | None = None
+    nowpayments_api_base: str | None = None
+    relay_url: str | None = None
+    # Extra: free text shown under the campaign name on the attract screen.
+    tagline: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data_path(self) -> Path:
+        return data_dir()
+
+
+def _decimal(value: Any, key: str) -> Decimal:
+    if isinstance(value, float | bool):
+        raise UserError(f"{CONFIG_FILE}: {key} must be an integer or a quoted decimal string.")
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        raise UserError(f"{CONFIG_FILE}: {key} is not a number: {value!r}") from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read `kiosk.toml` (if present) and apply the environment overrides."""
+    config_path = path or data_dir() / CONFIG_FILE
+    raw: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"{config_path} is not valid TOML: {exc}") from None
+    campaign = raw.get("campaign", {})
+    kiosk = raw.get("kiosk", {})
+    endpoints = raw.get("endpoints", {})
+    defaults = Settings()
+
+    mode = os.environ.get("CHARTER_KIOSK_MODE") or kiosk.get("mode", defaults.mode)
+    if mode not in ("test", "live"):
+        raise UserError(f"kiosk mode must be 'test' or 'live', not {mode!r}.")
+    presets = tuple(
+        _decimal(p, "campaign.presets") for p in campaign.get("presets", defaults.presets)
+    )
+    coins = tuple(str(c).lower() for c in campaign.get("coins", defaults.coins))
+    return Settings(
+        campaign_id=str(campaign.get("id", defaults.campaign_id)),
+        campaign_name=str(campaign.get("name", defaults.campaign_name)),
+        currency=str(campaign.get("currency", defaults.currency)).lower(),
+        goal=_decimal(campaign.get("goal", defaults.goal), "campaign.goal"),
+        max_amount=_decimal(campaign.get("max_amount", defaults.max_amount), "campaign.max_amount"),
+        presets=presets,
+        coins=coins,
+        tagline=str(campaign.get("tagline", "")),
+        kiosk_id=str(kiosk.get("id", defaults.kiosk_id)),
+        mode=mode,  # type: ignore[arg-type]
+        stripe_api_base=os.environ.get("STRIPE_API_BASE") or endpoints.get("stripe_api_base"),
+        nowpayments_api_base=os.environ.get("NOWPAYMENTS_API_BASE")
+        or endpoints.get("nowpayments_api_base"),
+        relay_url=os.environ.get("CHARTER_RELAY_URL") or endpoints.get("relay_url"),
+        extra={k: v for k, v in raw.items() if k not in ("campaign", "kiosk", "endpoints")},
+    )
+
+
+def write_settings(values: dict[str, dict[str, Any]], path: Path | None = None) -> Path:
+    """Write a `kiosk.toml` (used by `--demo` and tests). Values are plain TOML scalars."""
+    config_path = path or data_dir() / CONFIG_FILE
+    lines: list[str] = []
+    for section, items in values.items():
+        lines.append(f"[{section}]")
+        for key, value in items.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    config_path.write_text("\n".join(lines), encoding="utf-8")
+    return config_path
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+_cache: dict[tuple[object, ...], Settings] = {}
+_ENV_KEYS = ("CHARTER_KIOSK_HOME", "CHARTER_KIOSK_MODE", "STRIPE_API_BASE",
+             "NOWPAYMENTS_API_BASE", "CHARTER_RELAY_URL")
+
+
+def get_settings() -> Settings:
+    """`load_settings()`, cached until the file or an overriding variable changes."""
+    path = data_dir() / CONFIG_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        stamp = None
+    key = (str(path), stamp, *(os.environ.get(k) for k in _ENV_KEYS))
+    settings = _cache.get(key)
+    if settings is None:
+        settings = load_settings(path)
+        _cache.clear()
+        _cache[key] = settings
+    return settings

@@ -1,0 +1,249 @@
+"""Card payments through Stripe Checkout, with the official SDK's `StripeClient`.
+
+The donor pays on their own phone: the kiosk shows the Checkout URL as a QR
+code. One session per intent, the intent id as idempotency key, so a retried
+tap never creates a second charge.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import stripe
+
+from backend import ledger
+from backend.db import database, ensure_database
+from backend.models import ContributionIntent, StripePayment, new_id
+from backend.money import STRIPE_MAXIMUM_MINOR, check_range, format_money, stripe_minimum, to_minor
+from backend.result import Result, UserError, ok, public
+from backend.secrets import get_secret, require_secret
+from backend.settings import Settings, get_settings
+from backend.webhooks import ProviderEvent, verify_stripe
+
+log = logging.getLogger("charter.stripe")
+
+API_VERSION = "2026-10-28"
+# Stripe allows 30 minutes to 24 hours; a minute of margin covers clock skew.
+SESSION_LIFETIME_S = 31 * 60
+# A kiosk must not hang on a slow provider: connect within 5 s, answer within 15 s.
+TIMEOUT = (5.0, 15.0)
+_SESSION_ID = re.compile(r"^cs_(test|live)_[A-Za-z0-9]{1,200}$")
+
+
+def stripe_key(settings: Settings | None = None) -> str:
+    """The secret key for the current mode, refusing a key of the other mode."""
+    mode = (settings or get_settings()).mode
+    name = f"STRIPE_SECRET_KEY_{mode.upper()}"
+    key = require_secret(name)
+    if not key.startswith((f"sk_{mode}_", f"rk_{mode}_")):
+        other = "live" if mode == "test" else "test"
+        if key.startswith((f"sk_{other}_", f"rk_{other}_")):
+            raise UserError(f"{name} holds a {other} key while the kiosk is in {mode} mode; "
+                            "test and live keys are never mixed.")
+        raise UserError(f"{name} does not look like a Stripe secret key (sk_ or rk_).")
+    return key
+
+
+def stripe_client(settings: Settings | None = None) -> stripe.StripeClient:
+    settings = settings or get_settings()
+    base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+    return stripe.StripeClient(
+        stripe_key(settings),
+        base_addresses=base,  # type: ignore[arg-type]
+        stripe_version=API_VERSION,
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=TIMEOUT),
+    )
+
+
+def explain(exc: stripe.StripeError) -> UserError:
+    """A message a person can act on; never the provider's text for auth errors
+    (it can echo part of the key)."""
+    if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        return UserError("Stripe refused the kiosk's key. Check STRIPE_SECRET_KEY_* with "
+                         "`charter-kiosk check`.")
+    if isinstance(exc, stripe.RateLimitError):
+        return UserError("Stripe is busy right now. Please try again in a moment.")
+    if isinstance(exc, stripe.APIConnectionError):
+        return UserError("Card payments are unavailable: Stripe cannot be reached. "
+                         "Check the kiosk's network.")
+    if isinstance(exc, stripe.InvalidRequestError):
+        if exc.http_status == 404:
+            return UserError("Stripe does not know that checkout session.")
+        detail = exc.user_message or "the request was not accepted"
+        return UserError(f"Stripe refused the payment: {detail}")
+    return UserError("Stripe had a problem taking the payment. Please try again.")
+
+
+def landing_base() -> str | None:
+    base = get_secret("BASE_URL") or get_settings().relay_url
+    return base.rstrip("/") if base else None
+
+
+@public
+def get_publishable_key() -> Result:
+    mode = get_settings().mode
+    key = require_secret(f"STRIPE_PUBLISHABLE_KEY_{mode.upper()}")
+    if not key.startswith(f"pk_{mode}_"):
+        raise UserError(f"STRIPE_PUBLISHABLE_KEY_{mode.upper()} is not a pk_{mode}_ key.")
+    return ok({"publishable_key": key, "mode": mode})
+
+
+@public
+def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
+    """Create a Checkout Session for a donor-chosen amount.
+
+    `request_data`: `amount` (major units: int, Decimal or decimal string),
+    optional `display_name`.
+    """
+    if not isinstance(request_data, Mapping):
+        raise UserError("The payment request is not readable.")
+    settings = get_settings()
+    currency = settings.currency
+    amount_minor = to_minor(request_data.get("amount"), currency)
+    maximum = min(to_minor(settings.max_amount, currency), STRIPE_MAXIMUM_MINOR)
+    check_range(amount_minor, currency, minimum=stripe_minimum(currency), maximum=maximum)
+    display_name = _display_name(request_data.get("display_name"))
+    client = stripe_client(settings)  # before any row: a missing key writes nothing
+    base = landing_base()
+    if not base:
+        raise UserError("BASE_URL is not configured: Checkout needs the relay's public address "
+                        "for its thank-you page.")
+    ensure_database()
+    intent_id = new_id()
+    metadata = {"campaign_id": settings.campaign_id, "kiosk_id": settings.kiosk_id,
+                "intent_id": intent_id}
+    if display_name:
+        metadata["display_name"] = display_name
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "submit_type": "donate",
+        "line_items": [{
+            "price_data": {
+                "currency": currency,
+                "unit_amount": amount_minor,
+                "product_data": {"name": f"Gift to {settings.campaign_name}"},
+            },
+            "quantity": 1,
+        }],
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "client_reference_id": intent_id,
+        "success_url": f"{base}/thanks?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{base}/cancelled",
+        "expires_at": int(time.time()) + SESSION_LIFETIME_S,
+    }
+    try:
+        session = client.v1.checkout.sessions.create(
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": intent_id},
+        )
+    except stripe.StripeError as exc:
+        log.warning("checkout session create failed: %s", type(exc).__name__)
+        raise explain(exc) from None
+    # Provider first, then one transaction for the intent and its payment: a
+    # failed call leaves no row, and a crash here is recovered by the webhook.
+    with database.atomic():
+        ContributionIntent.create(
+            id=intent_id, campaign_id=settings.campaign_id, kiosk_id=settings.kiosk_id,
+            method="card", amount_minor=amount_minor, currency=currency,
+            display_name=display_name, status="awaiting_payment", status_rank=1,
+            provider_ref=session.id, expires_at=session.expires_at,
+        )
+        StripePayment.create(
+            session_id=session.id, intent=intent_id, campaign_id=settings.campaign_id,
+            kiosk_id=settings.kiosk_id, amount_minor=amount_minor, currency=currency,
+            checkout_url=session.url, expires_at=session.expires_at,
+            livemode=bool(session.livemode), provider_status=session.status,
+            payment_status=session.payment_status,
+        )
+    log.info("checkout session %s created for intent %s (%s)", session.id, intent_id,
+             format_money(amount_minor, currency))
+    return ok({
+        "intent_id": intent_id,
+        "session_id": session.id,
+        "checkout_url": session.url,
+        "qr_payload": session.url,
+        "expires_at": int(session.expires_at),
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "mode": settings.mode,
+    })
+
+
+def _display_name(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UserError("The display name must be text.")
+    name = " ".join(value.split())[:40]
+    return name or None
+
+
+def check_session_id(session_id: object) -> str:
+    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+        raise UserError("That is not a Stripe checkout session id.")
+    return session_id
+
+
+@public
+def get_payment_status(session_id: str) -> Result:
+    """Ask Stripe about a session and record what it says (once, however often asked)."""
+    check_session_id(session_id)
+    client = stripe_client()
+    try:
+        session = client.v1.checkout.sessions.retrieve(session_id)
+    except stripe.StripeError as exc:
+        raise explain(exc) from None
+    outcome = ledger.apply_stripe_session(session.to_dict(), via="poller")
+    if outcome.ignored_reason:
+        raise UserError(f"That session does not belong to this campaign ({outcome.ignored_reason}).")
+    return ok({
+        "session_id": session_id,
+        "status": outcome.status,
+        "provider_status": session.status,
+        "payment_status": session.payment_status,
+        "counted": outcome.counted,
+        "total_minor": ledger.totals()["total_minor"],
+    })
+
+
+def expire_session(session_id: str) -> None:
+    """Close a session the donor cancelled on screen, so the QR stops working.
+
+    Best effort: a payment that still completes is counted (paid always wins).
+    """
+    try:
+        stripe_client().v1.checkout.sessions.expire(check_session_id(session_id))
+    except (stripe.StripeError, UserError) as exc:
+        log.info("could not expire session %s: %s", session_id, type(exc).__name__)
+
+
+def webhook_secrets() -> list[str]:
+    secrets = [get_secret("STRIPE_WEBHOOK_SECRET"), get_secret("STRIPE_WEBHOOK_SECRET_PREVIOUS")]
+    return [s for s in secrets if s]
+
+
+def verify_webhook(payload: bytes, signature: str | None) -> ProviderEvent:
+    """Verify only (the relay stores what this accepts)."""
+    return verify_stripe(payload, signature, webhook_secrets())
+
+
+@public
+def handle_webhook(payload: bytes, signature: str) -> Result:
+    """Verify a Stripe webhook and apply it through the ledger."""
+    if not isinstance(payload, bytes | bytearray):
+        raise UserError("The webhook body must be the raw bytes as received.")
+    event = verify_webhook(bytes(payload), signature)
+    outcome = ledger.apply_event(event, via="webhook")
+    return ok({
+        "event_id": event.dedup_key,
+        "type": event.event_type,
+        "status": outcome.status,
+        "counted": outcome.counted,
+        "ignored_reason": outcome.ignored_reason,
+    })

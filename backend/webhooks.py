@@ -1,0 +1,235 @@
+"""Verify and sign provider webhooks, without applying them.
+
+Verification is kept apart from application (`backend.ledger.apply_event`) so
+that the relay can verify and store without touching a ledger, and a kiosk can
+apply events the relay vouched for without holding the webhook secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from backend.result import UserError
+
+Provider = Literal["stripe", "nowpayments"]
+
+STRIPE_TOLERANCE_SECONDS = 300
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+class WebhookError(UserError):
+    """The webhook is not one we can trust or read; nothing was stored or applied."""
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A provider event we have read (and, on ingest, verified)."""
+
+    provider: Provider
+    dedup_key: str
+    event_type: str
+    payload: dict[str, Any]
+
+
+# --- Stripe -----------------------------------------------------------------
+
+
+def stripe_signature_header(payload: bytes, secret: str, timestamp: int) -> str:
+    """The `Stripe-Signature` header Stripe would send for this body."""
+    digest = _stripe_digest(payload, secret, timestamp)
+    return f"t={timestamp},v1={digest}"
+
+
+def _stripe_digest(payload: bytes, secret: str, timestamp: int) -> str:
+    signed = str(timestamp).encode() + b"." + payload
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def verify_stripe(
+    payload: bytes,
+    header: str | None,
+    secrets: Sequence[str],
+    *,
+    now: float | None = None,
+    tolerance: int = STRIPE_TOLERANCE_SECONDS,
+) -> ProviderEvent:
+    """Check a Stripe webhook against any of `secrets` (current and previous).
+
+    Rejects timestamps more than `tolerance` seconds away in either direction:
+    the SDK only rejects old ones, and a future timestamp is as suspect.
+    """
+    if not header:
+        raise WebhookError("The Stripe-Signature header is missing.")
+    usable = [s for s in secrets if s]
+    if not usable:
+        raise WebhookError("No Stripe webhook secret is configured (STRIPE_WEBHOOK_SECRET).")
+    timestamp, signatures = _parse_stripe_header(header)
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance:
+        raise WebhookError("The Stripe signature timestamp is outside the 5-minute tolerance.")
+    expected = [_stripe_digest(payload, secret, timestamp) for secret in usable]
+    if not any(hmac.compare_digest(e, s) for e in expected for s in signatures):
+        raise WebhookError("The Stripe signature does not match the payload.")
+    return parse_stripe_event(payload)
+
+
+def _parse_stripe_header(header: str) -> tuple[int, list[str]]:
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if not sep:
+            continue
+        if key == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                raise WebhookError("The Stripe-Signature timestamp is not a number.") from None
+        elif key == "v1":
+            signatures.append(value)
+    if timestamp is None or not signatures:
+        raise WebhookError("The Stripe-Signature header has no timestamp or no v1 signature.")
+    return timestamp, signatures
+
+
+def parse_stripe_event(payload: bytes) -> ProviderEvent:
+    body = _load_object(payload, "Stripe")
+    event_id = body.get("id")
+    event_type = body.get("type")
+    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
+        raise WebhookError("The Stripe event has no id or type.")
+    return ProviderEvent("stripe", event_id, event_type, body)
+
+
+# --- NOWPayments ------------------------------------------------------------
+
+
+def nowpayments_signature(payload: bytes, secret: str) -> str:
+    """The `x-nowpayments-sig` NOWPayments would send: HMAC-SHA512 over the JS form."""
+    canonical = canonical_js(json.loads(payload))
+    return hmac.new(secret.strip().encode(), canonical.encode(), hashlib.sha512).hexdigest()
+
+
+def verify_nowpayments(
+    payload: bytes, signature: str | None, secrets: Sequence[str]
+) -> ProviderEvent:
+    """Check an IPN against any of `secrets`, in both canonical forms.
+
+    The official Node SDK signs keys sorted recursively and serialised like
+    JavaScript's JSON.stringify; the documented Python example uses
+    `json.dumps(sort_keys=True, separators=(",", ":"))`. Both are accepted,
+    each compared in constant time.
+    """
+    if not signature:
+        raise WebhookError("The x-nowpayments-sig header is missing.")
+    usable = [s.strip() for s in secrets if s and s.strip()]
+    if not usable:
+        raise WebhookError("No NOWPayments IPN secret is configured (NOWPAYMENTS_IPN_SECRET).")
+    event = parse_nowpayments_event(payload)
+    forms = {
+        canonical_js(json.loads(payload)),
+        json.dumps(json.loads(payload), sort_keys=True, separators=(",", ":")),
+    }
+    given = signature.strip().lower()
+    matched = False
+    for secret in usable:
+        for form in forms:
+            digest = hmac.new(secret.encode(), form.encode(), hashlib.sha512).hexdigest()
+            # Evaluate every candidate: no early exit that would time the match.
+            matched |= hmac.compare_digest(digest, given)
+    if not matched:
+        raise WebhookError("The NOWPayments signature does not match the payload.")
+    return event
+
+
+def parse_nowpayments_event(payload: bytes) -> ProviderEvent:
+    body = _load_object(payload, "NOWPayments")
+    payment_id = body.get("payment_id")
+    status = body.get("payment_status")
+    if payment_id in (None, "") or not isinstance(status, str) or not status:
+        raise WebhookError("The NOWPayments IPN has no payment_id or payment_status.")
+    # No event id and no timestamp in an IPN: the payment, its status and its
+    # update time together identify one delivery, repeats included.
+    dedup = f"{payment_id}:{status}:{body.get('updated_at') or ''}"
+    return ProviderEvent("nowpayments", dedup, f"payment.{status}", body)
+
+
+def _load_object(payload: bytes, provider: str) -> dict[str, Any]:
+    if not payload:
+        raise WebhookError(f"The {provider} webhook body is empty.")
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        raise WebhookError(f"The {provider} webhook body is larger than 1 MiB.")
+    try:
+        # Decimal, not float: these bodies carry amounts of money.
+        body = json.loads(payload, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise WebhookError(f"The {provider} webhook body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise WebhookError(f"The {provider} webhook body is not a JSON object.")
+    return body
+
+
+# --- JavaScript's JSON.stringify, keys sorted recursively -------------------
+
+
+def canonical_js(value: Any) -> str:
+    """Serialise like `JSON.stringify` of a recursively key-sorted object.
+
+    JSON.parse reads every number as a double, so integers and floats are
+    formatted the way JavaScript prints a Number.
+    """
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        return js_number(float(value)) if isinstance(value, float) else js_number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(canonical_js(v) for v in value) + "]"
+    if isinstance(value, dict):
+        # JavaScript sorts keys by UTF-16 code units; for the BMP that is Python's order.
+        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canonical_js(v)
+                              for k, v in items) + "}"
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def js_number(number: int | float) -> str:
+    """ECMAScript Number::toString for the double nearest `number`."""
+    x = float(number)
+    if math.isnan(x) or math.isinf(x):
+        return "null"  # what JSON.stringify prints for them
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    # repr gives the shortest round-trip digits, as ECMAScript requires.
+    mantissa, _, exp_text = repr(abs(x)).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    exponent = int(exp_text or 0) + len(whole) - (len(whole + frac) - len((whole + frac).lstrip("0")))
+    digits = digits.rstrip("0") or "0"
+    # n: the position of the decimal point relative to the digits (ECMAScript's n).
+    k, n = len(digits), exponent
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        exp_part = f"e{'+' if e >= 0 else '-'}{abs(e)}"
+        text = digits[0] + ("." + digits[1:] if k > 1 else "") + exp_part
+    return sign + text
