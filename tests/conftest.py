@@ -34,3 +34,34 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Memory
     finally:
         close_database()
         keyring.set_keyring(previous)
+
+
+CAMPAIGN = {"id": "gala", "name": "Spring Gala", "currency": "usd", "goal": "5000",
+            "max_amount": "1000", "coins": ["btc", "eth", "xrp", "xlm", "usdttrc20"]}
+
+
+@pytest.fixture
+def sandbox() -> Iterator[object]:
+    """The provider sandbox on a free loopback port (real HTTP)."""
+    from backend.sandbox import SandboxConfig, SandboxServer
+
+    with SandboxServer(SandboxConfig()) as server:
+        yield server
+
+
+@pytest.fixture
+def kiosk_env(sandbox: object, monkeypatch: pytest.MonkeyPatch) -> object:
+    """A configured kiosk in test mode pointed at the sandbox, as a deployment would be."""
+    from backend.settings import write_settings
+
+    write_settings({"campaign": CAMPAIGN, "kiosk": {"id": "kiosk-a", "mode": "test"}})
+    config = sandbox.config  # type: ignore[attr-defined]
+    monkeypatch.setenv("STRIPE_API_BASE", sandbox.url)  # type: ignore[attr-defined]
+    monkeypatch.setenv("NOWPAYMENTS_API_BASE", sandbox.url)  # type: ignore[attr-defined]
+    monkeypatch.setenv("STRIPE_SECRET_KEY_TEST", config.stripe_secret_key)
+    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY_TEST", config.stripe_publishable_key)
+    monkeypatch.setenv("NOWPAYMENTS_API_KEY", config.nowpayments_api_key)
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", config.stripe_webhook_secret)
+    monkeypatch.setenv("NOWPAYMENTS_IPN_SECRET", config.nowpayments_ipn_secret)
+    monkeypatch.setenv("BASE_URL", "https://relay.example.org")
+    return sandbox

@@ -1,0 +1,317 @@
+"""`charter-kiosk check`: is this kiosk ready for doors to open?
+
+Five groups, each with a one-line fix when it fails: the public functions
+answer the envelope; the database is sound and its kept total matches the sum;
+the secrets this mode needs are present (names only, never values); the relay
+and the providers answer (skipped with --offline); bad input is refused
+without writing anything. The staff screen shows the same list.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import requests
+
+from backend.result import UserError
+
+Status = Literal["pass", "warn", "fail", "skip"]
+
+
+@dataclass(frozen=True)
+class Check:
+    group: str
+    name: str
+    status: Status
+    detail: str = ""
+    fix: str = ""
+
+
+# Harmless calls: each must answer the envelope. None of them can create a
+# payment (bad amounts or ids are refused before any provider call).
+def _function_calls() -> list[tuple[str, Callable[[], Any]]]:
+    from backend import charter, nowpayments_api, stripe_api
+
+    return [
+        ("charter.on_ready", charter.on_ready),
+        ("charter.get_cumulative_total", charter.get_cumulative_total),
+        ("charter.fiat_button_click", lambda: charter.fiat_button_click("not a number", "card")),
+        ("charter.crypto_button_click", lambda: charter.crypto_button_click("0", "btc")),
+        ("charter.after_payment_webhook", lambda: charter.after_payment_webhook(b"", {})),
+        ("charter.redirect_back_to_charter", lambda: charter.redirect_back_to_charter("1", "card")),
+        ("stripe_api.get_publishable_key", stripe_api.get_publishable_key),
+        ("stripe_api.create_checkout_session", lambda: stripe_api.create_checkout_session({})),
+        ("stripe_api.get_payment_status", lambda: stripe_api.get_payment_status("not-a-session")),
+        ("stripe_api.handle_webhook", lambda: stripe_api.handle_webhook(b"", "")),
+        ("nowpayments_api.create_nowpayments_invoice",
+         lambda: nowpayments_api.create_nowpayments_invoice({})),
+        ("nowpayments_api.get_invoice_status", lambda: nowpayments_api.get_invoice_status("x")),
+        ("nowpayments_api.handle_webhook", lambda: nowpayments_api.handle_webhook(b"", "")),
+    ]
+
+
+def _is_envelope(value: object) -> bool:
+    if not isinstance(value, dict) or not isinstance(value.get("success"), bool):
+        return False
+    if value["success"]:
+        return isinstance(value.get("data"), dict)
+    return isinstance(value.get("error"), str) and bool(value["error"])
+
+
+def check_functions() -> list[Check]:
+    broken = []
+    calls = _function_calls()
+    for name, call in calls:
+        try:
+            if not _is_envelope(call()):
+                broken.append(name)
+        except Exception:  # a public function that raises is exactly what we look for
+            broken.append(name)
+    if broken:
+        return [Check("functions", "public functions", "fail",
+                      f"not answering the envelope: {', '.join(broken)}",
+                      "Reinstall this version of Charter Kiosk; report the names above.")]
+    return [Check("functions", "public functions", "pass", f"{len(calls)} answer the envelope")]
+
+
+def check_database() -> list[Check]:
+    from backend import ledger
+    from backend.db import SCHEMA_VERSION, database_path, ensure_database, schema_version
+    from backend.models import ALL_MODELS
+
+    try:
+        db = ensure_database()
+    except UserError as exc:
+        return [Check("database", "open", "fail", str(exc), "Update the app, or restore a backup.")]
+    except Exception as exc:
+        return [Check("database", "open", "fail", f"cannot open: {type(exc).__name__}",
+                      "Check the data directory exists and is writable (CHARTER_KIOSK_HOME).")]
+    results = [Check("database", "open", "pass", str(database_path()))]
+    version = schema_version(db)
+    results.append(Check("database", "schema", "pass" if version == SCHEMA_VERSION else "fail",
+                         f"version {version} (app knows {SCHEMA_VERSION})",
+                         "" if version == SCHEMA_VERSION else "Restart the kiosk to migrate."))
+    integrity = db.execute_sql("PRAGMA integrity_check").fetchone()[0]
+    results.append(Check("database", "integrity", "pass" if integrity == "ok" else "fail",
+                         str(integrity), "" if integrity == "ok" else
+                         "Stop the kiosk and restore the newest .bak file beside the database."))
+    missing = [m._meta.table_name for m in ALL_MODELS if not db.table_exists(m._meta.table_name)]
+    results.append(Check("database", "tables", "fail" if missing else "pass",
+                         f"missing: {', '.join(missing)}" if missing else f"{len(ALL_MODELS)} present",
+                         "Restart the kiosk to migrate." if missing else ""))
+    kept, summed = ledger.totals(), ledger.recomputed_totals()
+    same = kept["total_minor"] == summed["total_minor"] and kept["count"] == summed["count"]
+    results.append(Check("database", "total", "pass" if same else "fail",
+                         f"kept {kept['total_minor']} / {kept['count']}, summed "
+                         f"{summed['total_minor']} / {summed['count']}",
+                         "" if same else "Report this; the donations table is the record of truth."))
+    return results
+
+
+def check_secrets() -> list[Check]:
+    from backend.secrets import get_secret, keyring_available, keyring_backend_name
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    mode = settings.mode
+    results: list[Check] = []
+    if not keyring_available():
+        results.append(Check("secrets", "keyring", "warn",
+                             f"no OS keyring ({keyring_backend_name()}): secrets must come from "
+                             "the environment", "Install and unlock a keyring service."))
+    needed = [f"STRIPE_SECRET_KEY_{mode.upper()}", "BASE_URL"]
+    if settings.coins:
+        needed.append("NOWPAYMENTS_API_KEY")
+    if settings.relay_url:
+        needed.append("RELAY_TOKEN")
+    values: dict[str, str | None] = {}
+    for name in [*needed, f"STRIPE_SECRET_KEY_{'LIVE' if mode == 'test' else 'TEST'}",
+                 f"STRIPE_PUBLISHABLE_KEY_{mode.upper()}"]:
+        try:
+            values[name] = get_secret(name)
+        except UserError:
+            values[name] = None
+    for name in needed:
+        if values[name] or (name == "BASE_URL" and settings.relay_url):
+            results.append(Check("secrets", name, "pass", "configured"))
+        else:
+            results.append(Check("secrets", name, "fail", "missing",
+                                 f"charter-kiosk secrets set {name}"))
+    key = values.get(f"STRIPE_SECRET_KEY_{mode.upper()}") or ""
+    other = "live" if mode == "test" else "test"
+    if key.startswith((f"sk_{other}_", f"rk_{other}_")):
+        results.append(Check("secrets", "stripe mode", "fail",
+                             f"a {other} key is stored for {mode} mode",
+                             f"Store a {mode} key in STRIPE_SECRET_KEY_{mode.upper()}."))
+    elif key.startswith("sk_live_"):
+        results.append(Check("secrets", "stripe key scope", "warn",
+                             "a full sk_live_ key on a public device",
+                             "Use a restricted rk_live_ key with write access to Checkout "
+                             "Sessions only."))
+    publishable = values.get(f"STRIPE_PUBLISHABLE_KEY_{mode.upper()}") or ""
+    if publishable and not publishable.startswith(f"pk_{mode}_"):
+        results.append(Check("secrets", "stripe keys mixed", "warn",
+                             f"the publishable key is not a {mode} key",
+                             f"Store a pk_{mode}_ key in STRIPE_PUBLISHABLE_KEY_{mode.upper()}."))
+    other_key = values.get(f"STRIPE_SECRET_KEY_{other.upper()}") or ""
+    if other_key and not other_key.startswith((f"sk_{other}_", f"rk_{other}_")):
+        results.append(Check("secrets", "stripe keys mixed", "warn",
+                             f"STRIPE_SECRET_KEY_{other.upper()} holds a key of the wrong mode",
+                             f"charter-kiosk secrets set STRIPE_SECRET_KEY_{other.upper()}"))
+    results.append(Check("secrets", "mode", "pass", f"{mode} mode"))
+    return results
+
+
+def check_services() -> list[Check]:
+    from backend.secrets import get_secret
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    results: list[Check] = []
+    if settings.relay_url:
+        results.extend(_check_relay(settings.relay_url, get_secret("RELAY_TOKEN")))
+    else:
+        results.append(Check("services", "relay", "warn", "no relay configured: totals from "
+                             "other kiosks and late webhooks reach this kiosk only by polling",
+                             "Set CHARTER_RELAY_URL (or endpoints.relay_url in kiosk.toml)."))
+    results.append(_check_stripe())
+    if settings.coins:
+        results.append(_check_nowpayments())
+    return results
+
+
+def _check_relay(url: str, token: str | None) -> list[Check]:
+    base = url.rstrip("/")
+    try:
+        health = requests.get(f"{base}/healthz", timeout=(3, 5))
+        body = health.json() if health.headers.get("content-type", "").startswith(
+            "application/json") else {}
+    except (requests.RequestException, ValueError):
+        return [Check("services", "relay", "fail", f"{base} is not answering",
+                      "Check the relay is running and the kiosk's network reaches it.")]
+    results = [Check("services", "relay", "pass" if health.ok else "fail",
+                     f"/healthz answered {health.status_code}",
+                     "" if health.ok else "Look at the relay's log; its database may be down.")]
+    configured = body.get("secrets", {}) if isinstance(body, dict) else {}
+    if isinstance(configured, dict):
+        for name in ("STRIPE_WEBHOOK_SECRET", "NOWPAYMENTS_IPN_SECRET"):
+            if configured.get(name) is False:
+                results.append(Check("services", f"relay {name}", "fail", "not configured",
+                                     f"On the relay host: charter-kiosk secrets set {name}"))
+    age = body.get("newest_event_age_s") if isinstance(body, dict) else None
+    if isinstance(age, int | float) and age > 24 * 3600:
+        results.append(Check("services", "relay events", "warn",
+                             f"newest event is {int(age // 3600)} h old",
+                             "Send a test webhook from the Stripe dashboard."))
+    if not token:
+        results.append(Check("services", "relay token", "fail", "RELAY_TOKEN missing",
+                             "On the relay: charter-kiosk relay add-kiosk NAME; here: "
+                             "charter-kiosk secrets set RELAY_TOKEN"))
+        return results
+    try:
+        feed = requests.get(f"{base}/v1/events", params={"after": 0, "limit": 1, "wait": 0},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=(3, 5))
+        accepted = feed.status_code == 200
+    except requests.RequestException:
+        accepted = False
+    results.append(Check("services", "relay token", "pass" if accepted else "fail",
+                         "accepted" if accepted else "refused",
+                         "" if accepted else "Add this kiosk on the relay and store the new "
+                         "token: charter-kiosk secrets set RELAY_TOKEN"))
+    return results
+
+
+def _check_stripe() -> Check:
+    import stripe
+
+    from backend.stripe_api import explain, stripe_client
+
+    # A session that cannot exist: "not found" proves the key is accepted, and
+    # a restricted key with Checkout access alone may make this call.
+    try:
+        stripe_client().v1.checkout.sessions.retrieve("cs_test_charter_check")
+    except UserError as exc:
+        return Check("services", "stripe", "fail", str(exc), "charter-kiosk secrets list")
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            return Check("services", "stripe", "pass", "the key is accepted")
+        return Check("services", "stripe", "fail", str(explain(exc)), "Check the Stripe key.")
+    except stripe.StripeError as exc:
+        return Check("services", "stripe", "fail", str(explain(exc)),
+                     "Check the key and the network, then run check again.")
+    return Check("services", "stripe", "pass", "the key is accepted")
+
+
+def _check_nowpayments() -> Check:
+    from backend.nowpayments_api import nowpayments_client
+
+    try:
+        client = nowpayments_client()
+        client.status()
+        client.currencies()
+    except UserError as exc:
+        return Check("services", "nowpayments", "fail", str(exc),
+                     "Check NOWPAYMENTS_API_KEY and the network.")
+    return Check("services", "nowpayments", "pass", "status OK and the key is accepted")
+
+
+def check_error_handling() -> list[Check]:
+    from backend import charter
+    from backend.db import ensure_database
+    from backend.models import ALL_MODELS
+
+    ensure_database()
+    before = {m.__name__: m.select().count() for m in ALL_MODELS}
+    answers = [charter.fiat_button_click("-5", "card"), charter.crypto_button_click(0.5, "btc"),
+               charter.record_cash_gift("1.001")]
+    after = {m.__name__: m.select().count() for m in ALL_MODELS}
+    refused = all(not a["success"] for a in answers)
+    unchanged = before == after
+    ok = refused and unchanged
+    return [Check("errors", "bad input refused", "pass" if ok else "fail",
+                  "refused, nothing written" if ok else
+                  f"refused={refused}, tables unchanged={unchanged}",
+                  "" if ok else "Report this: bad input must never write a record.")]
+
+
+def run_checks(*, offline: bool = False) -> list[Check]:
+    results: list[Check] = []
+    groups: list[Callable[[], list[Check]]] = [check_functions, check_database, check_secrets]
+    if not offline:
+        groups.append(check_services)
+    groups.append(check_error_handling)
+    for group in groups:
+        try:
+            results.extend(group())
+        except Exception as exc:
+            results.append(Check(group.__name__.removeprefix("check_"), "run", "fail",
+                                 f"the check itself failed: {type(exc).__name__}",
+                                 "See the kiosk log."))
+    if offline:
+        results.append(Check("services", "network checks", "skip", "--offline"))
+    return results
+
+
+SYMBOLS = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
+
+
+def run(*, json_output: bool = False, offline: bool = False) -> int:
+    results = run_checks(offline=offline)
+    failed = any(r.status == "fail" for r in results)
+    if json_output:
+        print(json.dumps({"ok": not failed, "checks": [asdict(r) for r in results]}, indent=2))
+    else:
+        for r in results:
+            line = f"[{SYMBOLS[r.status]}] {r.group}: {r.name}"
+            if r.detail:
+                line += f" — {r.detail}"
+            print(line)
+            if r.status in ("fail", "warn") and r.fix:
+                print(f"       fix: {r.fix}")
+        print("\nAll checks passed." if not failed else "\nSome checks failed.",
+              file=sys.stdout)
+    return 1 if failed else 0
