@@ -1,0 +1,334 @@
+"""The sandbox server: one Starlette app for both providers, run by uvicorn in a thread."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import socket
+import threading
+import time
+import urllib.request
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from backend.sandbox.common import SandboxError, json_response
+from backend.sandbox.delivery import Deliverer
+from backend.sandbox.nowpayments_app import NowPaymentsError, NowPaymentsSandbox
+from backend.sandbox.pages import Pages
+from backend.sandbox.state import SandboxConfig, SandboxState
+from backend.sandbox.stripe_app import StripeApiError, StripeSandbox
+
+log = logging.getLogger("charter.sandbox")
+
+_UNSET: Any = object()
+
+
+class Sandbox:
+    """The in-process sandbox without a server: state, providers, delivery, the ASGI app."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.state = SandboxState(self.config)
+        self.deliverer = Deliverer(self.state)
+        self.stripe = StripeSandbox(self.state, self.deliverer)
+        self.nowpayments = NowPaymentsSandbox(self.state, self.deliverer)
+        self.app = Starlette(routes=self._routes())
+        self._initial_urls = (self.config.stripe_webhook_url, self.config.nowpayments_ipn_url)
+
+    def reset(self) -> None:
+        """Back to a fresh sandbox on the same port: no records, faults, deliveries or offset."""
+        with self.state.lock:
+            self.deliverer.clear()
+            self.stripe.reset()
+            self.nowpayments.reset()
+            self.state.deliveries.clear()
+            self.state.set_fault("all", "none")
+            self.state.clock_offset = 0.0
+            self.config.stripe_webhook_url, self.config.nowpayments_ipn_url = self._initial_urls
+
+    # -- controls ------------------------------------------------------------
+
+    def set_webhook_urls(self, stripe: str | None = _UNSET, nowpayments: str | None = _UNSET,
+                         ) -> None:
+        with self.state.lock:
+            if stripe is not _UNSET:
+                self.config.stripe_webhook_url = stripe or None
+            if nowpayments is not _UNSET:
+                self.config.nowpayments_ipn_url = nowpayments or None
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return copy.deepcopy(self.state.deliveries)
+
+    def advance_time(self, seconds: float) -> None:
+        with self.state.lock:
+            self.state.clock_offset += seconds
+
+    # -- conveniences mirroring the /_sandbox controls ---------------------------
+
+    def pay_stripe_session(self, session_id: str, webhook: bool = True) -> dict[str, Any]:
+        return self.stripe.pay(session_id, webhook=webhook)
+
+    def expire_stripe_session(self, session_id: str, webhook: bool = True) -> dict[str, Any]:
+        return self.stripe.expire(session_id, webhook=webhook)
+
+    def refund_stripe_session(self, session_id: str, webhook: bool = True) -> dict[str, Any]:
+        return self.stripe.refund(session_id, webhook=webhook)
+
+    def set_nowpayments_status(
+        self, payment_id: int | str, status: str, actually_paid: Decimal | str | None = None,
+        webhook: bool = True,
+    ) -> dict[str, Any]:
+        return self.nowpayments.set_status(payment_id, status, actually_paid, webhook)
+
+    def set_fault(self, provider: str = "all", mode: str = "none", delay: float = 0.0,
+                  count: int | None = None) -> None:
+        self.state.set_fault(provider, mode, delay, count)
+
+    # -- HTTP ------------------------------------------------------------------
+
+    def _routes(self) -> list[BaseRoute]:
+        control = [
+            Route("/_sandbox/health", self._health, methods=["GET"]),
+            Route("/_sandbox/stripe/sessions/{id}/{action}", self._stripe_action,
+                  methods=["POST"]),
+            Route("/_sandbox/stripe/sessions/{id}", self._stripe_session, methods=["GET"]),
+            Route("/_sandbox/stripe/events", self._stripe_events, methods=["GET"]),
+            Route("/_sandbox/nowpayments/payments/{id}/status", self._np_status,
+                  methods=["POST"]),
+            Route("/_sandbox/nowpayments/payments/{id}", self._np_payment, methods=["GET"]),
+            Route("/_sandbox/nowpayments/invoices/{id}/pay", self._np_invoice_pay,
+                  methods=["POST"]),
+            Route("/_sandbox/faults", self._faults, methods=["GET", "POST"]),
+            Route("/_sandbox/deliveries", self._deliveries, methods=["GET"]),
+            Route("/_sandbox/config", self._config, methods=["GET", "POST"]),
+            Route("/_sandbox/clock", self._clock, methods=["POST"]),
+            Route("/_sandbox/reset", self._reset, methods=["POST"]),
+        ]
+        return [
+            *control,
+            *self.stripe.routes(),
+            *self.nowpayments.routes(),
+            *Pages(self.stripe, self.nowpayments).routes(),
+            Route("/v1/{rest:path}", self._unknown_api,
+                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        ]
+
+    async def _unknown_api(self, request: Request) -> Response:
+        message = f"Unrecognized request URL ({request.method}: {request.url.path})."
+        if "authorization" in request.headers and "x-api-key" not in request.headers:
+            return json_response(StripeApiError(message, status=404).body(), 404)
+        return json_response(NowPaymentsError(404, "NOT_FOUND", message).body(), 404)
+
+    async def _health(self, request: Request) -> Response:
+        return json_response({"ok": True})
+
+    async def _body(self, request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if not raw.strip():
+            return {}
+        data = json.loads(raw, parse_float=Decimal)
+        if not isinstance(data, dict):
+            raise SandboxError("The body must be a JSON object.")
+        return data
+
+    async def _control(self, request: Request, action: Any) -> Response:
+        try:
+            body = await self._body(request)
+            return json_response(action(body))
+        except SandboxError as exc:
+            return json_response({"error": str(exc)}, exc.status)
+        except (ValueError, TypeError, KeyError) as exc:
+            return json_response({"error": f"Bad control request: {exc}"}, 400)
+
+    async def _stripe_action(self, request: Request) -> Response:
+        session_id = request.path_params["id"]
+        actions = {"pay": self.stripe.pay, "expire": self.stripe.expire,
+                   "refund": self.stripe.refund}
+        action = actions.get(request.path_params["action"])
+        if action is None:
+            return json_response({"error": "Unknown action; use pay, expire or refund."}, 404)
+        return await self._control(
+            request, lambda body: action(session_id, webhook=_bool(body.get("webhook", True))))
+
+    async def _stripe_session(self, request: Request) -> Response:
+        return await self._control(request,
+                                   lambda body: self.stripe.session(request.path_params["id"]))
+
+    async def _stripe_events(self, request: Request) -> Response:
+        return await self._control(request, lambda body: {"data": self.stripe.events()})
+
+    async def _np_status(self, request: Request) -> Response:
+        def action(body: dict[str, Any]) -> Any:
+            status = body.get("status")
+            if not isinstance(status, str):
+                raise SandboxError("Give the new status as \"status\".")
+            paid = body.get("actually_paid")
+            return self.nowpayments.set_status(
+                request.path_params["id"], status,
+                actually_paid=None if paid is None else Decimal(str(paid)),
+                webhook=_bool(body.get("webhook", True)))
+
+        return await self._control(request, action)
+
+    async def _np_payment(self, request: Request) -> Response:
+        return await self._control(
+            request, lambda body: self.nowpayments.payment(request.path_params["id"]))
+
+    async def _np_invoice_pay(self, request: Request) -> Response:
+        return await self._control(request, lambda body: self.nowpayments.pay_invoice(
+            request.path_params["id"], body.get("pay_currency"),
+            webhook=_bool(body.get("webhook", True))))
+
+    async def _faults(self, request: Request) -> Response:
+        def action(body: dict[str, Any]) -> Any:
+            if request.method == "POST":
+                count = body.get("count")
+                self.state.set_fault(
+                    str(body.get("provider", "all")), str(body.get("mode", "none")),
+                    float(body.get("delay", 0) or 0), None if count is None else int(count))
+            with self.state.lock:
+                return {name: f.as_dict() for name, f in self.state.faults.items()}
+
+        return await self._control(request, action)
+
+    async def _deliveries(self, request: Request) -> Response:
+        return json_response({"data": self.deliveries()})
+
+    async def _config(self, request: Request) -> Response:
+        def action(body: dict[str, Any]) -> Any:
+            if request.method == "POST":
+                unknown = set(body) - {"stripe_webhook_url", "nowpayments_ipn_url"}
+                if unknown:
+                    raise SandboxError(f"Unknown settings: {', '.join(sorted(unknown))}")
+                self.set_webhook_urls(stripe=body.get("stripe_webhook_url", _UNSET),
+                                      nowpayments=body.get("nowpayments_ipn_url", _UNSET))
+            with self.state.lock:
+                return {"stripe_webhook_url": self.config.stripe_webhook_url,
+                        "nowpayments_ipn_url": self.config.nowpayments_ipn_url}
+
+        return await self._control(request, action)
+
+    async def _clock(self, request: Request) -> Response:
+        def action(body: dict[str, Any]) -> Any:
+            self.advance_time(float(body.get("advance", 0)))
+            return {"now": int(self.state.now())}
+
+        return await self._control(request, action)
+
+
+    async def _reset(self, request: Request) -> Response:
+        self.reset()
+        return json_response({"ok": True})
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise SandboxError(f"Expected true or false, not {value!r}.")
+
+
+class SandboxServer(Sandbox):
+    """The sandbox served over HTTP from a background thread.
+
+    `with SandboxServer(cfg) as sb:` starts it and waits until it answers;
+    leaving the block stops uvicorn and the delivery thread.
+    """
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        super().__init__(config)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        if not self.state.base_url:
+            raise RuntimeError("The sandbox is not started.")
+        return self.state.base_url
+
+    def start(self, timeout: float = 10.0) -> SandboxServer:
+        if self._thread is not None:
+            return self
+        host = self.config.host
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit this; without it, keep-alive requests stall
+        # ~40 ms on Nagle + delayed ACK when the socket is handed to uvicorn.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            sock.bind((host, self.config.port))
+        except OSError:
+            sock.close()
+            raise
+        port = sock.getsockname()[1]
+        self._socket = sock
+        reach = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host)
+        if reach is None:
+            reach = f"[{host}]" if ":" in host else host
+        self.state.base_url = f"http://{reach}:{port}"
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self.deliverer.start()
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name="sandbox-uvicorn", daemon=True)
+        self._thread.start()
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        log.info("provider sandbox listening on %s", self.state.base_url)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        assert self._server is not None and self._thread is not None
+        while time.monotonic() < deadline:
+            if not self._thread.is_alive():
+                raise RuntimeError("The sandbox server stopped while starting.")
+            if self._server.started:
+                with contextlib.suppress(OSError), urllib.request.urlopen(  # noqa: S310
+                        self.state.base_url + "/_sandbox/health", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            time.sleep(0.01)
+        raise RuntimeError(f"The sandbox did not answer within {timeout} seconds.")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            if self._thread.is_alive():
+                log.warning("the sandbox server thread did not stop in time")
+        self.deliverer.stop()
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def serve_forever(self) -> None:
+        """Block until the server thread ends (Ctrl-C arrives as KeyboardInterrupt)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=0.5)
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
