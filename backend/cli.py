@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     secrets_sub.add_parser("list", help="which secrets are configured, and where (never values)")
     secrets_sub.add_parser("set-pin", help="set the staff PIN (prompts without echo)")
 
+    rec = sub.add_parser("reconcile", help="ask the providers about every open payment, once")
+    rec.add_argument("--all", action="store_true",
+                     help="ask about every open payment now, not only those due")
+    rec.add_argument("--json", action="store_true", help="machine-readable output")
+
     export = sub.add_parser("export", help="write every donation to a CSV file")
     export.add_argument("path")
 
@@ -104,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check.run(json_output=args.json, offline=args.offline)
     if command == "secrets":
         return secrets_command(args)
+    if command == "reconcile":
+        return reconcile_command(args)
     if command == "export":
         from backend import charter
 
@@ -170,6 +177,35 @@ def secrets_command(args: argparse.Namespace) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def reconcile_command(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from backend.reconcile import Reconciler, pending_summary
+    from backend.result import UserError
+
+    try:
+        report = Reconciler().run_once(force=args.all)
+        summary = pending_summary()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"report": asdict(report), "pending": summary}, indent=2, default=str))
+    else:
+        print(f"Checked {report.checked} open payments: {report.changed} changed, "
+              f"{report.counted} newly counted, {report.errors} errors.")
+        for item in report.details:
+            if "error" in item:
+                print(f"  {item['provider']} {item['ref']}: {item['error']}")
+            elif item.get("from") != item.get("to"):
+                print(f"  {item['provider']} {item['ref']}: {item['from']} -> {item['to']}")
+        print(f"Still open: {sum(summary['by_age'].values())} "
+              f"({', '.join(f'{k}: {v}' for k, v in summary['by_state'].items()) or 'none'})")
+        if summary["stale"]:
+            print(f"No longer asked about (past expiry and grace): {len(summary['stale'])}")
+    return 1 if report.errors else 0
 
 
 def terminal_demo() -> int:

@@ -45,8 +45,29 @@ def _migration_1(db: pw.Database) -> None:
     db.create_tables(ALL_MODELS)
 
 
-# Append only. Each step takes the database from version N-1 to N.
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_migration_1]
+def _migration_2(db: pw.Database) -> None:
+    """Reconciler scheduling on both payment tables; `late` on donations."""
+    from playhouse.migrate import SqliteMigrator, migrate
+
+    migrator = SqliteMigrator(db)
+    steps = []
+    for table in ("stripe_payment", "crypto_payment"):
+        existing = {c.name for c in db.get_columns(table)}
+        for name, field in (("next_check_at", pw.BigIntegerField(null=True)),
+                            ("last_checked_at", pw.BigIntegerField(null=True)),
+                            ("checks", pw.IntegerField(default=0)),
+                            ("failures", pw.IntegerField(default=0))):
+            if name not in existing:
+                steps.append(migrator.add_column(table, name, field))
+    if "late" not in {c.name for c in db.get_columns("donation")}:
+        steps.append(migrator.add_column("donation", "late", pw.BooleanField(default=False)))
+    migrate(*steps)
+
+
+# Append only. Each step takes the database from version N-1 to N. A fresh
+# database runs them all: step 1 creates today's tables, so later steps check
+# what is already there.
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_migration_1, _migration_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -94,6 +94,21 @@ def _advance_intent(intent_id: str | None, status: str) -> None:
         _advance(ContributionIntent, ContributionIntent.id, intent_id, status)
 
 
+# A gift counted this long after the tap was surely not seen on the payment screen.
+LATE_AFTER = dt.timedelta(minutes=10)
+
+
+def _donor_left(intent_id: str | None) -> bool:
+    """Had the donor left the payment screen? Asked before this event moves the intent."""
+    if not intent_id:
+        return False
+    intent = ContributionIntent.get_or_none(ContributionIntent.id == intent_id)
+    if intent is None:
+        return False
+    return intent.status in ("cancelled", "expired", "failed") or (
+        utcnow() - intent.created_at > LATE_AFTER)
+
+
 def _ensure_total(campaign_id: str, currency: str) -> None:
     CampaignTotal.insert(campaign_id=campaign_id, currency=currency).on_conflict_ignore().execute()
 
@@ -129,12 +144,13 @@ def _count_donation(
     via: str,
     refunded: bool = False,
     note: str | None = None,
+    late: bool = False,
 ) -> int | None:
     """Insert the donation once; move the total only if this call inserted it."""
     query = Donation.insert(
         source=source, provider_ref=provider_ref, intent=intent_id, campaign_id=campaign_id,
         kiosk_id=kiosk_id, method=method, coin=coin, amount_minor=amount_minor,
-        currency=currency, display_name=display_name, via=via, note=note,
+        currency=currency, display_name=display_name, via=via, note=note, late=late,
         status="refunded" if refunded else "counted", created_at=utcnow(),
     ).on_conflict_ignore()
     cursor = database.obj.execute(query)
@@ -221,6 +237,7 @@ def apply_stripe_session(
             provider_status=session.get("status"), payment_status=session.get("payment_status")
         ).where(StripePayment.session_id == session_id).execute()
         intent_id = payment.intent_id
+        late = _donor_left(intent_id)
         _advance(StripePayment, StripePayment.session_id, session_id, new_status)
         _advance_intent(intent_id, new_status)
         donation_id = None
@@ -236,7 +253,7 @@ def apply_stripe_session(
                 kiosk_id=payment.kiosk_id, method="card", coin=None,
                 amount_minor=payment.amount_minor, currency=payment.currency,
                 display_name=intent.display_name if intent else metadata.get("display_name"),
-                via=via, refunded=refund_known,
+                via=via, refunded=refund_known, late=late,
             )
             if refund_known:
                 _advance(StripePayment, StripePayment.session_id, session_id, "refunded")
@@ -328,6 +345,7 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
         CryptoPayment.update(provider_status=provider_status).where(
             CryptoPayment.payment_id == payment_id).execute()
         intent_id = record.intent_id
+        late = _donor_left(intent_id)
         _advance(CryptoPayment, CryptoPayment.payment_id, payment_id, new_status)
         _advance_intent(intent_id, new_status)
         if new_status == "partially_paid" and intent_id:
@@ -335,7 +353,7 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
                 ContributionIntent.id == intent_id).execute()
         donation_id = None
         if new_status == "paid":
-            donation_id = _count_crypto(record, via=via)
+            donation_id = _count_crypto(record, via=via, late=late)
         elif new_status == "refunded":
             _refund_donation("nowpayments", payment_id)
         current = CryptoPayment.get(CryptoPayment.payment_id == payment_id)
@@ -345,7 +363,7 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
 
 
 def _count_crypto(record: CryptoPayment, *, via: str, amount_minor: int | None = None,
-                  note: str | None = None) -> int | None:
+                  note: str | None = None, late: bool = False) -> int | None:
     intent = ContributionIntent.get_or_none(ContributionIntent.id == record.intent_id)
     return _count_donation(
         source="nowpayments", provider_ref=record.payment_id, intent_id=record.intent_id,
@@ -353,7 +371,7 @@ def _count_crypto(record: CryptoPayment, *, via: str, amount_minor: int | None =
         method="crypto", coin=record.pay_currency,
         amount_minor=record.price_minor if amount_minor is None else amount_minor,
         currency=record.price_currency, display_name=intent.display_name if intent else None,
-        via=via, refunded=record.status == "refunded", note=note,
+        via=via, refunded=record.status == "refunded", note=note, late=late,
     )
 
 
@@ -498,3 +516,13 @@ def pending_minor(campaign_id: str | None = None) -> int:
             .where((StripePayment.status.in_(seen)) & (StripePayment.campaign_id == campaign))
             .scalar())
     return int(crypto or 0) + int(card or 0)
+
+
+def late_gifts(limit: int = 20) -> list[dict[str, Any]]:
+    """Gifts counted after their donor had left the screen: the treasurer's "late" list."""
+    ensure_database()
+    rows = (Donation.select().where(Donation.late == True)  # noqa: E712 (peewee expression)
+            .order_by(Donation.id.desc()).limit(limit))
+    return [{"donation_id": d.id, "amount_minor": d.amount_minor, "currency": d.currency,
+             "method": d.method, "via": d.via, "provider_ref": d.provider_ref,
+             "created_at": d.created_at.replace(tzinfo=dt.UTC).isoformat()} for d in rows]

@@ -101,6 +101,11 @@ class StripePayment(BaseModel):
     livemode = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
+    # Reconciler bookkeeping (schema 2): when to ask the provider next, and how it went.
+    next_check_at = pw.BigIntegerField(null=True)
+    last_checked_at = pw.BigIntegerField(null=True)
+    checks = pw.IntegerField(default=0)
+    failures = pw.IntegerField(default=0)
 
 
 class CryptoPayment(BaseModel):
@@ -123,6 +128,11 @@ class CryptoPayment(BaseModel):
     expires_at = pw.BigIntegerField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
+    # Reconciler bookkeeping (schema 2): when to ask the provider next, and how it went.
+    next_check_at = pw.BigIntegerField(null=True)
+    last_checked_at = pw.BigIntegerField(null=True)
+    checks = pw.IntegerField(default=0)
+    failures = pw.IntegerField(default=0)
 
 
 class Donation(BaseModel):
@@ -143,6 +153,8 @@ class Donation(BaseModel):
     status = pw.CharField(default="counted", index=True)  # counted | refunded
     via = pw.CharField()  # webhook | poller | relay | staff | reconciler
     note = pw.TextField(null=True)
+    # Counted after the donor had left the payment screen (schema 2).
+    late = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
     class Meta:

@@ -23,7 +23,7 @@ from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import ContributionIntent, CryptoPayment, new_id
 from backend.money import check_range, major_text, to_minor
-from backend.result import Result, UserError, ok, public
+from backend.result import ProviderBusy, ProviderUnavailable, Result, UserError, ok, public
 from backend.secrets import get_secret, require_secret
 from backend.settings import Settings, get_settings
 from backend.wallet_uri import wallet_request
@@ -67,10 +67,11 @@ class NowPaymentsClient:
             response = self.session.request(method, f"{self.base_url}/v1/{path}", data=data,
                                             headers=headers, params=params, timeout=TIMEOUT)
         except requests.Timeout:
-            raise UserError("NOWPayments is not answering. Please try again, or pay by card.") from None
+            raise ProviderUnavailable(
+                "NOWPayments is not answering. Please try again, or pay by card.") from None
         except requests.RequestException:
-            raise UserError("Crypto payments are unavailable: NOWPayments cannot be reached. "
-                            "Check the kiosk's network.") from None
+            raise ProviderUnavailable("Crypto payments are unavailable: NOWPayments cannot be "
+                                      "reached. Check the kiosk's network.") from None
         try:
             body = json.loads(response.content, parse_float=Decimal) if response.content else {}
         except ValueError:
@@ -88,10 +89,10 @@ class NowPaymentsClient:
         if status == 404:
             return UserError("NOWPayments does not know that payment.")
         if status == 429:
-            return UserError("NOWPayments is busy right now. Please try again in a moment.")
+            return ProviderBusy("NOWPayments is busy right now. Please try again in a moment.")
         if 400 <= status < 500 and isinstance(message, str):
             return UserError(f"NOWPayments refused the payment: {message}")
-        return UserError("NOWPayments had a problem. Please try again, or pay by card.")
+        return ProviderUnavailable("NOWPayments had a problem. Please try again, or pay by card.")
 
     def status(self) -> dict[str, Any]:
         return self.request("GET", "status")
@@ -234,12 +235,17 @@ def check_payment_id(payment_id: object) -> str:
     return text
 
 
+def refresh_payment(payment_id: str, *, via: str) -> tuple[ledger.LedgerOutcome, dict[str, Any]]:
+    """Retrieve a payment and apply it through the ledger; raises `UserError`."""
+    payment = nowpayments_client().get_payment(check_payment_id(payment_id))
+    return ledger.apply_crypto_payment(payment, via=via), payment
+
+
 @public
 def get_invoice_status(invoice_id: str) -> Result:
     """Ask NOWPayments about a payment and record what it says (once, however often asked)."""
     payment_id = check_payment_id(invoice_id)
-    payment = nowpayments_client().get_payment(payment_id)
-    outcome = ledger.apply_crypto_payment(payment, via="poller")
+    outcome, payment = refresh_payment(payment_id, via="poller")
     if outcome.ignored_reason:
         raise UserError(f"That payment does not belong to this campaign ({outcome.ignored_reason}).")
     return ok({

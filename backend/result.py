@@ -33,6 +33,14 @@ class UserError(Exception):
     """A failure a person can act on; its message is safe to show on screen."""
 
 
+class ProviderUnavailable(UserError):
+    """The provider could not be reached, timed out or failed (5xx): try later."""
+
+
+class ProviderBusy(ProviderUnavailable):
+    """The provider asked us to slow down (429)."""
+
+
 def ok(data: Mapping[str, Any] | None = None) -> Result:
     return {"success": True, "data": dict(data or {})}
 

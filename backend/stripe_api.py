@@ -19,7 +19,7 @@ from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import ContributionIntent, StripePayment, new_id
 from backend.money import STRIPE_MAXIMUM_MINOR, check_range, format_money, stripe_minimum, to_minor
-from backend.result import Result, UserError, ok, public
+from backend.result import ProviderBusy, ProviderUnavailable, Result, UserError, ok, public
 from backend.secrets import get_secret, require_secret
 from backend.settings import Settings, get_settings
 from backend.webhooks import ProviderEvent, verify_stripe
@@ -67,16 +67,16 @@ def explain(exc: stripe.StripeError) -> UserError:
         return UserError("Stripe refused the kiosk's key. Check STRIPE_SECRET_KEY_* with "
                          "`charter-kiosk check`.")
     if isinstance(exc, stripe.RateLimitError):
-        return UserError("Stripe is busy right now. Please try again in a moment.")
+        return ProviderBusy("Stripe is busy right now. Please try again in a moment.")
     if isinstance(exc, stripe.APIConnectionError):
-        return UserError("Card payments are unavailable: Stripe cannot be reached. "
-                         "Check the kiosk's network.")
+        return ProviderUnavailable("Card payments are unavailable: Stripe cannot be reached. "
+                                   "Check the kiosk's network.")
     if isinstance(exc, stripe.InvalidRequestError):
         if exc.http_status == 404:
             return UserError("Stripe does not know that checkout session.")
         detail = exc.user_message or "the request was not accepted"
         return UserError(f"Stripe refused the payment: {detail}")
-    return UserError("Stripe had a problem taking the payment. Please try again.")
+    return ProviderUnavailable("Stripe had a problem taking the payment. Please try again.")
 
 
 def landing_base() -> str | None:
@@ -190,16 +190,21 @@ def check_session_id(session_id: object) -> str:
     return session_id
 
 
-@public
-def get_payment_status(session_id: str) -> Result:
-    """Ask Stripe about a session and record what it says (once, however often asked)."""
+def refresh_session(session_id: str, *, via: str) -> tuple[ledger.LedgerOutcome, Any]:
+    """Retrieve a session and apply it through the ledger; raises `UserError`."""
     check_session_id(session_id)
     client = stripe_client()
     try:
         session = client.v1.checkout.sessions.retrieve(session_id)
     except stripe.StripeError as exc:
         raise explain(exc) from None
-    outcome = ledger.apply_stripe_session(session.to_dict(), via="poller")
+    return ledger.apply_stripe_session(session.to_dict(), via=via), session
+
+
+@public
+def get_payment_status(session_id: str) -> Result:
+    """Ask Stripe about a session and record what it says (once, however often asked)."""
+    outcome, session = refresh_session(session_id, via="poller")
     if outcome.ignored_reason:
         raise UserError(f"That session does not belong to this campaign ({outcome.ignored_reason}).")
     return ok({
