@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 from importlib.metadata import PackageNotFoundError, version
 
 from backend.result import Result
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _optional_module(name: str) -> object | None:
+def _optional_module(name: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError:
@@ -119,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("relay", "sandbox"):
         if command == name:
             cli = _optional_module(f"backend.{name}.cli")
-            return int(cli.run(args))  # type: ignore[attr-defined]
+            return int(cli.run(args))
     parser.print_usage(sys.stderr)
     return USAGE_ERROR
 

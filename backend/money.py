@@ -7,7 +7,7 @@ units ("25", "25.50") and never a float: a float has already lost the cents.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from backend.result import UserError
 
@@ -30,6 +30,12 @@ STRIPE_MAXIMUM_MINOR = 99_999_999
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$", "jpy": "¥", "chf": "CHF "}
 
 _DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
+
+# Scaling between major and minor units must be exact: the default context (28
+# digits) would silently round a long amount to a different one.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+# Anything at or above 10**31 major units is refused before scaling (no huge ints).
+_MAX_DIGITS = 30
 
 
 def exponent(currency: str) -> int:
@@ -64,6 +70,8 @@ def to_decimal(value: object, *, what: str = "The amount") -> Decimal:
         raise UserError(f"{what} must be a number like 25 or 25.50.")
     if not amount.is_finite():
         raise UserError(f"{what} must be a finite number.")
+    if amount and amount.adjusted() > _MAX_DIGITS:
+        raise UserError(f"{what} is far too large.")
     return amount
 
 
@@ -73,7 +81,7 @@ def to_minor(value: object, currency: str, *, what: str = "The amount") -> int:
     if amount <= 0:
         raise UserError(f"{what} must be more than zero.")
     places = exponent(currency)
-    scaled = amount.scaleb(places)
+    scaled = amount.scaleb(places, _EXACT)
     if scaled != scaled.to_integral_value():
         unit = "whole units" if places == 0 else f"at most {places} decimal places"
         raise UserError(f"{what} has too many decimal places for {currency.upper()} ({unit}).")
@@ -93,12 +101,15 @@ def provider_amount_to_minor(value: object, currency: str) -> int:
         raise UserError(f"The provider reported an amount that is not a number: {value!r}") from None
     if not amount.is_finite():
         raise UserError("The provider reported an amount that is not finite.")
-    scaled = amount.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if amount and amount.adjusted() > _MAX_DIGITS:
+        raise UserError("The provider reported an amount that is far too large.")
+    scaled = amount.scaleb(exponent(currency), _EXACT).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP, context=_EXACT)
     return int(scaled)
 
 
 def to_major(minor: int, currency: str) -> Decimal:
-    return Decimal(minor).scaleb(-exponent(currency))
+    return Decimal(minor).scaleb(-exponent(currency), _EXACT)
 
 
 def major_text(minor: int, currency: str) -> str:
@@ -112,7 +123,7 @@ def format_money(minor: int, currency: str, *, cents: bool = True) -> str:
     places = exponent(currency) if cents else 0
     amount = to_major(minor, currency)
     if not cents:
-        amount = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        amount = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=_EXACT)
     sign = "-" if amount < 0 else ""
     number = f"{abs(amount):,.{places}f}"
     symbol = _SYMBOLS.get(currency.lower())

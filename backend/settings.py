@@ -123,6 +123,9 @@ def write_settings(values: dict[str, dict[str, Any]], path: Path | None = None) 
             lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     config_path.write_text("\n".join(lines), encoding="utf-8")
+    # A rewrite within the file system's timestamp granularity keeps the same
+    # mtime; never serve the old settings after writing new ones.
+    _cache.clear()
     return config_path
 
 

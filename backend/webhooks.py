@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,7 +77,9 @@ def verify_stripe(
     if abs(current - timestamp) > tolerance:
         raise WebhookError("The Stripe signature timestamp is outside the 5-minute tolerance.")
     expected = [_stripe_digest(payload, secret, timestamp) for secret in usable]
-    if not any(hmac.compare_digest(e, s) for e in expected for s in signatures):
+    # Bytes, not str: compare_digest raises TypeError on a non-ASCII str (a forged header).
+    if not any(hmac.compare_digest(e.encode(), s.encode("utf-8", "replace"))
+               for e in expected for s in signatures):
         raise WebhookError("The Stripe signature does not match the payload.")
     return parse_stripe_event(payload)
 
@@ -134,17 +137,20 @@ def verify_nowpayments(
     if not usable:
         raise WebhookError("No NOWPayments IPN secret is configured (NOWPAYMENTS_IPN_SECRET).")
     event = parse_nowpayments_event(payload)
-    forms = {
-        canonical_js(json.loads(payload)),
-        json.dumps(json.loads(payload), sort_keys=True, separators=(",", ":")),
-    }
-    given = signature.strip().lower()
+    try:
+        forms = {
+            canonical_js(json.loads(payload)),
+            json.dumps(json.loads(payload), sort_keys=True, separators=(",", ":")),
+        }
+    except RecursionError:
+        raise WebhookError("The NOWPayments webhook body is nested too deeply.") from None
+    given = signature.strip().lower().encode("utf-8", "replace")
     matched = False
     for secret in usable:
         for form in forms:
             digest = hmac.new(secret.encode(), form.encode(), hashlib.sha512).hexdigest()
             # Evaluate every candidate: no early exit that would time the match.
-            matched |= hmac.compare_digest(digest, given)
+            matched |= hmac.compare_digest(digest.encode(), given)
     if not matched:
         raise WebhookError("The NOWPayments signature does not match the payload.")
     return event
@@ -170,7 +176,7 @@ def _load_object(payload: bytes, provider: str) -> dict[str, Any]:
     try:
         # Decimal, not float: these bodies carry amounts of money.
         body = json.loads(payload, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise WebhookError(f"The {provider} webhook body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise WebhookError(f"The {provider} webhook body is not a JSON object.")
@@ -195,20 +201,38 @@ def canonical_js(value: Any) -> str:
     if isinstance(value, int | float):
         return js_number(float(value)) if isinstance(value, float) else js_number(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _js_string(value)
     if isinstance(value, list):
         return "[" + ",".join(canonical_js(v) for v in value) + "]"
     if isinstance(value, dict):
         # JavaScript sorts keys by UTF-16 code units; for the BMP that is Python's order.
-        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + canonical_js(v)
-                              for k, v in items) + "}"
+        # An object then lists array-index keys ("0", "7", "10") first, in numeric order,
+        # whatever order they were added in; JSON.stringify follows that order.
+        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be", "surrogatepass"))
+        items.sort(key=lambda kv: (0, int(kv[0])) if _is_array_index(kv[0]) else (1, 0))
+        return "{" + ",".join(_js_string(k) + ":" + canonical_js(v) for k, v in items) + "}"
     raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _js_string(text: str) -> str:
+    """JSON.stringify of a string: raw UTF-8, lone surrogates escaped (ES2019)."""
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
+
+
+def _is_array_index(key: str) -> bool:
+    return key.isascii() and key.isdigit() and (key == "0" or not key.startswith("0")) and (
+        int(key) < 2**32 - 1)
 
 
 def js_number(number: int | float) -> str:
     """ECMAScript Number::toString for the double nearest `number`."""
-    x = float(number)
+    try:
+        x = float(number)
+    except OverflowError:
+        x = math.inf  # JSON.parse reads an integer this long as Infinity
     if math.isnan(x) or math.isinf(x):
         return "null"  # what JSON.stringify prints for them
     if x == 0:
