@@ -202,6 +202,11 @@ def _check_relay(url: str, token: str | None) -> list[Check]:
             if configured.get(name) is False:
                 results.append(Check("services", f"relay {name}", "fail", "not configured",
                                      f"On the relay host: charter-kiosk secrets set {name}"))
+    sweep = body.get("last_sweep_at") if isinstance(body, dict) else None
+    results.append(Check("services", "relay sweep", "pass" if sweep else "warn",
+                         f"last missed-webhook sweep {sweep}" if sweep else "no sweep yet",
+                         "" if sweep else "The relay sweeps on a schedule; or run "
+                         "charter-kiosk relay sweep on the relay host."))
     age = body.get("newest_event_age_s") if isinstance(body, dict) else None
     if isinstance(age, int | float) and age > 24 * 3600:
         results.append(Check("services", "relay events", "warn",
@@ -259,6 +264,41 @@ def _check_nowpayments() -> Check:
     return Check("services", "nowpayments", "pass", "status OK and the key is accepted")
 
 
+def check_pending() -> list[Check]:
+    """Open payments by age and state, ones no longer asked about, late gifts."""
+    import datetime as dt
+
+    from backend.reconcile import pending_summary
+
+    summary = pending_summary()
+    open_count = sum(summary["by_age"].values())
+    states = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_state"].items()))
+    ages = ", ".join(f"{k}: {v}" for k, v in summary["by_age"].items() if v)
+    results = [Check("pending", "open payments", "pass",
+                     f"{open_count} open" + (f" ({states}; {ages})" if open_count else ""))]
+    stale = summary["stale"]
+    if stale:
+        results.append(Check("pending", "no longer asked about", "warn",
+                             f"{len(stale)} open past expiry and grace: "
+                             + ", ".join(s["ref"] for s in stale[:5]),
+                             "Look them up in the Stripe / NOWPayments dashboard; "
+                             "charter-kiosk reconcile --all asks once more."))
+    late = summary["late_gifts"]
+    results.append(Check("pending", "late gifts", "pass",
+                         f"{len(late)} counted after the donor left" if late else "none"))
+    last = summary["last_reconcile"]
+    if last:
+        when = dt.datetime.fromtimestamp(last["finished_at"], dt.UTC)
+        results.append(Check("pending", "last reconcile", "pass",
+                             f"{when:%Y-%m-%d %H:%M:%SZ}: {last['checked']} checked, "
+                             f"{last['counted']} counted, {last['errors']} errors"))
+    else:
+        results.append(Check("pending", "last reconcile", "pass", "never (nothing was open)"
+                             if not open_count else "not yet run",
+                             "" if not open_count else "charter-kiosk reconcile"))
+    return results
+
+
 def check_error_handling() -> list[Check]:
     from backend import charter
     from backend.db import ensure_database
@@ -280,7 +320,8 @@ def check_error_handling() -> list[Check]:
 
 def run_checks(*, offline: bool = False) -> list[Check]:
     results: list[Check] = []
-    groups: list[Callable[[], list[Check]]] = [check_functions, check_database, check_secrets]
+    groups: list[Callable[[], list[Check]]] = [check_functions, check_database, check_secrets,
+                                                check_pending]
     if not offline:
         groups.append(check_services)
     groups.append(check_error_handling)

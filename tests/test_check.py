@@ -1,0 +1,109 @@
+"""`charter-kiosk check`: each group passes when things are right and fails with a fix when not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as FailKeyring
+
+from backend import charter
+from backend.check import run_checks
+from backend.cli import main
+from backend.models import CampaignTotal
+
+
+def by_name(checks: list[Any]) -> dict[str, Any]:
+    return {f"{c.group}:{c.name}": c for c in checks}
+
+
+def test_a_configured_kiosk_passes_offline(kiosk_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert "All checks passed." in out
+    assert "FAIL" not in out
+
+
+def test_json_output_is_machine_readable(kiosk_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--offline", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    groups = {c["group"] for c in report["checks"]}
+    assert {"functions", "database", "secrets", "pending", "errors"} <= groups
+    for check in report["checks"]:
+        assert check["status"] in ("pass", "warn", "skip")
+
+
+def test_online_checks_reach_the_providers(kiosk_env: Any) -> None:
+    checks = by_name(run_checks(offline=False))
+    assert checks["services:stripe"].status == "pass"
+    assert checks["services:nowpayments"].status == "pass"
+    assert checks["services:relay"].status == "warn"  # none configured in this test
+
+
+def test_a_refused_key_fails_the_stripe_check(kiosk_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIPE_SECRET_KEY_TEST", "sk_test_not_the_sandbox_key")
+    checks = by_name(run_checks(offline=False))
+    assert checks["services:stripe"].status == "fail"
+    assert "sk_test_not_the_sandbox_key" not in checks["services:stripe"].detail
+
+
+def test_unreachable_relay_fails_with_a_fix(kiosk_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARTER_RELAY_URL", "http://127.0.0.1:9")
+    checks = by_name(run_checks(offline=False))
+    assert checks["services:relay"].status == "fail"
+    assert checks["services:relay"].fix
+
+
+def test_missing_secret_fails_naming_it(kiosk_env: Any, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("NOWPAYMENTS_API_KEY")
+    assert main(["check", "--offline"]) == 1
+    out = capsys.readouterr().out
+    assert "NOWPAYMENTS_API_KEY — missing" in out
+    assert "fix: charter-kiosk secrets set NOWPAYMENTS_API_KEY" in out
+
+
+def test_secret_values_never_printed(kiosk_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", "--json"])
+    out = capsys.readouterr().out
+    config = kiosk_env.config
+    for value in (config.stripe_secret_key, config.nowpayments_api_key, config.stripe_webhook_secret):
+        assert value not in out
+
+
+def test_live_key_in_test_mode_fails(kiosk_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIPE_SECRET_KEY_TEST", "sk_live_" + "a" * 24)
+    assert by_name(run_checks(offline=True))["secrets:stripe mode"].status == "fail"
+
+
+def test_full_live_key_on_a_kiosk_warns(kiosk_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARTER_KIOSK_MODE", "live")
+    monkeypatch.setenv("STRIPE_SECRET_KEY_LIVE", "sk_live_" + "b" * 24)
+    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY_LIVE", "pk_test_" + "c" * 24)
+    checks = by_name(run_checks(offline=True))
+    assert checks["secrets:stripe key scope"].status == "warn"
+    assert "rk_live_" in checks["secrets:stripe key scope"].fix
+    assert checks["secrets:stripe keys mixed"].status == "warn"
+    assert checks["secrets:mode"].detail == "live mode"
+
+
+def test_missing_keyring_backend_warns(kiosk_env: Any) -> None:
+    keyring.set_keyring(FailKeyring())
+    assert by_name(run_checks(offline=True))["secrets:keyring"].status == "warn"
+
+
+def test_kept_total_drift_fails(kiosk_env: Any) -> None:
+    charter.record_cash_gift("10")
+    CampaignTotal.update(total_minor=CampaignTotal.total_minor + 1).execute()
+    assert by_name(run_checks(offline=True))["database:total"].status == "fail"
+
+
+def test_bad_input_check_writes_nothing(kiosk_env: Any) -> None:
+    assert by_name(run_checks(offline=True))["errors:bad input refused"].status == "pass"
+
+
+def test_usage_error_exits_2() -> None:
+    assert main(["check", "--no-such-flag"]) == 2
