@@ -1,0 +1,582 @@
+"""The relay's HTTP API (version 1), as a Starlette app.
+
+Ingest: `POST /v1/webhooks/stripe`, `POST /v1/webhooks/nowpayments`
+    Raw body (over 1 MiB → 413), verified with the current or previous secret,
+    stored durably before any 2xx. 200 `{"received": true, "duplicate": bool}`;
+    400 for anything unverifiable or unreadable (nothing stored); 503 when the
+    database cannot take it or no secret is configured for that provider (the
+    provider retries, which is what we want). Every answer well within 3 s.
+
+Feed: `GET /v1/events?after=SEQ&limit=N&wait=S`, `Authorization: Bearer <token>`
+    `{"events": [{"seq", "id", "provider", "type", "received_at", "payload"}],
+    "next": SEQ, "gap": bool}`. `payload` is the raw body exactly as signed.
+    `after`: whole number ≥ 0 (default 0). `limit`: whole number ≥ 1 (default
+    100), values above 1000 are clamped to 1000. `wait`: seconds ≥ 0, decimals
+    allowed (default 0), values above 30 are clamped to 30. Anything else
+    (negative, not a number, NaN, `after` beyond 2^63) → 400 with a message.
+    Clamping rather than refusing a large limit/wait keeps old kiosks working
+    if the maxima ever shrink. A batch also stops at about 4 MiB of payloads.
+    `gap: true` means events after the cursor are gone (pruned by retention, or
+    the cursor comes from a different relay database); the batch then continues
+    from the oldest event the relay still holds, and the kiosk should treat its
+    cursor as reset.
+
+`GET /healthz`, and the donor pages `GET /thanks`, `GET /cancelled`.
+
+peewee is blocking, so every database call runs in a worker thread behind a
+capacity limiter; the event loop only parses, verifies small bodies and waits.
+Webhooks are written by one writer task that commits whatever has queued up in
+one transaction (group commit): with `synchronous=FULL` each commit costs an
+fsync, and sharing it is what lets ingest keep up with many senders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from backend import secrets as secret_store
+from backend.relay import pages, tokens
+from backend.relay.notify import Notifier, PostgresListener
+from backend.relay.store import (
+    MAX_DEDUP_KEY_CHARS,
+    DatabaseUnavailable,
+    FeedPage,
+    IngestItem,
+    IngestOutcome,
+    RelayStore,
+)
+from backend.webhooks import (
+    MAX_WEBHOOK_BYTES,
+    ProviderEvent,
+    WebhookError,
+    verify_nowpayments,
+    verify_stripe,
+)
+
+log = logging.getLogger("charter.relay")
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+MAX_WAIT_SECONDS = 30.0
+MAX_SEQ = 2**63 - 1
+# NOWPayments gives up after 3 s; answer (503 if need be) comfortably before.
+INGEST_DEADLINE_SECONDS = 2.5
+BODY_READ_SECONDS = 2.0
+# A slightly oversized body is read and thrown away so the sender sees the 413
+# instead of a reset connection; a body larger than this is not worth reading.
+DRAIN_LIMIT_BYTES = 8 * MAX_WEBHOOK_BYTES
+# Verifying a big NOWPayments body re-serialises it in Python: tens of ms that
+# would stall every other request, so large bodies are verified in a thread.
+INLINE_VERIFY_BYTES = 16 * 1024
+WRITE_BATCH_MAX = 256
+WRITE_QUEUE_MAX = 10_000
+TOUCH_EVERY_SECONDS = 60.0
+DEFAULT_RETENTION_DAYS = 30.0
+
+STRIPE_SECRET_NAMES = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
+NOWPAYMENTS_SECRET_NAMES = ("NOWPAYMENTS_IPN_SECRET", "NOWPAYMENTS_IPN_SECRET_PREVIOUS")
+
+
+def _configured_secrets(names: Sequence[str]) -> list[str]:
+    values: list[str] = []
+    for name in names:
+        try:
+            value = secret_store.get_secret(name)
+        except secret_store.KeyringUnavailable:
+            # A headless relay host often has no keyring: the environment is then
+            # the only source, and an absent keyring is not an error here.
+            value = None
+        if value:
+            values.append(value)
+    return values
+
+
+class BadRequest(Exception):
+    pass
+
+
+class IngestWriter:
+    """One task that commits queued webhooks in shared transactions."""
+
+    def __init__(self, relay: Relay) -> None:
+        self._relay = relay
+        self._queue: asyncio.Queue[tuple[IngestItem, asyncio.Future[Any]]] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._queue = asyncio.Queue(maxsize=WRITE_QUEUE_MAX)
+            self._task = asyncio.create_task(self._run(), name="relay-ingest-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def submit(self, item: IngestItem, timeout: float) -> IngestOutcome:
+        self.start()
+        assert self._queue is not None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        try:
+            self._queue.put_nowait((item, future))
+        except asyncio.QueueFull:
+            raise DatabaseUnavailable("the relay is overloaded") from None
+        # asyncio.wait does not cancel the future on timeout: the write may
+        # still commit, and the provider's retry will then be a duplicate (2xx).
+        done, _ = await asyncio.wait({future}, timeout=max(timeout, 0.0))
+        if not done:
+            raise DatabaseUnavailable("the database did not commit in time")
+        result = future.result()
+        if isinstance(result, BaseException):
+            raise result
+        assert isinstance(result, IngestOutcome)
+        return result
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < WRITE_BATCH_MAX and not queue.empty():
+                batch.append(queue.get_nowait())
+            results = await self._write(batch)
+            stored = False
+            for (_, future), result in zip(batch, results, strict=True):
+                if isinstance(result, IngestOutcome) and not result.duplicate:
+                    stored = True
+                if not future.done():
+                    # Results (and failures) travel as values: a request that
+                    # already gave up leaves no "exception never retrieved".
+                    future.set_result(result)
+            if stored:
+                self._relay.notifier.bump()
+
+    async def _write(
+        self, batch: list[tuple[IngestItem, asyncio.Future[Any]]]
+    ) -> list[IngestOutcome | BaseException]:
+        items = [item for item, _ in batch]
+        store = self._relay.store
+        try:
+            return list(await self._relay.run_db(store.insert_batch, items))
+        except Exception as exc:
+            if len(items) == 1:
+                if not isinstance(exc, DatabaseUnavailable):
+                    log.exception("storing a webhook failed")
+                return [exc]
+        # One bad row must not fail its batch-mates: retry them one by one.
+        results: list[IngestOutcome | BaseException] = []
+        for item in items:
+            try:
+                results.append((await self._relay.run_db(store.insert_batch, [item]))[0])
+            except Exception as exc:
+                if not isinstance(exc, DatabaseUnavailable):
+                    log.exception("storing a webhook failed")
+                results.append(exc)
+        return results
+
+
+class Relay:
+    """The relay's state: store, secrets, notifier, writer. One per app."""
+
+    def __init__(
+        self,
+        store: RelayStore,
+        stripe_secrets: Sequence[str],
+        nowpayments_secrets: Sequence[str],
+        *,
+        retention_seconds: float | None,
+        prune_interval: float,
+        db_threads: int,
+    ) -> None:
+        self.store = store
+        self.stripe_secrets = [s for s in stripe_secrets if s]
+        self.nowpayments_secrets = [s for s in nowpayments_secrets if s]
+        self.retention_seconds = retention_seconds
+        self.prune_interval = prune_interval
+        self.notifier = Notifier()
+        self.writer = IngestWriter(self)
+        self._db_threads = db_threads
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._inflight: dict[tuple[int, int, int], asyncio.Future[FeedPage]] = {}
+        self._touched: dict[str, float] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._listener: PostgresListener | None = None
+
+    # --- lifecycle --------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.writer.start()
+        try:
+            await self.run_db(self.store.ensure_schema)
+        except DatabaseUnavailable as exc:
+            log.warning("relay database unavailable at start-up (%s); answering 503 until it "
+                        "is back", exc)
+        if self.store.is_postgres:
+            self._listener = PostgresListener(
+                self.store.listen_params(), self.notifier, asyncio.get_running_loop()
+            )
+            self._listener.start()
+        if self.retention_seconds:
+            self._spawn(self._prune_loop())
+
+    async def stop(self) -> None:
+        self.notifier.close()
+        for task in list(self._background):
+            task.cancel()
+        await self.writer.stop()
+        if self._listener is not None:
+            await anyio.to_thread.run_sync(self._listener.stop)
+        await anyio.to_thread.run_sync(self.store.close)
+
+    def release_waiters(self) -> None:
+        """Answer every held long-poll now (the server is about to stop)."""
+        self.notifier.close()
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._limiter is None:
+            # Created lazily: a limiter belongs to the running event loop.
+            self._limiter = anyio.CapacityLimiter(self._db_threads)
+        return await anyio.to_thread.run_sync(
+            functools.partial(fn, *args), limiter=self._limiter
+        )
+
+    async def _prune_loop(self) -> None:
+        assert self.retention_seconds
+        while True:
+            try:
+                deleted = await self.run_db(self.store.prune, time.time() - self.retention_seconds)
+                if deleted:
+                    log.info("pruned %d events older than the retention period", deleted)
+            except DatabaseUnavailable as exc:
+                log.warning("pruning skipped: database unavailable (%s)", exc)
+            except Exception:
+                log.exception("pruning failed")
+            await asyncio.sleep(self.prune_interval)
+
+    # --- feed helpers -------------------------------------------------------------
+
+    async def fetch(self, after: int, limit: int, version: int) -> FeedPage:
+        """Single-flight read: when an event wakes a thousand kiosks holding the same
+        cursor, they share one query instead of queueing a thousand."""
+        key = (after, limit, version)
+        future = self._inflight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self.run_db(self.store.fetch_after, after, limit))
+            self._inflight[key] = future
+
+            def done(f: asyncio.Future[FeedPage], key: tuple[int, int, int] = key) -> None:
+                self._inflight.pop(key, None)
+                if not f.cancelled():
+                    f.exception()  # mark retrieved even if every waiter went away
+
+            future.add_done_callback(done)
+        return await asyncio.shield(future)
+
+    async def authenticate(self, request: Request) -> str | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        name = await self.run_db(tokens.kiosk_for_token, self.store, token)
+        if name is not None:
+            now = time.time()
+            if now - self._touched.get(name, 0.0) > TOUCH_EVERY_SECONDS:
+                # "Last seen" is for the operator, not worth a write per poll.
+                self._touched[name] = now
+                self._spawn(self._touch(name, now))
+        return name
+
+    async def _touch(self, name: str, when: float) -> None:
+        try:
+            await self.run_db(self.store.touch_kiosks, [name], when)
+        except Exception as exc:
+            log.info("could not record when kiosk %s was last seen: %s", name, exc)
+
+    def configured_secret_names(self) -> list[str]:
+        names = list(STRIPE_SECRET_NAMES[: len(self.stripe_secrets)])
+        names += NOWPAYMENTS_SECRET_NAMES[: len(self.nowpayments_secrets)]
+        return names
+
+
+# --- request handling ---------------------------------------------------------
+
+
+def _relay(request: Request) -> Relay:
+    relay: Relay = request.app.state.relay
+    return relay
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def _read_body(request: Request) -> bytes | Response:
+    declared = request.headers.get("content-length")
+    too_big = _error(413, f"The webhook body is larger than {MAX_WEBHOOK_BYTES} bytes.")
+    if declared is not None and declared.isdigit() and int(declared) > DRAIN_LIMIT_BYTES:
+        return too_big
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(BODY_READ_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_WEBHOOK_BYTES:
+                    chunks.clear()  # never hold more than the limit in memory
+                    if size > DRAIN_LIMIT_BYTES:
+                        return too_big
+                    continue
+                chunks.append(chunk)
+    except TimeoutError:
+        return _error(408, "The webhook body did not arrive in time.")
+    if size > MAX_WEBHOOK_BYTES:
+        return too_big
+    return b"".join(chunks)
+
+
+def _verify(provider: str, relay: Relay, body: bytes, signature: str | None) -> ProviderEvent:
+    if provider == "stripe":
+        return verify_stripe(body, signature, relay.stripe_secrets)
+    return verify_nowpayments(body, signature, relay.nowpayments_secrets)
+
+
+async def _ingest(request: Request, provider: str, header: str) -> Response:
+    relay = _relay(request)
+    started = time.monotonic()
+    secrets_for = relay.stripe_secrets if provider == "stripe" else relay.nowpayments_secrets
+    body_or_response = await _read_body(request)
+    if isinstance(body_or_response, Response):
+        return body_or_response
+    body = body_or_response
+    if not secrets_for:
+        # Our misconfiguration, not the sender's fault: 503 makes the provider
+        # retry, so the event arrives once the secret is set.
+        names = STRIPE_SECRET_NAMES if provider == "stripe" else NOWPAYMENTS_SECRET_NAMES
+        log.error("%s webhook refused: %s is not configured", provider, names[0])
+        return _error(503, f"The relay has no {names[0]} configured.")
+    signature = request.headers.get(header)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _error(400, "The webhook body is not UTF-8.")
+    try:
+        if len(body) <= INLINE_VERIFY_BYTES:
+            event = _verify(provider, relay, body, signature)
+        else:
+            event = await anyio.to_thread.run_sync(_verify, provider, relay, body, signature)
+    except WebhookError as exc:
+        log.info("%s webhook rejected: %s", provider, exc)
+        return _error(400, str(exc))
+    if len(event.dedup_key) > MAX_DEDUP_KEY_CHARS:
+        return _error(400, "The webhook's identifying fields are implausibly long.")
+    item = IngestItem(provider, event.dedup_key, event.event_type, text, signature or "")
+    remaining = INGEST_DEADLINE_SECONDS - (time.monotonic() - started)
+    try:
+        outcome = await relay.writer.submit(item, remaining)
+    except DatabaseUnavailable as exc:
+        log.warning("%s webhook not stored, answered 503: %s", provider, exc)
+        return _error(503, "The relay could not store the event; please retry.")
+    return JSONResponse({"received": True, "duplicate": outcome.duplicate})
+
+
+async def stripe_webhook(request: Request) -> Response:
+    return await _ingest(request, "stripe", "stripe-signature")
+
+
+async def nowpayments_webhook(request: Request) -> Response:
+    return await _ingest(request, "nowpayments", "x-nowpayments-sig")
+
+
+def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    text = raw.strip()
+    if not text.isdigit() or len(text) > 25:
+        raise BadRequest(f"'{name}' must be a whole number ≥ {minimum}, not {raw[:40]!r}.")
+    value = int(text)
+    if value < minimum:
+        raise BadRequest(f"'{name}' must be a whole number ≥ {minimum}, not {raw[:40]!r}.")
+    return value
+
+
+def _feed_params(request: Request) -> tuple[int, int, float]:
+    after = _int_param(request, "after", 0, 0)
+    if after > MAX_SEQ:
+        raise BadRequest(f"'after' must be at most {MAX_SEQ}.")
+    limit = min(_int_param(request, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
+    raw_wait = request.query_params.get("wait")
+    wait = 0.0
+    if raw_wait:
+        try:
+            wait = float(raw_wait) if len(raw_wait) <= 25 else math.nan
+        except ValueError:
+            wait = math.nan
+        if not math.isfinite(wait) or wait < 0:
+            raise BadRequest(f"'wait' must be a number of seconds ≥ 0, not {raw_wait[:40]!r}.")
+        wait = min(wait, MAX_WAIT_SECONDS)
+    return after, limit, wait
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def _page_json(page: FeedPage) -> dict[str, Any]:
+    return {
+        "events": [
+            {
+                "seq": e.seq,
+                "id": e.dedup_key,
+                "provider": e.provider,
+                "type": e.event_type,
+                "received_at": _iso(e.received_at),
+                "payload": e.payload,
+            }
+            for e in page.events
+        ],
+        "next": page.next,
+        "gap": page.gap,
+    }
+
+
+async def events_feed(request: Request) -> Response:
+    relay = _relay(request)
+    try:
+        after, limit, wait = _feed_params(request)
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    try:
+        kiosk = await relay.authenticate(request)
+        if kiosk is None:
+            return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
+                          {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
+        deadline = time.monotonic() + wait
+        while True:
+            # Read the version before querying: a commit after this point bumps
+            # it, so the wait below returns at once instead of missing the event.
+            version = relay.notifier.version
+            page = await relay.fetch(after, limit, version)
+            remaining = deadline - time.monotonic()
+            if page.events or page.gap or remaining <= 0 or relay.notifier.closed:
+                break
+            await relay.notifier.wait_past(version, remaining)
+    except DatabaseUnavailable as exc:
+        log.warning("feed unavailable: %s", exc)
+        return _error(503, "The relay's database is unavailable; retry shortly.")
+    return JSONResponse(_page_json(page), headers={"Cache-Control": "no-store"})
+
+
+async def healthz(request: Request) -> Response:
+    relay = _relay(request)
+    body: dict[str, Any] = {
+        "database": {"kind": relay.store.kind, "reachable": False},
+        "secrets_configured": relay.configured_secret_names(),
+    }
+    try:
+        stats = await relay.run_db(relay.store.stats)
+    except DatabaseUnavailable as exc:
+        body["ok"] = False
+        body["database"]["error"] = "unreachable"
+        log.warning("healthz: database unreachable: %s", exc)
+        return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+    newest_age = (
+        round(max(0.0, time.time() - stats.newest_received_at), 3)
+        if stats.newest_received_at is not None
+        else None
+    )
+    body["ok"] = True
+    body["database"]["reachable"] = True
+    body["events"] = {
+        "stored": stats.stored,
+        "newest_seq": stats.newest_seq,
+        "newest_age_s": newest_age,
+        "pruned_through": stats.pruned_through,
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def create_app(
+    db_url: str | None = None,
+    *,
+    stripe_secrets: Sequence[str] | None = None,
+    nowpayments_secrets: Sequence[str] | None = None,
+    retention_days: float | None = DEFAULT_RETENTION_DAYS,
+    prune_interval: float = 3600.0,
+    db_threads: int = 16,
+) -> Starlette:
+    """The relay app. Secrets default to the environment/keyring (current, then previous).
+
+    `db_url`: `sqlite:///path` (default: `relay.sqlite3` in the data directory)
+    or `postgresql://user@host:port/db`. `retention_days=None` keeps events forever.
+    """
+    store = RelayStore(db_url, max_connections=db_threads + 4)
+    relay = Relay(
+        store,
+        _configured_secrets(STRIPE_SECRET_NAMES) if stripe_secrets is None else stripe_secrets,
+        _configured_secrets(NOWPAYMENTS_SECRET_NAMES)
+        if nowpayments_secrets is None
+        else nowpayments_secrets,
+        retention_seconds=retention_days * 86400 if retention_days else None,
+        prune_interval=prune_interval,
+        db_threads=db_threads,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await relay.start()
+        try:
+            yield
+        finally:
+            await relay.stop()
+
+    app = Starlette(
+        routes=[
+            Route("/v1/webhooks/stripe", stripe_webhook, methods=["POST"]),
+            Route("/v1/webhooks/nowpayments", nowpayments_webhook, methods=["POST"]),
+            Route("/v1/events", events_feed, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/thanks", pages.thanks, methods=["GET"]),
+            Route("/cancelled", pages.cancelled, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.relay = relay
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `RelayServer` lives in server.py (which imports this module); re-exported
+    # lazily for callers that import it from here.
+    if name == "RelayServer":
+        from backend.relay.server import RelayServer
+
+        return RelayServer
+    raise AttributeError(name)

@@ -1,0 +1,495 @@
+"""The relay's own database: the event log, the kiosk tokens and a little metadata.
+
+This is not the kiosk's database. A relay keeps every verified webhook, in
+arrival order, so that kiosks can pull them at their own pace. Two backends:
+
+- SQLite (the default, `relay.sqlite3` in the data directory) in WAL mode with
+  `synchronous=FULL`, so that a commit is on disk before the provider gets its
+  2xx. One relay process per file.
+- PostgreSQL (`postgresql://...`), which several relay processes may share.
+
+Sequence numbers (`seq`) are the feed's cursor, so they must appear to readers
+in increasing order: a reader that has seen seq 6 must never later discover a
+newly committed seq 5. SQLite has one writer at a time, which gives that for
+free. On PostgreSQL two transactions can draw 5 and 6 from the sequence and
+commit in the other order, so every ingest transaction first takes one
+transaction-level advisory lock; seq is drawn after the lock, hence commit order
+equals seq order across all relay processes.
+
+Model classes are built per `RelayStore` rather than bound to a global proxy so
+that tests and benchmarks can run several relays (on different databases) in one
+process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import peewee
+from playhouse import db_url as pw_db_url
+from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase, PooledSqliteDatabase
+
+from backend.settings import data_dir
+
+log = logging.getLogger("charter.relay.store")
+
+DEFAULT_DB_FILE = "relay.sqlite3"
+SCHEMA_VERSION = 1
+NOTIFY_CHANNEL = "charter_relay_events"
+# Any constant works; it only has to be the same in every relay process.
+_INGEST_LOCK_KEY = 0x43484152  # "CHAR"
+MAX_DEDUP_KEY_CHARS = 500
+
+# Errors that mean "the database cannot answer right now" (as opposed to a bug).
+DB_ERRORS: tuple[type[BaseException], ...] = (
+    peewee.OperationalError,
+    peewee.InterfaceError,
+    peewee.DatabaseError,
+    MaxConnectionsExceeded,
+)
+_BUG_ERRORS = (peewee.ProgrammingError, peewee.IntegrityError, peewee.NotSupportedError)
+
+
+class DatabaseUnavailable(Exception):
+    """The relay database could not be reached or refused the work."""
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    """A verified webhook, ready to be stored."""
+
+    provider: str
+    dedup_key: str
+    event_type: str
+    payload: str
+    signature: str
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    seq: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    provider: str
+    dedup_key: str
+    event_type: str
+    payload: str
+    received_at: float
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[StoredEvent]
+    next: int
+    gap: bool
+
+
+@dataclass(frozen=True)
+class KioskInfo:
+    name: str
+    created_at: float
+    last_seen_at: float | None
+    revoked_at: float | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    stored: int
+    newest_seq: int | None
+    newest_received_at: float | None
+    pruned_through: int
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{data_dir() / DEFAULT_DB_FILE}"
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for logs and /healthz."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def open_database(url: str | None, *, max_connections: int = 32) -> peewee.Database:
+    """A pooled peewee database for a relay URL (`sqlite:///path` or `postgresql://...`)."""
+    url = url or default_db_url()
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
+        params: dict[str, Any] = pw_db_url.parse(url)
+        # A stopped or unreachable server must become a 503 in well under the
+        # providers' 3-second deadline, not a hang.
+        params.setdefault("connect_timeout", 2)
+        database = params.pop("database")
+        return PooledPostgresqlDatabase(
+            database,
+            max_connections=max_connections,
+            stale_timeout=300,
+            timeout=2,
+            autoconnect=False,
+            **params,
+        )
+    if scheme in ("sqlite", "sqlite+pool"):
+        path = urlsplit(url).path
+        # sqlite:///relative and sqlite:////absolute, as SQLAlchemy and playhouse read them.
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise ValueError("A sqlite relay URL needs a file path: sqlite:////path/relay.sqlite3")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return PooledSqliteDatabase(
+            path,
+            max_connections=max_connections,
+            timeout=5,
+            autoconnect=False,
+            # The pool hands a connection to whichever worker thread asks next;
+            # each is used by one thread at a time.
+            check_same_thread=False,
+            pragmas={
+                "journal_mode": "wal",
+                # FULL: the WAL is fsynced at every commit, so a 2xx survives a power cut.
+                "synchronous": "full",
+                "busy_timeout": 5000,
+                "foreign_keys": 1,
+            },
+        )
+    raise ValueError(f"Unsupported relay database URL scheme {scheme!r} (sqlite or postgresql).")
+
+
+def _build_models(db: peewee.Database) -> tuple[type[peewee.Model], ...]:
+    class Base(peewee.Model):
+        class Meta:
+            database = db
+
+    class Event(Base):
+        seq = peewee.BigAutoField()
+        provider = peewee.CharField(max_length=32)
+        dedup_key = peewee.TextField()
+        event_type = peewee.TextField()
+        payload = peewee.TextField()
+        signature = peewee.TextField()
+        received_at = peewee.DoubleField(index=True)
+
+        class Meta:
+            table_name = "relay_event"
+            indexes = ((("provider", "dedup_key"), True),)
+
+    class Kiosk(Base):
+        name = peewee.CharField(max_length=64, primary_key=True)
+        token_hash = peewee.CharField(max_length=64, unique=True)
+        created_at = peewee.DoubleField()
+        last_seen_at = peewee.DoubleField(null=True)
+        revoked_at = peewee.DoubleField(null=True)
+
+        class Meta:
+            table_name = "relay_kiosk"
+
+    class Meta_(Base):
+        key = peewee.CharField(max_length=64, primary_key=True)
+        value = peewee.TextField()
+
+        class Meta:
+            table_name = "relay_meta"
+
+    return Event, Kiosk, Meta_
+
+
+class RelayStore:
+    """Blocking database operations of the relay; call them from worker threads."""
+
+    def __init__(self, url: str | None = None, *, max_connections: int = 32) -> None:
+        self.url = url or default_db_url()
+        # Any: peewee's dynamic model attributes are beyond what mypy can follow.
+        self.db: Any = open_database(self.url, max_connections=max_connections)
+        self.is_postgres = isinstance(self.db, peewee.PostgresqlDatabase)
+        self.kind = "postgresql" if self.is_postgres else "sqlite"
+        models: tuple[Any, ...] = _build_models(self.db)
+        self.Event, self.Kiosk, self.Meta = models
+        self._schema_ready = False
+
+    # --- plumbing -------------------------------------------------------------
+
+    def _run(self, fn: Any, *args: Any) -> Any:
+        """Run `fn` on a pooled connection, turning driver failures into DatabaseUnavailable."""
+        try:
+            self._ensure_schema()
+            with self.db.connection_context():
+                return fn(*args)
+        except DB_ERRORS as exc:
+            if isinstance(exc, _BUG_ERRORS):
+                raise  # our SQL is wrong: a 500 and a traceback, not a quiet 503
+            raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}".strip()) from exc
+
+    def _write_tx(self) -> Any:
+        # SQLite: take the write lock up front; a deferred transaction that reads
+        # first and writes later can fail with SQLITE_BUSY without waiting.
+        return self.db.atomic() if self.is_postgres else self.db.atomic("IMMEDIATE")
+
+    def _ensure_schema(self) -> None:
+        # Done lazily (and retried) so that a relay whose database is down at
+        # start-up still runs and answers 503 until the database comes back.
+        if self._schema_ready:
+            return
+        with self.db.connection_context(), self._write_tx():
+            if self.is_postgres:
+                # Two relays starting at once must not race on CREATE TABLE.
+                self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_INGEST_LOCK_KEY,))
+            self.db.create_tables([self.Event, self.Kiosk, self.Meta], safe=True)
+            row = self.Meta.get_or_none(self.Meta.key == "schema_version")
+            if row is None:
+                self.Meta.create(key="schema_version", value=str(SCHEMA_VERSION))
+            elif int(row.value) > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"The relay database has schema version {row.value}; this relay "
+                    f"knows up to {SCHEMA_VERSION}. Upgrade the relay."
+                )
+        self._schema_ready = True
+
+    def ensure_schema(self) -> None:
+        try:
+            self._ensure_schema()
+        except DB_ERRORS as exc:
+            if isinstance(exc, _BUG_ERRORS):
+                raise
+            raise DatabaseUnavailable(str(exc)) from exc
+
+    def close(self) -> None:
+        try:
+            self.db.close_all()
+        except Exception:  # closing is best effort; nothing to save
+            log.debug("closing the relay database pool failed", exc_info=True)
+
+    def listen_params(self) -> dict[str, Any]:
+        """psycopg2.connect() arguments for a dedicated LISTEN connection."""
+        return {"dbname": self.db.database, **self.db.connect_params}
+
+    def ping(self) -> None:
+        self._run(lambda: self.db.execute_sql("SELECT 1").fetchone())
+
+    # --- events ---------------------------------------------------------------
+
+    def insert_batch(self, items: Sequence[IngestItem]) -> list[IngestOutcome]:
+        """Store verified events in ONE transaction; duplicates are reported, not stored."""
+        return self._run(self._insert_batch, list(items))
+
+    def _insert_batch(self, items: list[IngestItem]) -> list[IngestOutcome]:
+        # Plain parameterised SQL here: this is the hot path of ingest, and
+        # building each query through peewee cost ~10x the SQLite work itself.
+        # Only constants are interpolated (the table name and the driver's
+        # placeholder); every value travels as a parameter.
+        table = self.Event._meta.table_name
+        p = self.db.param
+        find = f"SELECT seq FROM {table} WHERE provider = {p} AND dedup_key = {p}"  # noqa: S608
+        insert = (
+            f"INSERT INTO {table} (provider, dedup_key, event_type, payload, signature, "  # noqa: S608
+            f"received_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
+            + (" RETURNING seq" if self.is_postgres else "")
+        )
+        outcomes: list[IngestOutcome] = []
+        now = time.time()
+        with self._write_tx():
+            if self.is_postgres:
+                self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_INGEST_LOCK_KEY,))
+            # Within the write lock a select-then-insert cannot race another
+            # writer; the unique index stays as the last line of defence.
+            for item in items:
+                row = self.db.execute_sql(find, (item.provider, item.dedup_key)).fetchone()
+                if row is not None:
+                    outcomes.append(IngestOutcome(int(row[0]), True))
+                    continue
+                cursor = self.db.execute_sql(insert, (
+                    item.provider, item.dedup_key, item.event_type, item.payload,
+                    item.signature, now,
+                ))
+                seq = cursor.fetchone()[0] if self.is_postgres else cursor.lastrowid
+                outcomes.append(IngestOutcome(int(seq), False))
+            if self.is_postgres and any(not o.duplicate for o in outcomes):
+                # Delivered at COMMIT, to every relay process listening.
+                self.db.execute_sql("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, ""))
+        return outcomes
+
+    def fetch_after(self, after: int, limit: int, max_bytes: int = 4 * 1024 * 1024) -> FeedPage:
+        """Events with seq > after, oldest first, at most `limit` and about `max_bytes`."""
+        return self._run(self._fetch_after, after, limit, max_bytes)
+
+    def _fetch_after(self, after: int, limit: int, max_bytes: int) -> FeedPage:
+        Event = self.Event
+        pruned = self._pruned_through()
+        newest = Event.select(peewee.fn.MAX(Event.seq)).scalar() or 0
+        high_water = max(newest, pruned)
+        start, gap = after, False
+        if after > high_water:
+            # The cursor is from a relay database that no longer exists (restored
+            # or replaced): start this kiosk over from the oldest event we hold.
+            start, gap = 0, True
+        elif after < pruned:
+            # Events the kiosk never saw were pruned; it gets what is left.
+            gap = True
+        query = (
+            Event.select(
+                Event.seq, Event.provider, Event.dedup_key, Event.event_type,
+                Event.payload, Event.received_at,
+            )
+            .where(Event.seq > start)
+            .order_by(Event.seq)
+            .limit(limit)
+            .tuples()
+        )
+        events: list[StoredEvent] = []
+        size = 0
+        for seq, provider, dedup_key, event_type, payload, received_at in query:
+            if events and size + len(payload) > max_bytes:
+                break  # the kiosk asks again from here; keeps answers a sane size
+            size += len(payload)
+            events.append(
+                StoredEvent(int(seq), provider, dedup_key, event_type, payload, float(received_at))
+            )
+        next_seq = events[-1].seq if events else start
+        return FeedPage(events, next_seq, gap)
+
+    def _pruned_through(self) -> int:
+        row = self.Meta.get_or_none(self.Meta.key == "pruned_through")
+        return int(row.value) if row is not None else 0
+
+    def stats(self) -> Stats:
+        def query() -> Stats:
+            Event = self.Event
+            count = Event.select().count()
+            newest = (
+                Event.select(Event.seq, Event.received_at)
+                .order_by(Event.seq.desc())
+                .limit(1)
+                .tuples()
+                .first()
+            )
+            return Stats(
+                stored=int(count),
+                newest_seq=int(newest[0]) if newest else None,
+                newest_received_at=float(newest[1]) if newest else None,
+                pruned_through=self._pruned_through(),
+            )
+
+        return self._run(query)
+
+    def prune(self, older_than: float) -> int:
+        """Delete events received before `older_than` (unix time); never the newest one.
+
+        The newest event is kept so that the high-water mark survives: otherwise
+        an empty table would let a kiosk's cursor look like it came from the future.
+        """
+
+        def query() -> int:
+            Event = self.Event
+            with self._write_tx():
+                newest = Event.select(peewee.fn.MAX(Event.seq)).scalar()
+                if newest is None:
+                    return 0
+                cutoff = (
+                    Event.select(peewee.fn.MAX(Event.seq))
+                    .where((Event.received_at < older_than) & (Event.seq < newest))
+                    .scalar()
+                )
+                if cutoff is None:
+                    return 0
+                deleted = Event.delete().where(Event.seq <= cutoff).execute()
+                pruned = max(self._pruned_through(), int(cutoff))
+                self.Meta.insert(key="pruned_through", value=str(pruned)).on_conflict(
+                    conflict_target=[self.Meta.key], preserve=[self.Meta.value]
+                ).execute()
+                return int(deleted)
+
+        return self._run(query)
+
+    # --- kiosks ---------------------------------------------------------------
+
+    def add_kiosk(self, name: str, token_hash: str) -> None:
+        """Register a kiosk (or re-issue a revoked one). Refuses an active name."""
+
+        def query() -> None:
+            Kiosk = self.Kiosk
+            with self._write_tx():
+                row = Kiosk.get_or_none(Kiosk.name == name)
+                if row is not None and row.revoked_at is None:
+                    raise KioskExists(name)
+                if row is not None:
+                    Kiosk.delete().where(Kiosk.name == name).execute()
+                Kiosk.create(name=name, token_hash=token_hash, created_at=time.time())
+
+        self._run(query)
+
+    def revoke_kiosk(self, name: str) -> bool:
+        def query() -> bool:
+            Kiosk = self.Kiosk
+            updated = (
+                Kiosk.update(revoked_at=time.time())
+                .where((Kiosk.name == name) & Kiosk.revoked_at.is_null())
+                .execute()
+            )
+            return bool(updated)
+
+        return self._run(query)
+
+    def list_kiosks(self) -> list[KioskInfo]:
+        def query() -> list[KioskInfo]:
+            Kiosk = self.Kiosk
+            return [
+                KioskInfo(r.name, r.created_at, r.last_seen_at, r.revoked_at)
+                for r in Kiosk.select().order_by(Kiosk.name)
+            ]
+
+        return self._run(query)
+
+    def kiosk_for_token_hash(self, token_hash: str) -> str | None:
+        """The active kiosk holding this token hash, or None (unknown or revoked)."""
+
+        def query() -> str | None:
+            Kiosk = self.Kiosk
+            row = (
+                Kiosk.select(Kiosk.name)
+                .where((Kiosk.token_hash == token_hash) & Kiosk.revoked_at.is_null())
+                .tuples()
+                .first()
+            )
+            return str(row[0]) if row else None
+
+        return self._run(query)
+
+    def touch_kiosks(self, names: Iterable[str], when: float) -> None:
+        names = list(names)
+        if not names:
+            return
+
+        def query() -> None:
+            Kiosk = self.Kiosk
+            Kiosk.update(last_seen_at=when).where(Kiosk.name.in_(names)).execute()
+
+        self._run(query)
+
+    def drop_tables(self) -> None:
+        """For tests on a shared PostgreSQL database."""
+
+        def query() -> None:
+            self.db.drop_tables([self.Event, self.Kiosk, self.Meta], safe=True)
+
+        with self.db.connection_context():
+            query()
+        self._schema_ready = False
+
+
+class KioskExists(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A kiosk named {name!r} already exists; revoke it first.")
+        self.name = name
