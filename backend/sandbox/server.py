@@ -263,7 +263,9 @@ class SandboxServer(Sandbox):
             return self
         host = self.config.host
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only when
+        # their proto says TCP; socket.socket(family, SOCK_STREAM) leaves it 0.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted connections inherit this; without it, keep-alive requests stall
         # ~40 ms on Nagle + delayed ACK when the socket is handed to uvicorn.
