@@ -84,6 +84,10 @@ def open_database(path: Path | None = None) -> pw.SqliteDatabase:
             return database.obj
         close_database()
         target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            # Before peewee applies PRAGMAS: switching a newer app's file to WAL
+            # would already change it, and we promise to leave it untouched.
+            _refuse_newer(target)
         # IMMEDIATE: a writer takes the write lock when it begins, so two
         # processes never both read a payment's state and then both write it.
         db = pw.SqliteDatabase(str(target), pragmas=PRAGMAS, lock_type="IMMEDIATE",
@@ -119,19 +123,40 @@ def schema_version(db: pw.Database) -> int:
     return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
 
 
+def _newer_error(path: Path, current: int) -> NewerDatabaseError:
+    return NewerDatabaseError(
+        f"{path} was written by a newer Charter Kiosk (schema {current}, this app knows "
+        f"{SCHEMA_VERSION}). Update the app; the database was not changed."
+    )
+
+
+def _refuse_newer(path: Path) -> None:
+    """Read the schema version with a plain connection: no pragmas, no writes."""
+    conn = sqlite3.connect(path)
+    try:
+        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return  # not a database: peewee's open reports it as before
+    finally:
+        conn.close()
+    if current > SCHEMA_VERSION:
+        raise _newer_error(path, current)
+
+
 def migrate(db: pw.SqliteDatabase, path: Path) -> None:
     current = schema_version(db)
     if current > SCHEMA_VERSION:
-        raise NewerDatabaseError(
-            f"{path} was written by a newer Charter Kiosk (schema {current}, this app knows "
-            f"{SCHEMA_VERSION}). Update the app; the database was not changed."
-        )
+        raise _newer_error(path, current)
     if current == SCHEMA_VERSION:
         return
     if current > 0:
         backup(db, path.with_name(f"{path.name}.v{current}-{_stamp()}.bak"))
     for version in range(current + 1, SCHEMA_VERSION + 1):
         with db.atomic():
+            # Another process on the same file may have run this step while we
+            # waited for the write lock: read the version again inside the lock.
+            if schema_version(db) >= version:
+                continue
             MIGRATIONS[version - 1](db)
             db.execute_sql(f"PRAGMA user_version = {version}")
         log.info("migrated %s to schema %d", path, version)

@@ -346,10 +346,13 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
             CryptoPayment.payment_id == payment_id).execute()
         intent_id = record.intent_id
         late = _donor_left(intent_id)
-        _advance(CryptoPayment, CryptoPayment.payment_id, payment_id, new_status)
+        moved = _advance(CryptoPayment, CryptoPayment.payment_id, payment_id, new_status)
         _advance_intent(intent_id, new_status)
-        if new_status == "partially_paid" and intent_id:
-            ContributionIntent.update(needs_staff=True).where(
+        # Staff decide while, and only while, the payment is partially paid (the only
+        # state `resolve_partial` accepts): a late partially_paid IPN after finished
+        # must not flag a paid gift, and a donor who tops up no longer needs help.
+        if intent_id and moved:
+            ContributionIntent.update(needs_staff=new_status == "partially_paid").where(
                 ContributionIntent.id == intent_id).execute()
         donation_id = None
         if new_status == "paid":

@@ -29,7 +29,7 @@ STRIPE_MAXIMUM_MINOR = 99_999_999
 
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$", "jpy": "¥", "chf": "CHF "}
 
-_DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
+_DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$", re.ASCII)  # ASCII: no "٣" or "２５"
 
 # Scaling between major and minor units must be exact: the default context (28
 # digits) would silently round a long amount to a different one.

@@ -83,10 +83,16 @@ class TotalsWatcher:
             self._thread = None
 
     def _run(self) -> None:
-        conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
+        # as_uri percent-encodes the path: a raw "#", "?" or "%" in it would end or
+        # garble the URI and open some other file (or none).
+        uri = f"{Path(self._path).absolute().as_uri()}?mode=ro"
+        conn = self._connect(uri)
+        if conn is None:
+            return  # stopped before the database ever appeared
         try:
             conn.execute("PRAGMA busy_timeout = 2000")
             data_version = None
+            failing = False
             generation = local_generation()
             while not self._stop.is_set():
                 try:
@@ -95,7 +101,12 @@ class TotalsWatcher:
                         data_version = current
                         self._check(conn)
                 except sqlite3.Error:
-                    log.warning("could not read totals from %s", self._path, exc_info=True)
+                    # Once per trouble, not every interval: the file may be mid-migration.
+                    if not failing:
+                        log.warning("could not read totals from %s", self._path, exc_info=True)
+                    failing = True
+                else:
+                    failing = False
                 # Local commits wake us immediately; other processes within `interval`.
                 new_generation = wait_local(generation, self._interval)
                 if new_generation != generation:
@@ -103,6 +114,19 @@ class TotalsWatcher:
                     data_version = None
         finally:
             conn.close()
+
+    def _connect(self, uri: str) -> sqlite3.Connection | None:
+        """Open read-only, waiting for the file to exist (the kiosk may create it later)."""
+        warned = False
+        while not self._stop.is_set():
+            try:
+                return sqlite3.connect(uri, uri=True, check_same_thread=False)
+            except sqlite3.Error:
+                if not warned:
+                    log.info("waiting for %s to exist before watching totals", self._path)
+                    warned = True
+                self._stop.wait(self._interval)
+        return None
 
     def _check(self, conn: sqlite3.Connection) -> None:
         row = conn.execute(

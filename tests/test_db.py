@@ -1,0 +1,206 @@
+"""The kiosk database: schema version, WAL, idempotent reopening, refusing newer, migrating safely."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import peewee as pw
+import pytest
+
+from backend import db
+from backend.db import NewerDatabaseError, open_database
+from backend.models import ALL_MODELS, Donation
+
+TABLES = {"contribution_intent", "stripe_payment", "crypto_payment", "donation", "campaign_total",
+          "orphan_refund", "sync_cursor", "meta"}
+
+
+def _user_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _tables(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+
+
+def test_fresh_file(tmp_path: Path) -> None:
+    path = tmp_path / "fresh" / "kiosk.sqlite3"
+    database = open_database(path)
+    assert db.database_path() == path
+    assert db.schema_version(database) == db.SCHEMA_VERSION == len(db.MIGRATIONS)
+    assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert database.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert set(database.get_tables()) >= TABLES
+    assert {m._meta.table_name for m in ALL_MODELS} == TABLES
+    db.close_database()
+    assert db.database_path() is None
+    assert _user_version(path) == db.SCHEMA_VERSION
+    assert _tables(path) >= TABLES
+    assert not list(path.parent.glob("*.bak"))
+
+
+def test_default_path_is_in_the_data_directory(tmp_path: Path) -> None:
+    database = db.ensure_database()
+    assert db.database_path() == tmp_path / "home" / "kiosk.sqlite3"
+    assert db.ensure_database() is database
+
+
+def test_reopening_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.sqlite3"
+    first = open_database(path)
+    Donation.create(source="cash", provider_ref="r1", campaign_id="c", method="cash", amount_minor=5,
+                    currency="usd", via="staff")
+    assert open_database(path) is first  # already bound: the same database
+    db.close_database()
+    open_database(path)
+    assert Donation.select().count() == 1
+    assert db.schema_version(db.database.obj) == db.SCHEMA_VERSION
+    db.close_database()
+    assert not list(tmp_path.glob("*.bak"))  # nothing to migrate, nothing backed up
+
+
+def test_switching_files_rebinds(tmp_path: Path) -> None:
+    open_database(tmp_path / "a.sqlite3")
+    Donation.create(source="cash", provider_ref="a", campaign_id="c", method="cash", amount_minor=1,
+                    currency="usd", via="staff")
+    open_database(tmp_path / "b.sqlite3")
+    assert db.database_path() == tmp_path / "b.sqlite3"
+    assert Donation.select().count() == 0
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+def test_newer_database_refused_and_untouched(tmp_path: Path, journal: str) -> None:
+    path = tmp_path / "newer.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA journal_mode = {journal}")
+    conn.execute("CREATE TABLE future_thing (x INTEGER)")
+    conn.execute("INSERT INTO future_thing VALUES (42)")
+    conn.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 5}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    siblings = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(NewerDatabaseError) as info:
+        open_database(path)
+    assert "newer Charter Kiosk" in str(info.value)
+    assert f"schema {db.SCHEMA_VERSION + 5}" in str(info.value)
+    assert db.database.obj is None
+    assert db.database_path() is None
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == siblings  # no backup, no -wal left behind
+
+
+def _current_file(path: Path) -> int:
+    """A file at today's schema, which a test migration appended to MIGRATIONS finds old."""
+    open_database(path)
+    Donation.create(source="cash", provider_ref="before-migration", campaign_id="c", method="cash",
+                    amount_minor=700, currency="usd", via="staff")
+    db.close_database()
+    assert _user_version(path) == db.SCHEMA_VERSION
+    return db.SCHEMA_VERSION
+
+
+def test_migration_backs_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "kiosk.sqlite3"
+    old = _current_file(path)
+    seen_backups: list[int] = []
+
+    def migration_next(database: pw.Database) -> None:
+        # The backup exists before any step runs.
+        seen_backups.append(len(list(tmp_path.glob(f"kiosk.sqlite3.v{old}-*.bak"))))
+        database.execute_sql("CREATE TABLE added_next (id INTEGER PRIMARY KEY)")
+
+    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, migration_next])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", old + 1)
+    open_database(path)
+    assert db.schema_version(db.database.obj) == old + 1
+    assert Donation.get(Donation.provider_ref == "before-migration").amount_minor == 700
+    db.close_database()
+    assert seen_backups == [1]
+    backups = list(tmp_path.glob(f"kiosk.sqlite3.v{old}-*.bak"))
+    assert len(backups) == 1
+    assert _user_version(backups[0]) == old
+    assert "added_next" not in _tables(backups[0])
+    assert "donation" in _tables(backups[0])
+    assert _user_version(path) == old + 1
+    assert "added_next" in _tables(path)
+
+
+def test_failing_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "kiosk.sqlite3"
+    old = _current_file(path)
+    real = list(db.MIGRATIONS)
+
+    def migration_next(database: pw.Database) -> None:
+        database.execute_sql("CREATE TABLE half_done (id INTEGER PRIMARY KEY)")
+        database.execute_sql("DELETE FROM donation")
+        database.execute_sql("INSERT INTO donation (source) VALUES ('x')")  # NOT NULL violations
+
+    monkeypatch.setattr(db, "MIGRATIONS", [*real, migration_next])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", old + 1)
+    with pytest.raises(pw.IntegrityError):
+        open_database(path)
+    assert db.database.obj is None
+    assert _user_version(path) == old
+    assert "half_done" not in _tables(path)
+    assert len(list(tmp_path.glob("*.bak"))) == 1
+    # The fixed app: the next start migrates cleanly from the same file, nothing lost.
+    monkeypatch.setattr(db, "MIGRATIONS", [*real, lambda d: None])
+    open_database(path)
+    assert db.schema_version(db.database.obj) == old + 1
+    assert Donation.select().count() == 1
+
+
+def test_migrations_run_stepwise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "kiosk.sqlite3"
+    old = _current_file(path)
+    order: list[int] = []
+    steps = [lambda d: order.append(old + 1), lambda d: order.append(old + 2)]
+    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, *steps])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", old + 2)
+    open_database(path)
+    assert order == [old + 1, old + 2]
+    assert db.schema_version(db.database.obj) == old + 2
+
+
+def test_step_already_run_by_another_process_is_skipped(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two kiosks start on an old file at once: the second must not run a step again."""
+    path = tmp_path / "kiosk.sqlite3"
+    old = _current_file(path)
+    runs: list[int] = []
+
+    def migration_next(database: pw.Database) -> None:
+        runs.append(1)
+        database.execute_sql("CREATE TABLE only_once (id INTEGER PRIMARY KEY)")  # not idempotent
+
+    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, migration_next])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", old + 1)
+    open_database(path)  # "the other process" migrates
+    assert runs == [1]
+    # This process read the version before the other one committed (a stale first read).
+    real = db.schema_version
+    reads = iter([old])
+    monkeypatch.setattr(db, "schema_version", lambda d: next(reads, None) or real(d))
+    db.migrate(db.database.obj, path)
+    assert runs == [1]
+    assert real(db.database.obj) == old + 1
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(pw.DatabaseError):
+        open_database(path)
+    assert db.database.obj is None
+    assert path.read_bytes() == b"this is not sqlite" * 100

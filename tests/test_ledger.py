@@ -1,0 +1,638 @@
+"""The ledger: provider states become donations exactly once, forward only, in any order."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import threading
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backend import db, ledger
+from backend.models import (
+    CampaignTotal,
+    ContributionIntent,
+    CryptoPayment,
+    Donation,
+    OrphanRefund,
+    StripePayment,
+)
+from backend.result import UserError
+from backend.settings import write_settings
+from backend.webhooks import ProviderEvent
+
+CAMPAIGN = "gala"
+
+
+@pytest.fixture(autouse=True)
+def campaign() -> Iterator[None]:
+    write_settings({"campaign": {"id": CAMPAIGN, "currency": "usd"}, "kiosk": {"id": "kiosk-1"}})
+    yield
+
+
+# --- event builders ---------------------------------------------------------
+
+
+def session(sid: str, *, amount: int = 2500, status: str = "complete", payment_status: str = "paid",
+            pi: str | None = None, campaign: str = CAMPAIGN, currency: str = "usd",
+            intent_id: str | None = None) -> dict[str, Any]:
+    metadata = {"campaign_id": campaign, "kiosk_id": "kiosk-1"}
+    if intent_id:
+        metadata["intent_id"] = intent_id
+    return {"id": sid, "object": "checkout.session", "amount_total": amount, "currency": currency,
+            "status": status, "payment_status": payment_status, "metadata": metadata,
+            "payment_intent": pi if pi is not None else f"pi_{sid}", "expires_at": 1_900_000_000}
+
+
+def stripe_event(event_type: str, obj: dict[str, Any]) -> ProviderEvent:
+    payload = {"id": f"evt_{uuid.uuid4().hex}", "type": event_type, "data": {"object": obj}}
+    return ProviderEvent("stripe", payload["id"], event_type, payload)
+
+
+def completed(sid: str, **kw: Any) -> ProviderEvent:
+    return stripe_event("checkout.session.completed", session(sid, **kw))
+
+
+def async_event(sid: str, ok: bool, **kw: Any) -> ProviderEvent:
+    kind = "succeeded" if ok else "failed"
+    return stripe_event(f"checkout.session.async_payment_{kind}",
+                        session(sid, payment_status="paid" if ok else "unpaid", **kw))
+
+
+def expired(sid: str, **kw: Any) -> ProviderEvent:
+    return stripe_event("checkout.session.expired",
+                        session(sid, status="expired", payment_status="unpaid", pi="", **kw))
+
+
+def refund(pi: str, *, full: bool = True, amount: int = 2500) -> ProviderEvent:
+    charge = {"id": f"ch_{pi}", "object": "charge", "payment_intent": pi, "refunded": full,
+              "amount": amount, "amount_refunded": amount if full else amount // 2}
+    return stripe_event("charge.refunded", charge)
+
+
+def np_payment(pid: int | str, status: str, *, price: object = 10, order: str | None = None,
+               parent: int | str | None = None, pay_amount: object = "0.00020000",
+               actually_paid: object = None, currency: str = "usd", coin: str = "btc") -> dict[str, Any]:
+    return {"payment_id": pid, "payment_status": status, "price_amount": price,
+            "price_currency": currency, "pay_amount": pay_amount, "pay_currency": coin,
+            "actually_paid": actually_paid, "pay_address": "bc1qexample", "payin_extra_id": None,
+            "order_id": order if order is not None else f"{CAMPAIGN}/kiosk-1/i{pid}",
+            "parent_payment_id": parent, "updated_at": f"2026-01-01T00:00:{random.randint(0, 59):02d}Z"}
+
+
+def np_event(payment: dict[str, Any]) -> ProviderEvent:
+    return ProviderEvent("nowpayments", f"{payment['payment_id']}:{payment['payment_status']}",
+                         f"payment.{payment['payment_status']}", payment)
+
+
+def intent(intent_id: str, *, method: str = "card", amount: int = 2500) -> ContributionIntent:
+    db.ensure_database()
+    return ContributionIntent.create(id=intent_id, campaign_id=CAMPAIGN, kiosk_id="kiosk-1",
+                                     method=method, amount_minor=amount, currency="usd",
+                                     status="awaiting_payment", status_rank=1)
+
+
+def total() -> tuple[int, int]:
+    t = ledger.totals()
+    assert _same_totals(t, ledger.recomputed_totals())
+    return t["total_minor"], t["count"]
+
+
+def _same_totals(kept: dict[str, Any], summed: dict[str, Any]) -> bool:
+    return all(kept[k] == summed[k] for k in ("campaign_id", "total_minor", "count", "by_method"))
+
+
+def apply(*events: ProviderEvent) -> list[ledger.LedgerOutcome]:
+    return [ledger.apply_event(e, via="webhook") for e in events]
+
+
+# --- Stripe -----------------------------------------------------------------
+
+
+def test_completed_paid_counts_once() -> None:
+    intent("int-1")
+    first, again, third = apply(*(completed("cs_1", intent_id="int-1") for _ in range(3)))
+    assert first.counted and first.status == "paid" and first.intent_id == "int-1"
+    assert not again.counted and not third.counted
+    assert total() == (2500, 1)
+    donation = Donation.get()
+    assert (donation.source, donation.provider_ref, donation.method, donation.amount_minor) == (
+        "stripe", "cs_1", "card", 2500)
+    assert donation.intent_id == "int-1"
+    assert ContributionIntent.get_by_id("int-1").status == "paid"
+    assert StripePayment.get_by_id("cs_1").payment_intent == "pi_cs_1"
+    assert ledger.totals()["by_method"] == {"card": 2500, "crypto": 0, "cash": 0}
+
+
+def test_async_payment_succeeds_later() -> None:
+    out = apply(completed("cs_a", payment_status="unpaid"))[0]
+    assert out.status == "confirming" and not out.counted
+    assert total() == (0, 0)
+    assert ledger.pending_minor() == 2500
+    out = apply(async_event("cs_a", ok=True))[0]
+    assert out.status == "paid" and out.counted
+    assert total() == (2500, 1)
+    assert ledger.pending_minor() == 0
+
+
+def test_async_payment_fails() -> None:
+    apply(completed("cs_f", payment_status="unpaid"))
+    out = apply(async_event("cs_f", ok=False))[0]
+    assert out.status == "failed" and not out.counted
+    assert total() == (0, 0)
+    assert Donation.select().count() == 0
+
+
+def test_status_never_moves_backwards() -> None:
+    intent("int-b")
+    apply(completed("cs_b", intent_id="int-b"))
+    for later in (expired("cs_b", intent_id="int-b"), async_event("cs_b", ok=False, intent_id="int-b"),
+                  completed("cs_b", payment_status="unpaid", intent_id="int-b")):
+        assert apply(later)[0].status == "paid"
+    assert ledger.cancel_intent("int-b") == "paid"
+    assert StripePayment.get_by_id("cs_b").status == "paid"
+    assert ContributionIntent.get_by_id("int-b").status == "paid"
+    assert total() == (2500, 1)
+
+
+def test_paid_after_expired_wins() -> None:
+    intent("int-e")
+    assert apply(expired("cs_e", intent_id="int-e"))[0].status == "expired"
+    assert ContributionIntent.get_by_id("int-e").status == "expired"
+    out = apply(completed("cs_e", intent_id="int-e"))[0]
+    assert out.status == "paid" and out.counted
+    assert ContributionIntent.get_by_id("int-e").status == "paid"
+    assert total() == (2500, 1)
+    assert Donation.get().late  # the donor had seen "expired" and left
+
+
+def test_full_refund_takes_it_out_of_the_total() -> None:
+    intent("int-r")
+    apply(completed("cs_r", intent_id="int-r", amount=4000), completed("cs_r2", amount=1000))
+    assert total() == (5000, 2)
+    out = apply(refund("pi_cs_r", amount=4000))[0]
+    assert out.status == "refunded" and out.ignored_reason is None
+    assert total() == (1000, 1)
+    assert Donation.get(Donation.provider_ref == "cs_r").status == "refunded"
+    assert StripePayment.get_by_id("cs_r").status == "refunded"
+    assert ContributionIntent.get_by_id("int-r").status == "refunded"
+    # Repeats and a later "paid" change nothing.
+    apply(refund("pi_cs_r", amount=4000), completed("cs_r", intent_id="int-r", amount=4000))
+    assert total() == (1000, 1)
+    assert StripePayment.get_by_id("cs_r").status == "refunded"
+
+
+def test_partial_refund_is_ignored() -> None:
+    apply(completed("cs_p"))
+    out = apply(refund("pi_cs_p", full=False))[0]
+    assert out.ignored_reason and "partial" in out.ignored_reason
+    assert total() == (2500, 1)
+    assert Donation.get().status == "counted"
+    assert OrphanRefund.select().count() == 0
+
+
+def test_refund_without_payment_intent_is_ignored() -> None:
+    apply(completed("cs_n"))
+    out = ledger.apply_stripe_refund({"refunded": True}, via="webhook")
+    assert out.ignored_reason
+    assert total() == (2500, 1)
+
+
+def test_refund_before_payment() -> None:
+    out = apply(refund("pi_cs_o"))[0]
+    assert out.ignored_reason and "not seen yet" in out.ignored_reason
+    assert OrphanRefund.select().count() == 1
+    out = apply(completed("cs_o"))[0]
+    assert not out.counted
+    assert out.status == "refunded"
+    assert Donation.get().status == "refunded"
+    assert total() == (0, 0)
+
+
+@pytest.mark.parametrize("kw", [{"campaign": "other-gala"}, {"currency": "eur"}, {"campaign": ""}])
+def test_other_campaign_or_currency_writes_nothing(kw: dict[str, str]) -> None:
+    for event in (completed("cs_x", **kw), async_event("cs_x", ok=True, **kw), expired("cs_x", **kw)):
+        out = apply(event)[0]
+        assert out.ignored_reason in ("not this campaign", "not the campaign currency")
+        assert not out.counted
+    out = ledger.apply_crypto_payment(np_payment(9, "finished", currency=kw.get("currency", "usd"),
+                                                 order=f"{kw.get('campaign', CAMPAIGN)}/k/i9"), via="webhook")
+    assert out.ignored_reason in ("not this campaign", "not the campaign currency")
+    for model in (StripePayment, CryptoPayment, Donation, CampaignTotal, ContributionIntent):
+        assert model.select().count() == 0
+    assert total() == (0, 0)
+
+
+def test_session_without_metadata_is_ignored() -> None:
+    obj = session("cs_m")
+    obj["metadata"] = None
+    assert ledger.apply_stripe_session(obj, via="poller").ignored_reason == "not this campaign"
+    assert StripePayment.select().count() == 0
+
+
+def test_not_a_session_id() -> None:
+    with pytest.raises(UserError, match="Checkout Session"):
+        ledger.apply_stripe_session({"id": "pi_123", "status": "complete"}, via="poller")
+    with pytest.raises(UserError):
+        ledger.apply_stripe_session({}, via="poller")
+
+
+def test_unused_event_types_are_ignored() -> None:
+    for event in (stripe_event("payment_intent.succeeded", session("cs_u")),
+                  ProviderEvent("stripe", "evt_1", "checkout.session.completed", {"data": "nope"})):
+        out = apply(event)[0]
+        assert out.status == "ignored"
+    db.ensure_database()
+    assert StripePayment.select().count() == 0
+
+
+def test_unknown_intent_id_in_metadata() -> None:
+    out = apply(completed("cs_w", intent_id="made-on-the-website"))[0]
+    assert out.counted and out.intent_id is None
+    assert Donation.get().intent_id is None
+
+
+# --- NOWPayments ------------------------------------------------------------
+
+
+def test_crypto_lifecycle() -> None:
+    intent("i501", method="crypto", amount=1000)
+    seen = []
+    for status in ("waiting", "confirming", "finished"):
+        seen.append(ledger.apply_crypto_payment(np_payment(501, status), via="webhook"))
+        if status == "confirming":
+            assert ledger.pending_minor() == 1000
+            assert total() == (0, 0)
+    assert [o.status for o in seen] == ["awaiting_payment", "confirming", "paid"]
+    assert seen[-1].counted
+    assert total() == (1000, 1)
+    d = Donation.get()
+    assert (d.source, d.provider_ref, d.method, d.coin, d.intent_id) == (
+        "nowpayments", "501", "crypto", "btc", "i501")
+    assert ledger.totals()["by_method"]["crypto"] == 1000
+    assert CryptoPayment.get_by_id("501").pay_amount == Decimal("0.0002")
+
+
+@pytest.mark.parametrize("status", ["failed", "expired"])
+def test_crypto_failures_do_not_count(status: str) -> None:
+    out = ledger.apply_crypto_payment(np_payment(7, status), via="webhook")
+    assert out.status == status and not out.counted
+    assert total() == (0, 0)
+    out = ledger.apply_crypto_payment(np_payment(7, "finished"), via="webhook")
+    assert out.status == "paid" and out.counted  # crypto can finish after expiring
+    ledger.apply_crypto_payment(np_payment(7, status), via="webhook")
+    assert CryptoPayment.get_by_id("7").status == "paid"
+    assert total() == (1000, 1)
+
+
+def test_crypto_refund() -> None:
+    ledger.apply_crypto_payment(np_payment(8, "finished", price="12.34"), via="webhook")
+    assert total() == (1234, 1)
+    assert ledger.apply_crypto_payment(np_payment(8, "refunded"), via="webhook").status == "refunded"
+    assert total() == (0, 0)
+    assert Donation.get().status == "refunded"
+
+
+def test_crypto_refund_before_finished() -> None:
+    ledger.apply_crypto_payment(np_payment(18, "refunded"), via="webhook")
+    out = ledger.apply_crypto_payment(np_payment(18, "finished"), via="webhook")
+    assert not out.counted and out.status == "refunded"
+    assert Donation.get().status == "refunded"
+    assert total() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("ids", "price", "minor"),
+    [((77, "77"), Decimal("25.50"), 2550), (("77", 77), 25, 2500), ((77, 77), "25.5", 2550),
+     (("77", "77"), Decimal("170"), 17000)],
+)
+def test_crypto_ids_and_prices_in_any_type(ids: tuple[int | str, int | str], price: object,
+                                           minor: int) -> None:
+    first, second = ids
+    ledger.apply_crypto_payment(np_payment(first, "confirming", price=price), via="webhook")
+    out = ledger.apply_crypto_payment(np_payment(second, "finished", price=price), via="poller")
+    assert out.counted
+    assert CryptoPayment.select().count() == 1
+    assert total() == (minor, 1)
+
+
+def test_repeat_deposits_count_separately() -> None:
+    intent("i600", method="crypto")
+    ledger.apply_crypto_payment(np_payment(600, "finished", price=20), via="webhook")
+    child = np_payment(601, "finished", price=5, parent=600, order=f"{CAMPAIGN}/kiosk-1/i600")
+    orphan_child = np_payment("602", "finished", price=3, parent="600", order="")
+    for payment in (child, child, orphan_child):
+        ledger.apply_crypto_payment(payment, via="webhook")
+    assert total() == (2800, 3)
+    assert CryptoPayment.get_by_id("601").parent_payment_id == "600"
+    assert Donation.get(Donation.provider_ref == "601").intent_id is None
+    assert Donation.get(Donation.provider_ref == "602").campaign_id == CAMPAIGN
+    assert Donation.get(Donation.provider_ref == "600").intent_id == "i600"
+
+
+def test_unknown_status_and_missing_id() -> None:
+    assert ledger.apply_crypto_payment(np_payment(5, "mystery"), via="webhook").ignored_reason
+    with pytest.raises(UserError, match="payment_id"):
+        ledger.apply_crypto_payment({"payment_status": "finished"}, via="webhook")
+    assert CryptoPayment.select().count() == 0
+
+
+def test_bad_price_rolls_back() -> None:
+    with pytest.raises(UserError):
+        ledger.apply_crypto_payment(np_payment(55, "finished", price="lots"), via="webhook")
+    assert CryptoPayment.select().count() == 0
+    assert Donation.select().count() == 0
+
+
+# --- partial payments -------------------------------------------------------
+
+
+def _partial(pid: int, *, price: object = "10.00", pay: str = "0.0003", paid: str | None = "0.0001") -> None:
+    intent(f"i{pid}", method="crypto", amount=1000)
+    ledger.apply_crypto_payment(np_payment(pid, "partially_paid", price=price, pay_amount=pay,
+                                           actually_paid=paid), via="webhook")
+
+
+def test_partial_accept_prorated_rounded_down() -> None:
+    _partial(900)
+    assert ContributionIntent.get_by_id("i900").needs_staff
+    assert total() == (0, 0)
+    out = ledger.resolve_partial("900", accept=True)
+    assert out.status == "paid" and out.counted
+    assert total() == (333, 1)  # 1000 * 1/3 = 333.33 -> 333
+    assert not ContributionIntent.get_by_id("i900").needs_staff
+    assert Donation.get().via == "staff"
+    # A later "finished" does not count it twice.
+    ledger.apply_crypto_payment(np_payment(900, "finished", price="10.00"), via="webhook")
+    assert total() == (333, 1)
+
+
+def test_partial_overpaid_is_capped() -> None:
+    _partial(901, paid="0.0009")
+    ledger.resolve_partial(901, accept=True)  # type: ignore[arg-type]
+    assert total() == (1000, 1)
+
+
+def test_partial_refuse() -> None:
+    _partial(902)
+    out = ledger.resolve_partial("902", accept=False)
+    assert out.status == "failed"
+    assert CryptoPayment.get_by_id("902").status == "failed"
+    assert not ContributionIntent.get_by_id("i902").needs_staff
+    assert total() == (0, 0)
+    with pytest.raises(UserError, match="not partially paid"):
+        ledger.resolve_partial("902", accept=True)
+
+
+def test_partial_errors() -> None:
+    with pytest.raises(UserError, match="No crypto payment"):
+        ledger.resolve_partial("404", accept=True)
+    _partial(903, paid=None)
+    with pytest.raises(UserError, match="not known yet"):
+        ledger.resolve_partial("903", accept=True)
+    assert CryptoPayment.get_by_id("903").status == "partially_paid"
+    assert total() == (0, 0)
+
+
+def test_partial_then_finished_clears_the_staff_flag() -> None:
+    _partial(904)
+    ledger.apply_crypto_payment(np_payment(904, "finished", price="10.00"), via="webhook")
+    assert not ContributionIntent.get_by_id("i904").needs_staff
+    assert total() == (1000, 1)
+
+
+def test_late_partially_paid_after_finished_does_not_flag_a_paid_gift() -> None:
+    intent("i905", method="crypto")
+    ledger.apply_crypto_payment(np_payment(905, "finished"), via="webhook")
+    ledger.apply_crypto_payment(np_payment(905, "partially_paid", actually_paid="0.0001"), via="webhook")
+    assert ContributionIntent.get_by_id("i905").status == "paid"
+    assert not ContributionIntent.get_by_id("i905").needs_staff
+
+
+# --- cash, cancel -----------------------------------------------------------
+
+
+def test_cash_gifts() -> None:
+    first = ledger.record_cash_gift(2000, display_name="Ana", note="envelope")
+    second = ledger.record_cash_gift(550)
+    assert first != second
+    assert total() == (2550, 2)
+    assert ledger.totals()["by_method"] == {"card": 0, "crypto": 0, "cash": 2550}
+    d = Donation.get_by_id(first)
+    assert (d.method, d.via, d.display_name, d.note, d.campaign_id) == ("cash", "staff", "Ana", "envelope",
+                                                                        CAMPAIGN)
+
+
+def test_cancel_intent() -> None:
+    intent("int-c")
+    assert ledger.cancel_intent("int-c") == "cancelled"
+    assert ledger.cancel_intent("int-c") == "cancelled"
+    with pytest.raises(UserError):
+        ledger.cancel_intent("nope")
+    # The donor cancelled on screen, but the card payment still went through: paid wins.
+    assert apply(completed("cs_c", intent_id="int-c"))[0].counted
+    assert ContributionIntent.get_by_id("int-c").status == "paid"
+    assert total() == (2500, 1)
+
+
+def test_totals_for_an_empty_campaign() -> None:
+    assert ledger.totals() == {"campaign_id": CAMPAIGN, "currency": "usd", "total_minor": 0, "count": 0,
+                               "by_method": {"card": 0, "crypto": 0, "cash": 0}, "revision": 0}
+    apply(completed("cs_t"))
+    assert ledger.totals()["revision"] == 1
+    assert ledger.totals("another")["total_minor"] == 0
+
+
+# --- any order, any repetition ----------------------------------------------
+
+STRIPE_KINDS = ("expired", "completed_unpaid", "async_failed", "completed_paid", "async_paid", "refund",
+                "partial_refund")
+CRYPTO_KINDS = ("waiting", "confirming", "partially_paid", "expired", "failed", "finished", "refunded")
+
+
+def _stripe_events(i: int, amount: int, kinds: list[str], with_intent: bool) -> list[ProviderEvent]:
+    sid, kw = f"cs_{i}", {"amount": amount, "intent_id": f"int-s{i}" if with_intent else None}
+    build = {
+        "expired": lambda: expired(sid, **kw),
+        "completed_unpaid": lambda: completed(sid, payment_status="unpaid", **kw),
+        "async_failed": lambda: async_event(sid, ok=False, **kw),
+        "completed_paid": lambda: completed(sid, **kw),
+        "async_paid": lambda: async_event(sid, ok=True, **kw),
+        "refund": lambda: refund(f"pi_{sid}", amount=amount),
+        "partial_refund": lambda: refund(f"pi_{sid}", full=False, amount=amount),
+    }
+    return [build[k]() for k in sorted(set(kinds), key=STRIPE_KINDS.index)]
+
+
+def _crypto_events(i: int, price: Decimal, kinds: list[str], id_types: list[bool],
+                   parent: int | None) -> list[ProviderEvent]:
+    pid = 1000 + i
+    events = []
+    for n, kind in enumerate(sorted(set(kinds), key=CRYPTO_KINDS.index)):
+        as_text = id_types[n % len(id_types)]
+        price_form: object = [price, str(price), int(price) if price == int(price) else str(price)][n % 3]
+        order = f"{CAMPAIGN}/kiosk-1/int-c{parent if parent is not None else i}"
+        events.append(np_event(np_payment(str(pid) if as_text else pid, kind, price=price_form, order=order,
+                                          parent=(1000 + parent) if parent is not None else None,
+                                          actually_paid="0.0001")))
+    return events
+
+
+stripe_session = st.tuples(st.integers(50, 500_000), st.lists(st.sampled_from(STRIPE_KINDS), min_size=1,
+                                                              max_size=4), st.booleans())
+crypto_payment = st.tuples(st.decimals(min_value=1, max_value=5000, places=2),
+                           st.lists(st.sampled_from(CRYPTO_KINDS), min_size=1, max_size=4),
+                           st.lists(st.booleans(), min_size=1, max_size=3), st.booleans())
+foreign = st.sampled_from(["other_campaign", "other_currency"])
+
+
+def _state() -> dict[str, Any]:
+    t = ledger.totals()
+    return {
+        "donations": sorted((d.source, d.provider_ref, d.amount_minor, d.status, d.method, d.campaign_id,
+                             d.intent_id, d.currency) for d in Donation.select()),
+        "stripe": sorted((p.session_id, p.status, p.amount_minor) for p in StripePayment.select()),
+        "crypto": sorted((p.payment_id, p.status, p.price_minor, p.parent_payment_id)
+                         for p in CryptoPayment.select()),
+        "intents": sorted((i.id, i.status, i.needs_staff) for i in ContributionIntent.select()),
+        "totals": {k: t[k] for k in ("total_minor", "count", "by_method", "currency")},
+    }
+
+
+def _run(path: Path, events: list[ProviderEvent], intents: list[tuple[str, str]]) -> dict[str, Any]:
+    db.open_database(path)
+    try:
+        for intent_id, method in intents:
+            intent(intent_id, method=method)
+        for event in events:
+            ledger.apply_event(event, via="relay")
+            assert _same_totals(ledger.totals(), ledger.recomputed_totals())
+        return _state()
+    finally:
+        db.close_database()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(
+    sessions=st.lists(stripe_session, max_size=3),
+    payments=st.lists(crypto_payment, max_size=3),
+    foreigners=st.lists(foreign, max_size=2),
+    seed=st.randoms(use_true_random=False),
+    repeats=st.lists(st.integers(0, 2), min_size=1, max_size=30),
+)
+def test_any_order_and_repetition_gives_the_same_ledger(
+    tmp_path_factory: pytest.TempPathFactory, sessions: list[tuple[int, list[str], bool]],
+    payments: list[tuple[Decimal, list[str], list[bool], bool]], foreigners: list[str],
+    seed: random.Random, repeats: list[int],
+) -> None:
+    per_entity: list[list[ProviderEvent]] = []
+    intents: list[tuple[str, str]] = []
+    for i, (amount, kinds, with_intent) in enumerate(sessions):
+        per_entity.append(_stripe_events(i, amount, kinds, with_intent))
+        if with_intent:
+            intents.append((f"int-s{i}", "card"))
+    for i, (price, kinds, id_types, is_child) in enumerate(payments):
+        # A repeat deposit points at the first payment as its parent.
+        parent = 0 if is_child and i > 0 else None
+        per_entity.append(_crypto_events(i, price, kinds, id_types, parent))
+        if parent is None:
+            intents.append((f"int-c{i}", "crypto"))
+    for n, kind in enumerate(foreigners):
+        kw = {"campaign": "someone-else"} if kind == "other_campaign" else {"currency": "eur"}
+        per_entity.append([completed(f"cs_foreign{n}", **kw)])
+    canonical = [e for events in per_entity for e in events]
+    shuffled = [e for n, e in enumerate(canonical) for _ in range(1 + repeats[n % len(repeats)])]
+    seed.shuffle(shuffled)
+
+    root = tmp_path_factory.getbasetemp() / "ledger-property"
+    expected = _run(root / f"{uuid.uuid4().hex}.sqlite3", canonical, intents)
+    actual = _run(root / f"{uuid.uuid4().hex}.sqlite3", shuffled, intents)
+    assert actual == expected
+    # Nothing from another campaign or currency was written.
+    assert not any(ref.startswith("cs_foreign") for _, ref, *_ in expected["donations"])
+    assert not any(sid.startswith("cs_foreign") for sid, *_ in expected["stripe"])
+
+
+# --- concurrency ------------------------------------------------------------
+
+
+def _paid_event() -> ProviderEvent:
+    return completed("cs_race", amount=4200)
+
+
+def test_threads_count_once(tmp_path: Path) -> None:
+    path = tmp_path / "race.sqlite3"
+    db.open_database(path)
+    event = _paid_event()
+    counted: list[bool] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(4)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            for _ in range(50):
+                out = ledger.apply_event(event, via="webhook")
+                with lock:
+                    counted.append(out.counted)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            db.database.obj.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert len(counted) == 200
+    assert counted.count(True) == 1
+    assert Donation.select().count() == 1
+    assert total() == (4200, 1)
+    assert ledger.totals()["revision"] == 1
+
+
+def _process_worker(path: str, home: str, queue: Any, start: Any) -> None:
+    os.environ["CHARTER_KIOSK_HOME"] = home
+    from backend import db as worker_db
+    from backend import ledger as worker_ledger
+
+    worker_db.open_database(Path(path))
+    start.wait(30)
+    counted = 0
+    for _ in range(50):
+        counted += worker_ledger.apply_event(_paid_event(), via="webhook").counted
+    worker_db.close_database()
+    queue.put(counted)
+
+
+def test_processes_count_once(tmp_path: Path) -> None:
+    path = tmp_path / "race.sqlite3"
+    db.open_database(path)  # created and migrated once, like a kiosk already running
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    start = ctx.Event()
+    procs = [ctx.Process(target=_process_worker, args=(str(path), os.environ["CHARTER_KIOSK_HOME"], queue,
+                                                       start)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    start.set()
+    results = [queue.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    assert sorted(results) == [0, 1]
+    assert Donation.select().count() == 1
+    assert total() == (4200, 1)
+    assert ledger.totals()["revision"] == 1
