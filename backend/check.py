@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -196,18 +197,20 @@ def _check_relay(url: str, token: str | None) -> list[Check]:
     results = [Check("services", "relay", "pass" if health.ok else "fail",
                      f"/healthz answered {health.status_code}",
                      "" if health.ok else "Look at the relay's log; its database may be down.")]
-    configured = body.get("secrets", {}) if isinstance(body, dict) else {}
-    if isinstance(configured, dict):
+    configured = body.get("secrets_configured", []) if isinstance(body, dict) else []
+    if isinstance(configured, list):
         for name in ("STRIPE_WEBHOOK_SECRET", "NOWPAYMENTS_IPN_SECRET"):
-            if configured.get(name) is False:
+            if name not in configured:
                 results.append(Check("services", f"relay {name}", "fail", "not configured",
                                      f"On the relay host: charter-kiosk secrets set {name}"))
     sweep = body.get("last_sweep_at") if isinstance(body, dict) else None
     results.append(Check("services", "relay sweep", "pass" if sweep else "warn",
-                         f"last missed-webhook sweep {sweep}" if sweep else "no sweep yet",
+                         f"last missed-webhook sweep {int(time.time() - sweep)} s ago"
+                         if isinstance(sweep, int | float) else "no sweep yet",
                          "" if sweep else "The relay sweeps on a schedule; or run "
                          "charter-kiosk relay sweep on the relay host."))
-    age = body.get("newest_event_age_s") if isinstance(body, dict) else None
+    events = body.get("events") if isinstance(body, dict) else None
+    age = events.get("newest_age_s") if isinstance(events, dict) else None
     if isinstance(age, int | float) and age > 24 * 3600:
         results.append(Check("services", "relay events", "warn",
                              f"newest event is {int(age // 3600)} h old",

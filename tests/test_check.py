@@ -107,3 +107,26 @@ def test_bad_input_check_writes_nothing(kiosk_env: Any) -> None:
 
 def test_usage_error_exits_2() -> None:
     assert main(["check", "--no-such-flag"]) == 2
+
+
+def test_relay_checks_against_a_real_relay(kiosk_env: Any, tmp_path: Any,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.relay import tokens
+    from backend.relay.server import RelayServer
+
+    url = f"sqlite:///{tmp_path / 'relay.sqlite3'}"
+    config = kiosk_env.config
+    with RelayServer(url, stripe_secrets=[config.stripe_webhook_secret],
+                     nowpayments_secrets=[config.nowpayments_ipn_secret]) as relay:
+        monkeypatch.setenv("CHARTER_RELAY_URL", relay.url)
+        monkeypatch.setenv("RELAY_TOKEN", tokens.add_kiosk(url, "kiosk-a"))
+        checks = by_name(run_checks(offline=False))
+        assert checks["services:relay"].status == "pass"
+        assert checks["services:relay token"].status == "pass"
+        assert "services:relay STRIPE_WEBHOOK_SECRET" not in checks
+        assert checks["secrets:RELAY_TOKEN"].status == "pass"
+        tokens.revoke_kiosk(url, "kiosk-a")
+        checks = by_name(run_checks(offline=False))
+        assert checks["services:relay token"].status == "fail"
+        assert "add-kiosk" in checks["services:relay token"].fix or "RELAY_TOKEN" in \
+            checks["services:relay token"].fix

@@ -265,6 +265,26 @@ class Relay:
             functools.partial(fn, *args), limiter=self._limiter
         )
 
+    async def sweep_once(self, client: Any) -> Any:
+        """Run the missed-webhook sweep off the event loop; wake kiosks if it stored any."""
+        from backend.relay.sweep import sweep_stripe
+
+        report = await anyio.to_thread.run_sync(sweep_stripe, self.store, client)
+        if report.stored:
+            self.notifier.bump()
+        return report
+
+    async def _sweep_loop(self, client: Any, interval: float) -> None:
+        while True:
+            try:
+                report = await self.sweep_once(client)
+                log.info("sweep: %d listed, %d new", report.listed, report.stored)
+            except DatabaseUnavailable as exc:
+                log.warning("sweep skipped: database unavailable (%s)", exc)
+            except Exception as exc:  # Stripe down, key refused: try again next time
+                log.warning("sweep failed: %s", type(exc).__name__)
+            await asyncio.sleep(interval)
+
     async def _prune_loop(self) -> None:
         assert self.retention_seconds
         while True:
@@ -514,6 +534,13 @@ async def healthz(request: Request) -> Response:
     )
     body["ok"] = True
     body["database"]["reachable"] = True
+    try:
+        from backend.relay.sweep import last_sweep
+
+        sweep = await relay.run_db(last_sweep, relay.store)
+        body["last_sweep_at"] = sweep["at"] if sweep else None
+    except DatabaseUnavailable:
+        body["last_sweep_at"] = None
     body["events"] = {
         "stored": stats.stored,
         "newest_seq": stats.newest_seq,
@@ -531,11 +558,15 @@ def create_app(
     retention_days: float | None = DEFAULT_RETENTION_DAYS,
     prune_interval: float = 3600.0,
     db_threads: int = 16,
+    sweep_interval: float | None = None,
+    sweep_client: Any = None,
 ) -> Starlette:
     """The relay app. Secrets default to the environment/keyring (current, then previous).
 
     `db_url`: `sqlite:///path` (default: `relay.sqlite3` in the data directory)
     or `postgresql://user@host:port/db`. `retention_days=None` keeps events forever.
+    `sweep_interval`: seconds between missed-webhook sweeps (None: no sweeping);
+    `sweep_client` defaults to the Stripe key configured on this host.
     """
     store = RelayStore(db_url, max_connections=db_threads + 4)
     relay = Relay(
@@ -552,6 +583,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await relay.start()
+        if sweep_interval:
+            from backend.relay.sweep import sweep_client as default_client
+
+            client = sweep_client or default_client()
+            if client is not None:
+                relay._spawn(relay._sweep_loop(client, sweep_interval))
         try:
             yield
         finally:

@@ -46,6 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        choices=["critical", "error", "warning", "info", "debug"])
     db_option(serve)
 
+    serve.add_argument("--sweep-minutes", type=float, default=15.0,
+                       help="minutes between missed-webhook sweeps (default 15; 0 turns them off;"
+                       " needs a Stripe key on this host)")
+
+    sweep = sub.add_parser("sweep", help="store the Stripe events that never arrived by webhook")
+    db_option(sweep)
+
     add = sub.add_parser("add-kiosk", help="register a kiosk and print its token once")
     add.add_argument("name", help="kiosk name: letters, digits, '.', '_', '-'")
     db_option(add)
@@ -76,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
             return _serve(args, url)
         store = RelayStore(url, max_connections=2)
         try:
+            if command == "sweep":
+                return _sweep(store)
             if command == "add-kiosk":
                 token = tokens.add_kiosk(store, args.name)
                 print(f"Kiosk {args.name!r} added. Its relay token (shown only this once):")
@@ -112,13 +121,35 @@ def run(args: argparse.Namespace) -> int:
     return 2
 
 
+def _sweep(store: RelayStore) -> int:
+    import stripe
+
+    from backend.relay.sweep import sweep_client, sweep_stripe
+    from backend.stripe_api import explain
+
+    client = sweep_client()
+    if client is None:
+        print("No Stripe key on this host: set STRIPE_SECRET_KEY_TEST or _LIVE (a restricted key "
+              "with read access to Events is enough).", file=sys.stderr)
+        return 1
+    try:
+        report = sweep_stripe(store, client)
+    except stripe.StripeError as exc:
+        print(f"The sweep failed: {explain(exc)}", file=sys.stderr)
+        return 1
+    print(f"Swept Stripe events created since {_when(report.since)}: {report.listed} listed, "
+          f"{report.stored} stored that had not arrived, {report.duplicates} already here.")
+    return 0
+
+
 def _serve(args: argparse.Namespace, url: str) -> int:
     from backend.relay.app import create_app
     from backend.relay.server import serve
 
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(url, retention_days=args.retention_days or None)
+    app = create_app(url, retention_days=args.retention_days or None,
+                     sweep_interval=args.sweep_minutes * 60 if args.sweep_minutes else None)
     relay = app.state.relay
     if not relay.configured_secret_names():
         logging.getLogger("charter.relay").warning(

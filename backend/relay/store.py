@@ -478,6 +478,21 @@ class RelayStore:
 
         self._run(query)
 
+    def get_meta(self, key: str) -> str | None:
+        def query() -> str | None:
+            row = self.Meta.get_or_none(self.Meta.key == key)
+            return None if row is None else str(row.value)
+
+        return self._run(query)
+
+    def set_meta(self, key: str, value: str) -> None:
+        def query() -> None:
+            with self._write_tx():
+                self.Meta.insert(key=key, value=value).on_conflict(
+                    conflict_target=[self.Meta.key], update={self.Meta.value: value}).execute()
+
+        self._run(query)
+
     def drop_tables(self) -> None:
         """For tests on a shared PostgreSQL database."""
 
