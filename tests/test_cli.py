@@ -1,0 +1,85 @@
+"""The `charter-kiosk` entry point: headless commands never load Qt; secrets never echo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "CHARTER_KIOSK_HOME": str(home), **env}
+    full_env.pop("QT_QPA_PLATFORM", None)
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=full_env, text=True,
+                          capture_output=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("argv", [["check", "--offline", "--json"], ["relay", "kiosks"],
+                                  ["reconcile", "--json"], ["secrets", "list"], ["--version"]])
+def test_headless_commands_never_import_qt(argv: list[str], tmp_path: Path) -> None:
+    code = ("import sys\nfrom backend.cli import main\n"
+            f"try:\n    code = main({argv!r})\nexcept SystemExit as e:\n    code = e.code\n"
+            "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt was loaded'\n"
+            "print('exit', code)\n")
+    result = run_python(code, tmp_path)
+    assert "Qt was loaded" not in result.stderr, result.stderr
+    assert "exit" in result.stdout, result.stderr
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("charter-kiosk ")
+
+
+def test_secrets_set_prompts_and_never_prints_the_value(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        hermetic: Any) -> None:
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "sk_test_cli_value_123456")
+    assert main(["secrets", "set", "STRIPE_SECRET_KEY_TEST"]) == 0
+    assert hermetic.store[("charter-kiosk", "STRIPE_SECRET_KEY_TEST")] == "sk_test_cli_value_123456"
+    assert main(["secrets", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "sk_test_cli_value_123456" not in out
+    assert "STRIPE_SECRET_KEY_TEST" in out and "keyring" in out
+    assert main(["secrets", "delete", "STRIPE_SECRET_KEY_TEST"]) == 0
+    assert ("charter-kiosk", "STRIPE_SECRET_KEY_TEST") not in hermetic.store
+
+
+def test_unknown_secret_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["secrets", "set", "MY_PASSWORD"]) == 2
+    assert "not a known secret" in capsys.readouterr().err
+
+
+def test_export_writes_csv(kiosk_env: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from backend import charter
+
+    charter.record_cash_gift("20")
+    target = tmp_path / "out.csv"
+    assert main(["export", str(target)]) == 0
+    assert "Wrote 1 donations" in capsys.readouterr().out
+    assert target.read_text().count("\n") == 2
+
+
+def test_export_to_a_missing_folder_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "/nonexistent-dir/x.csv"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_terminal_demo_walks_a_card_and_a_crypto_gift(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "backend.cli", "--demo", "--terminal"], cwd=REPO,
+                            env={**os.environ, "CHARTER_KIOSK_HOME": str(tmp_path)}, text=True,
+                            capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Total before: $0.00" in result.stdout
+    assert "Total after: $35.00 from 2 gifts" in result.stdout
+    assert json.loads(result.stdout.split("gifts ", 1)[1].splitlines()[0]) == {
+        "card": 2500, "crypto": 1000, "cash": 0}
