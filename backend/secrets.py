@@ -45,13 +45,20 @@ class KeyringUnavailable(UserError):
 
 
 def keyring_backend_name() -> str:
-    backend = keyring.get_keyring()
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:  # a backend forced by PYTHON_KEYRING_BACKEND that cannot load
+        return f"unusable ({type(exc).__name__})"
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
 def keyring_available() -> bool:
     """True when a real, non-plaintext keyring backend is in use."""
-    backend = keyring.get_keyring()
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # a forced backend that cannot load is no keyring at all
+        log.warning("the configured keyring backend cannot be loaded")
+        return False
     module = type(backend).__module__
     if module.startswith("keyrings.alt") or module == "keyring.backends.fail":
         return False

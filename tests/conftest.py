@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,11 +31,22 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Memory
     memory = MemoryKeyring()
     keyring.set_keyring(memory)
     close_database()
+    # cli.main() configures the "charter" logger; a handler left behind would
+    # write to a stream pytest has closed by the next test.
+    charter_logger = logging.getLogger("charter")
+    handlers, level = list(charter_logger.handlers), charter_logger.level
+    configured = getattr(charter_logger, "_charter_configured", False)
     try:
         yield memory
     finally:
         close_database()
         keyring.set_keyring(previous)
+        for handler in charter_logger.handlers[:]:
+            if handler not in handlers:
+                charter_logger.removeHandler(handler)
+                handler.close()
+        charter_logger.setLevel(level)
+        charter_logger._charter_configured = configured  # type: ignore[attr-defined]
 
 
 CAMPAIGN = {"id": "gala", "name": "Spring Gala", "currency": "usd", "goal": "5000",

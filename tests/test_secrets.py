@@ -207,3 +207,16 @@ def test_set_secret_value_is_redacted() -> None:
     logger, stream = _capture()
     logger.error("webhook secret is %r", value)
     assert value not in stream.getvalue()
+
+
+def test_a_keyring_backend_that_cannot_load_counts_as_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend import secrets
+
+    def broken() -> None:
+        raise RuntimeError("no D-Bus session")
+
+    monkeypatch.setattr(secrets.keyring, "get_keyring", broken)
+    assert secrets.keyring_available() is False
+    assert "unusable" in secrets.keyring_backend_name()
+    with pytest.raises(secrets.KeyringUnavailable):
+        secrets.get_secret("NOWPAYMENTS_API_KEY")
