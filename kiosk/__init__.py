@@ -1,0 +1,1 @@
+"""The Charter Kiosk touch-screen app (PySide6). Importing it never touches the network."""

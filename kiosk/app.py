@@ -1,0 +1,162 @@
+"""`charter-kiosk` (and `charter-kiosk display`): build the window, run the event loop.
+
+`create_window(argv)` builds the fully wired window exactly as the command
+would, without starting the event loop (the caller owns the QApplication);
+`main(argv)` does everything and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, QTranslator
+from PySide6.QtGui import QCursor, QFont, QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kiosk.main_window import KioskWindow, Timings
+from kiosk.resources import read_text_resource, resource_path
+from kiosk.services import BackendServices, Services
+from kiosk.theme import ScaledTheme
+
+log = logging.getLogger("charter.kiosk")
+
+DEFAULT_WINDOWED_SIZE = (1280, 800)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="charter-kiosk", description="The donation kiosk.")
+    parser.add_argument("command", nargs="?", choices=["kiosk", "display"], default="kiosk",
+                        help="kiosk (default) or display, a live totals board for a big screen")
+    parser.add_argument("--windowed", action="store_true",
+                        help="an ordinary window instead of full screen (for development)")
+    parser.add_argument("--size", default=None, metavar="WxH",
+                        help="window size with --windowed, e.g. 1920x1080")
+    parser.add_argument("--hide-cursor", action="store_true", help="hide the mouse cursor")
+    parser.add_argument("--demo", action="store_true",
+                        help="run on the embedded provider sandbox with a demo data directory")
+    parser.add_argument("--screen", type=int, default=None,
+                        help="which screen to fill (0 is the first)")
+    return parser.parse_args(list(argv))
+
+
+def _size(text: str | None) -> tuple[int, int]:
+    if not text:
+        return DEFAULT_WINDOWED_SIZE
+    try:
+        width, height = (int(part) for part in text.lower().split("x", 1))
+    except ValueError:
+        return DEFAULT_WINDOWED_SIZE
+    return max(640, width), max(480, height)
+
+
+def stylesheet() -> str:
+    return read_text_resource("kiosk.qss")
+
+
+def install_translator(app: QCoreApplication) -> None:
+    translator = QTranslator(app)
+    if translator.load(QLocale(), "charter_kiosk", "_", str(resource_path("translations"))):
+        app.installTranslator(translator)
+
+
+def create_window(argv: list[str], *, services: Services | None = None,
+                  timings: Timings | None = None) -> QWidget:
+    """The window `charter-kiosk <argv>` shows, wired and shown; no event loop is started."""
+    args = parse_args(argv)
+    app = QApplication.instance()
+    if app is None:
+        raise RuntimeError("create a QApplication before create_window()")
+    services = services or BackendServices()
+    window: QWidget
+    if args.command == "display":
+        from kiosk.display import DisplayWindow
+
+        window = DisplayWindow(services, demo=args.demo)
+    else:
+        window = KioskWindow(services, timings=timings, kiosk_mode=not args.windowed,
+                             demo=args.demo)
+    theme = ScaledTheme(window, stylesheet())
+    font = QFont(window.font())
+    font.setFamilies(["Inter", "Segoe UI", "Noto Sans", "DejaVu Sans", "Sans Serif"])
+    window.setFont(font)
+    if args.hide_cursor:
+        window.setCursor(QCursor(Qt.CursorShape.BlankCursor))
+    present(window, args)
+    theme.apply()
+    return window
+
+
+def present(window: QWidget, args: argparse.Namespace) -> None:
+    if args.windowed:
+        window.resize(*_size(args.size))
+        window.show()
+        return
+    window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+    screens = QGuiApplication.screens()
+    if args.screen is not None and 0 <= args.screen < len(screens):
+        window.setGeometry(screens[args.screen].geometry())
+    window.showFullScreen()
+
+
+def _quit_on_signals(app: QApplication) -> QTimer:
+    """SIGINT/SIGTERM (Ctrl+C, a service manager) end the event loop through `aboutToQuit`,
+    so the workers stop cleanly. Python only sees signals between bytecodes, hence the timer."""
+
+    def request_quit(signum: int, _frame: object) -> None:
+        log.info("signal %d: quitting", signum)
+        # exit(), not quit(): Qt 6's quit() first asks every window to close, and
+        # the kiosk window refuses outside staff mode, so quit() would be ignored.
+        app.exit(0)
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), request_quit)
+    timer = QTimer(app)
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+    return timer
+
+
+def _smoke_test_exit(app: QApplication, window: QWidget) -> None:
+    """For CI's frozen-app smoke test: `CHARTER_KIOSK_QUIT_AFTER=seconds` quits cleanly
+    after that long, first grabbing the window to `CHARTER_KIOSK_SCREENSHOT` if set."""
+    seconds = os.environ.get("CHARTER_KIOSK_QUIT_AFTER")
+    if not seconds:
+        return
+    screenshot = os.environ.get("CHARTER_KIOSK_SCREENSHOT")
+
+    def finish() -> None:
+        if screenshot:
+            window.grab().save(screenshot)
+        app.exit(0)  # see request_quit: quit() is refused by a kiosk-mode window
+
+    QTimer.singleShot(int(float(seconds) * 1000), finish)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Charter Kiosk")
+    app.setOrganizationName("charter-kiosk")
+    install_translator(app)
+    args = parse_args(argv)
+    if args.hide_cursor:
+        QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
+    window = create_window(argv)
+    app.aboutToQuit.connect(window.shutdown)  # type: ignore[attr-defined]
+    _quit_on_signals(app)
+    _smoke_test_exit(app, window)
+    code = app.exec()
+    window.shutdown()  # type: ignore[attr-defined]
+    return int(code)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

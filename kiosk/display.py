@@ -1,0 +1,260 @@
+"""`charter-kiosk display`: a live totals board for a big screen (nothing to touch)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QColor
+from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from backend.result import Result
+from kiosk.model import Campaign, Totals
+from kiosk.screens.base import label
+from kiosk.services import Services
+from kiosk.text import method_label, money, time_ago
+from kiosk.widgets.chart import GiftsChart
+from kiosk.widgets.counter import CountUpLabel
+from kiosk.widgets.progress import GoalProgress
+from kiosk.workers import TaskThread, TotalsBridge
+
+log = logging.getLogger("charter.display")
+
+RECENT_ROWS = 7
+
+
+class DisplayWindow(QWidget):
+    def __init__(self, services: Services, *, demo: bool = False, refresh_ms: int = 30_000,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("displayWindow")
+        self.setWindowTitle(self.tr("Charter Kiosk · live total"))
+        self.services = services
+        self.want_demo = demo
+        self.campaign = Campaign()
+        self.totals = Totals()
+        self._shut_down = False
+        self._recent: list[dict[str, Any]] = []
+        self._handlers: dict[str, Callable[[Result], None]] = {}
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(80, 56, 80, 48)
+        outer.setSpacing(24)
+        top = QHBoxLayout()
+        self.name_label = label(self.tr("Welcome"), "boardTitle", "boardTitle", wrap=False)
+        top.addWidget(self.name_label, 1)
+        self.test_badge = label(self.tr("TEST MODE"), "badge", "testModeBanner", wrap=False)
+        self.test_badge.setProperty("tone", "test")
+        self.test_badge.setVisible(False)
+        top.addWidget(self.test_badge)
+        outer.addLayout(top)
+
+        middle = QHBoxLayout()
+        middle.setSpacing(64)
+        outer.addLayout(middle, 3)
+        left = QVBoxLayout()
+        left.setSpacing(12)
+        left.addStretch(1)
+        left.addWidget(label(self.tr("Raised so far"), "boardCaption"))
+        self.total_label = CountUpLabel(lambda minor: money(minor, "usd", cents=False))
+        self.total_label.setObjectName("totalLabel")
+        self.total_label.setProperty("role", "boardTotal")
+        self.total_label.setText("—")
+        left.addWidget(self.total_label)
+        self.progress = GoalProgress()
+        self.progress.setObjectName("goalProgress")
+        self.progress.setAccessibleName(self.tr("Progress towards the goal"))
+        self.progress.setFixedHeight(48)
+        self.progress.track = QColor("#1E4A3B")
+        self.progress.fill = QColor("#7CE0B5")
+        self.progress.pending_fill = QColor("#3E8C6D")
+        left.addWidget(self.progress)
+        stats = QHBoxLayout()
+        stats.setSpacing(48)
+        self.goal_label = label("", "boardStat", "goalLabel", wrap=False)
+        self.donors_label = label("", "boardStat", "donorsLabel", wrap=False)
+        self.pending_label = label("", "boardStatMuted", "pendingLabel", wrap=False)
+        stats.addWidget(self.goal_label)
+        stats.addWidget(self.pending_label)
+        stats.addStretch(1)
+        stats.addWidget(self.donors_label)
+        left.addLayout(stats)
+        left.addStretch(1)
+        middle.addLayout(left, 3)
+
+        recent_frame = QFrame()
+        recent_frame.setObjectName("boardPanel")
+        recent = QVBoxLayout(recent_frame)
+        recent.setContentsMargins(32, 24, 32, 24)
+        recent.addWidget(label(self.tr("Recent gifts"), "boardCaption"))
+        self.recent_grid = QGridLayout()
+        self.recent_grid.setVerticalSpacing(10)
+        self.recent_grid.setHorizontalSpacing(20)
+        self.recent_rows: list[tuple[Any, Any, Any]] = []
+        for row in range(RECENT_ROWS):
+            amount = label("", "boardGiftAmount", wrap=False)
+            who = label("", "boardGiftWho", wrap=False)
+            ago = label("", "boardGiftAgo", wrap=False, align=Qt.AlignmentFlag.AlignRight)
+            self.recent_grid.addWidget(amount, row, 0)
+            self.recent_grid.addWidget(who, row, 1)
+            self.recent_grid.addWidget(ago, row, 2)
+            self.recent_rows.append((amount, who, ago))
+        self.recent_grid.setColumnStretch(1, 1)
+        recent.addLayout(self.recent_grid)
+        recent.addStretch(1)
+        middle.addWidget(recent_frame, 2)
+
+        chart_frame = QFrame()
+        chart_frame.setObjectName("boardPanel")
+        chart_layout = QVBoxLayout(chart_frame)
+        chart_layout.setContentsMargins(32, 20, 32, 16)
+        chart_layout.addWidget(label(self.tr("Gifts over time"), "boardCaption"))
+        self.chart = GiftsChart(lambda minor: money(minor, "usd", cents=False))
+        self.chart.setObjectName("giftsChart")
+        self.chart.empty_text = self.tr("The chart fills in as gifts arrive.")
+        chart_layout.addWidget(self.chart, 1)
+        outer.addWidget(chart_frame, 2)
+
+        self.queries = TaskThread("display-queries", self)
+        self.queries.finished_job.connect(self._on_job)
+        self.totals_bridge = TotalsBridge(self)
+        self.totals_bridge.changed.connect(lambda _snapshot: self.refresh())
+        self.timer = QTimer(self)
+        self.timer.setInterval(refresh_ms)
+        self.timer.timeout.connect(self.refresh)
+        self.retry = QTimer(self)
+        self.retry.setSingleShot(True)
+        self.retry.setInterval(5_000)
+        self.retry.timeout.connect(self._load)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self._load()
+
+    def _submit(self, tag: str, job: Callable[[], Result], handler: Callable[[Result], None]
+                ) -> None:
+        if self._shut_down:
+            return
+        self._handlers[tag] = handler
+        self.queries.submit(tag, job)
+
+    def _on_job(self, tag: str, result: object) -> None:
+        handler = self._handlers.pop(tag, None)
+        if handler is not None and isinstance(result, dict):
+            handler(result)  # type: ignore[arg-type]
+
+    def _load(self) -> None:
+        demo = self.want_demo
+
+        def job() -> Result:
+            if demo:
+                started = self.services.start_demo()
+                if not started.get("success"):
+                    return started
+            return self.services.on_ready()
+
+        self._submit("ready", job, self._on_ready)
+
+    def _on_ready(self, result: Result) -> None:
+        if not result.get("success"):
+            self.name_label.setText(self.tr("Waiting for the kiosk database…"))
+            self.retry.start()
+            return
+        self.campaign = Campaign.from_ready(result["data"])
+        self.name_label.setText(self.campaign.name)
+        self.test_badge.setVisible(self.campaign.mode != "live")
+        currency = self.campaign.currency
+
+        def formatter(minor: int) -> str:
+            return money(minor, currency, cents=False)
+
+        self.total_label.set_formatter(formatter)
+        self.chart.set_formatter(formatter)
+        self.totals.update_from(result["data"])
+        self._show_totals(animate=False)
+        self.totals_bridge.start(self.services.database_path(), self.campaign.campaign_id)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        services = self.services
+
+        def job() -> Result:
+            totals = services.totals()
+            if not totals.get("success"):
+                return totals
+            recent = services.recent_donations(limit=RECENT_ROWS)
+            points = services.gifts_over_time(bucket_minutes=5)
+            data = dict(totals["data"])
+            data["recent"] = recent["data"]["donations"] if recent.get("success") else None
+            data["points"] = points["data"]["points"] if points.get("success") else None
+            return {"success": True, "data": data}
+
+        self._submit("refresh", job, self._on_refresh)
+
+    def _on_refresh(self, result: Result) -> None:
+        if not result.get("success"):
+            return
+        data = result["data"]
+        self.totals.update_from(data)
+        self._show_totals()
+        if data.get("recent") is not None:
+            self._recent = list(data["recent"])
+            self._show_recent()
+        if data.get("points") is not None:
+            self.chart.set_points(data["points"])
+
+    def _show_totals(self, *, animate: bool = True) -> None:
+        currency = self.campaign.currency
+        totals = self.totals
+        goal = totals.goal_minor or self.campaign.goal_minor
+        self.total_label.set_amount(totals.total_minor, animate=animate)
+        self.progress.set_amounts(totals.total_minor, totals.pending_minor, goal)
+        if goal:
+            self.goal_label.setText(self.tr("{percent}% of {goal}").format(
+                percent=min(999, totals.total_minor * 100 // goal),
+                goal=money(goal, currency, cents=False)))
+        self.pending_label.setText(self.tr("+ {amount} on its way").format(
+            amount=money(totals.pending_minor, currency, cents=False))
+            if totals.pending_minor else "")
+        self.donors_label.setText(self.tr("{n} donors").format(n=f"{totals.count:,}")
+                                  if totals.count != 1 else self.tr("1 donor"))
+
+    def _show_recent(self) -> None:
+        for index, (amount, who, ago) in enumerate(self.recent_rows):
+            if index < len(self._recent):
+                gift = self._recent[index]
+                amount.setText(money(int(gift.get("amount_minor", 0)),
+                                     str(gift.get("currency", self.campaign.currency))))
+                name = gift.get("display_name") or self.tr("Anonymous")
+                method = method_label(str(gift.get("method", "")), gift.get("coin"))
+                who.setText(f"{name} · {method}")
+                ago.setText(time_ago(str(gift.get("created_at", ""))))
+            else:
+                for widget in (amount, who, ago):
+                    widget.setText("")
+        if not self._recent:
+            self.recent_rows[0][1].setText(self.tr("The first gift will appear here."))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.timer.stop()
+        self.retry.stop()
+        self.totals_bridge.stop()
+        self.queries.stop()
+        self.services.stop_demo()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`charter-kiosk display [options]`: the same as `kiosk.app.main(["display", ...])`."""
+    from kiosk.app import main as app_main
+
+    return app_main(["display", *(argv or [])])

@@ -1,0 +1,53 @@
+"""When something goes wrong: say what happened and offer the way on."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.screens.base import button, label, repolish
+
+
+class ErrorScreen(QWidget):
+    retry = Signal()
+    home = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorScreen")
+        self.setAccessibleName(self.tr("Something went wrong"))
+        self.kind = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(120, 72, 120, 72)
+        layout.setSpacing(28)
+        layout.addStretch(2)
+        self.icon = label("!", "errorIcon", "errorIcon", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.title = label("", "h1", "errorTitle", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.title)
+        self.message = label("", "lead", "errorLabel", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.message)
+        layout.addStretch(3)
+        row = QHBoxLayout()
+        row.setSpacing(28)
+        row.addStretch(1)
+        self.home_button = button(self.tr("Back to start"), "errorHomeButton", "secondary")
+        self.home_button.setMinimumWidth(380)
+        self.home_button.clicked.connect(self.home)
+        self.retry_button = button(self.tr("Try again"), "errorRetryButton", "primary")
+        self.retry_button.setMinimumWidth(380)
+        self.retry_button.clicked.connect(self.retry)
+        row.addWidget(self.home_button)
+        row.addWidget(self.retry_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+    def show_error(self, kind: str, title: str, message: str, *, can_retry: bool,
+                   tone: str = "error") -> None:
+        self.kind = kind
+        self.title.setText(title)
+        self.message.setText(message)
+        self.retry_button.setVisible(can_retry)
+        self.icon.setText({"info": "i", "help": "?"}.get(tone, "!"))
+        self.icon.setProperty("tone", tone)
+        repolish(self.icon)

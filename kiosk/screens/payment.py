@@ -1,0 +1,189 @@
+"""The payment screen: a large QR code, what to pay, a countdown and the live status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.screens.base import button, label, repolish
+from kiosk.text import coin_name, countdown_text
+from kiosk.widgets.qr import Matrix, QrWidget
+
+
+class PaymentScreen(QWidget):
+    cancel = Signal()
+    simulate = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("paymentScreen")
+        self.setAccessibleName(self.tr("Pay"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(72, 40, 72, 40)
+        layout.setSpacing(24)
+
+        self.title = label("", "h1", "paymentTitle", align=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.title)
+
+        body = QHBoxLayout()
+        body.setSpacing(64)
+        layout.addLayout(body, 1)
+
+        self.qr_card = QFrame()
+        self.qr_card.setObjectName("qrCard")
+        card_layout = QVBoxLayout(self.qr_card)
+        card_layout.setContentsMargins(24, 24, 24, 24)
+        self.qr = QrWidget()
+        self.qr.setObjectName("qrCode")
+        self.qr.setAccessibleName(self.tr("Payment QR code"))
+        card_layout.addWidget(self.qr, 1)
+        self.qr_placeholder = label("", "qrPlaceholder", "qrPlaceholder",
+                                    align=Qt.AlignmentFlag.AlignCenter)
+        card_layout.addWidget(self.qr_placeholder, 1)
+        self.qr_card.setMinimumWidth(400)
+        body.addWidget(self.qr_card, 5)
+
+        side = QVBoxLayout()
+        side.setSpacing(14)
+        body.addLayout(side, 6)
+
+        self.steps = label("", "steps", "paymentSteps")
+        side.addWidget(self.steps)
+
+        self.crypto_box = QWidget()
+        crypto = QVBoxLayout(self.crypto_box)
+        crypto.setContentsMargins(0, 0, 0, 0)
+        crypto.setSpacing(6)
+        crypto.addWidget(label(self.tr("Send exactly"), "caption"))
+        self.pay_amount = label("", "payAmount", "payAmountLabel")
+        self.pay_amount.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        crypto.addWidget(self.pay_amount)
+        self.network_label = label("", "lead", "networkLabel")
+        crypto.addWidget(self.network_label)
+        crypto.addSpacing(8)
+        crypto.addWidget(label(self.tr("To this address"), "caption"))
+        self.address = label("", "address", "payAddressLabel")
+        self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        crypto.addWidget(self.address)
+        side.addWidget(self.crypto_box)
+
+        self.memo_box = QFrame()
+        self.memo_box.setObjectName("memoBox")
+        memo = QVBoxLayout(self.memo_box)
+        memo.setContentsMargins(24, 16, 24, 16)
+        memo.setSpacing(4)
+        self.memo_title = label("", "memoTitle", "memoTitle")
+        self.memo_value = label("", "memoValue", "memoLabel")
+        self.memo_note = label("", "memoNote")
+        memo.addWidget(self.memo_title)
+        memo.addWidget(self.memo_value)
+        memo.addWidget(self.memo_note)
+        side.addWidget(self.memo_box)
+
+        side.addStretch(1)
+        self.status = label("", "status", "paymentStatusLabel")
+        self.status.setProperty("state", "waiting")
+        side.addWidget(self.status)
+        self.countdown = label("", "countdown", "countdownLabel")
+        side.addWidget(self.countdown)
+
+        buttons = QHBoxLayout()
+        buttons.setSpacing(24)
+        self.cancel_button = button(self.tr("Cancel"), "cancelButton", "secondary",
+                                    accessible=self.tr("Cancel and start over"))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.simulate_button = button(self.tr("Simulate payment (demo)"), "simulatePayButton",
+                                      "demo", accessible=self.tr("Simulate payment"))
+        self.simulate_button.clicked.connect(self.simulate)
+        self.simulate_button.setVisible(False)
+        buttons.addWidget(self.cancel_button, 1)
+        buttons.addWidget(self.simulate_button, 1)
+        layout.addLayout(buttons)
+        self._demo = False
+
+    def set_demo(self, demo: bool) -> None:
+        self._demo = demo
+
+    def show_preparing(self, amount_text: str, method_text: str) -> None:
+        self.title.setText(self.tr("Give {amount} by {method}").format(
+            amount=amount_text, method=method_text))
+        self.clear_code(self.tr("Preparing your payment…"))
+        self.steps.setText("")
+        self.crypto_box.setVisible(False)
+        self.memo_box.setVisible(False)
+        self.set_status(self.tr("Connecting to the payment provider…"), "waiting")
+        self.countdown.setText("")
+        self.simulate_button.setVisible(False)
+        self.cancel_button.setEnabled(True)
+
+    def clear_code(self, message: str = "") -> None:
+        """Hide the code (it must never outlive its payment)."""
+        self.qr.clear()
+        self.qr.setVisible(False)
+        self.qr_placeholder.setText(message)
+        self.qr_placeholder.setVisible(True)
+        self.simulate_button.setVisible(False)
+
+    def _show_code(self, payload: str, matrix: Matrix | None) -> None:
+        self.qr.set_code(payload, matrix)
+        self.qr.setVisible(True)
+        self.qr_placeholder.setVisible(False)
+        self.simulate_button.setVisible(self._demo)
+
+    def show_card(self, data: dict[str, Any], matrix: Matrix | None, amount_text: str) -> None:
+        self.title.setText(self.tr("Scan to give {amount}").format(amount=amount_text))
+        self.steps.setText(self.tr(
+            "<ol style='margin-left:0'><li>Open your phone's camera.</li>"
+            "<li>Point it at the code.</li>"
+            "<li>Pay with card, Apple Pay or Google Pay.</li></ol>"))
+        self.crypto_box.setVisible(False)
+        self.memo_box.setVisible(False)
+        self._show_code(str(data.get("qr_payload") or data.get("checkout_url") or ""), matrix)
+        self.set_status(self.tr("Waiting for your payment…"), "waiting")
+
+    def show_crypto(self, data: dict[str, Any], matrix: Matrix | None, amount_text: str,
+                    coin: str) -> None:
+        self.title.setText(self.tr("Give {amount} in {coin}").format(
+            amount=amount_text, coin=coin_name(coin)))
+        self.steps.setText(self.tr("Scan the code with your wallet app, or copy the details."))
+        pay_currency = str(data.get("pay_currency") or coin).upper()
+        self.pay_amount.setText(f"{data.get('pay_amount', '')} {pay_currency}")
+        network = str(data.get("network") or "")
+        self.network_label.setText(self.tr("Network: {network}").format(network=network)
+                                   if network else "")
+        self.network_label.setVisible(bool(network))
+        self.address.setText(str(data.get("pay_address", "")))
+        self.crypto_box.setVisible(True)
+        extra = data.get("payin_extra_id")
+        if extra:
+            what = str(data.get("memo_label") or self.tr("Memo"))
+            self.memo_title.setText(self.tr("{what} — required").format(what=what))
+            self.memo_value.setText(str(extra))
+            self.memo_note.setText(self.tr(
+                "Enter this {what} in your wallet, or your gift cannot be matched.").format(
+                    what=what.lower()))
+            self.memo_box.setVisible(True)
+        else:
+            self.memo_box.setVisible(False)
+        self._show_code(str(data.get("qr_payload", "")), matrix)
+        self.set_status(self.tr("Waiting for your payment…"), "waiting")
+
+    def set_status(self, text: str, state: str) -> None:
+        self.status.setText(text)
+        self.status.setProperty("state", state)
+        self.status.setAccessibleName(text)
+        repolish(self.status)
+
+    def set_countdown(self, seconds: int | None) -> None:
+        if seconds is None:
+            self.countdown.setText("")
+        elif seconds <= 0:
+            self.countdown.setText(self.tr("This code has expired"))
+        else:
+            self.countdown.setText(self.tr("Code expires in {time}").format(
+                time=countdown_text(seconds)))
+        self.countdown.setProperty("state", "low" if seconds is not None and seconds < 120
+                                   else "")
+        repolish(self.countdown)

@@ -1,0 +1,213 @@
+"""Everything the kiosk asks of the backend, in one object passed to the window.
+
+Every method returns the backend's `Result` envelope and never raises, and
+every method may block on the network or the disk: the window only ever calls
+them from worker threads (`kiosk.workers`). Tests hand in a subclass or a
+fake; the default imports the backend lazily so the window paints before the
+provider SDKs are loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from backend.result import Result, err, ok
+
+log = logging.getLogger("charter.kiosk.services")
+
+DEMO_PIN = "1234"
+
+
+@dataclass(frozen=True)
+class SyncState:
+    available: bool
+    connected: bool = False
+    cursor: int | None = None
+    last_event_age_s: float | None = None
+    lag_s: float | None = None
+    last_error: str | None = None
+
+
+class Services(Protocol):
+    def on_ready(self) -> Result: ...
+    def totals(self) -> Result: ...
+    def recent_donations(self, limit: int = 10) -> Result: ...
+    def start_card(self, amount: str, display_name: str | None) -> Result: ...
+    def start_crypto(self, amount: str, coin: str, display_name: str | None) -> Result: ...
+    def payment_status(self, kind: str, ref: str) -> Result: ...
+    def cancel_payment(self, intent_id: str) -> Result: ...
+    def record_cash_gift(self, amount: str, display_name: str | None,
+                         note: str | None) -> Result: ...
+    def pending_payments(self) -> Result: ...
+    def resolve_partial(self, payment_id: str, accept: bool) -> Result: ...
+    def export_csv(self, path: str) -> Result: ...
+    def gifts_over_time(self, bucket_minutes: int = 5) -> Result: ...
+    def verify_pin(self, pin: str) -> Result: ...
+    def simulate_payment(self, kind: str, ref: str) -> Result: ...
+    def database_path(self) -> Path | None: ...
+    def start_demo(self) -> Result: ...
+    @staticmethod
+    def _demo_pin() -> str | None:
+        """A known staff PIN for the demo (in this process only), unless one is set."""
+        import os
+
+        from backend.secrets import get_secret
+        from backend.staff_pin import hash_pin
+
+        try:
+            if get_secret("STAFF_PIN_HASH"):
+                return None
+        except Exception:
+            log.info("no keyring for the staff PIN; the demo uses its own")
+        os.environ["STAFF_PIN_HASH"] = hash_pin(DEMO_PIN)
+        return DEMO_PIN
+
+    def stop_demo(self) -> None: ...
+    def relay_token(self) -> str | None: ...
+
+
+def _guard(func: Any, *args: Any, **kwargs: Any) -> Result:
+    """Call a backend function; anything raised becomes an error result."""
+    try:
+        result: Result = func(*args, **kwargs)
+        return result
+    except Exception:
+        log.exception("backend call %s failed", getattr(func, "__qualname__", func))
+        return err("Something went wrong on our side. Please try again.")
+
+
+class BackendServices:
+    """The real backend (`backend.charter` and friends), imported on first use."""
+
+    def __init__(self) -> None:
+        self._demo: Any = None
+        self._lock = threading.Lock()
+
+    def start_demo(self) -> Result:
+        def run() -> Result:
+            from backend import demo
+
+            with self._lock:
+                if self._demo is None:
+                    self._demo = demo.start_demo()
+            return ok({"demo": True, "demo_pin": self._demo_pin()})
+
+        return _guard(run)
+
+    @staticmethod
+    def _demo_pin() -> str | None:
+        """A known staff PIN for the demo (in this process only), unless one is set."""
+        import os
+
+        from backend.secrets import get_secret
+        from backend.staff_pin import hash_pin
+
+        try:
+            if get_secret("STAFF_PIN_HASH"):
+                return None
+        except Exception:
+            log.info("no keyring for the staff PIN; the demo uses its own")
+        os.environ["STAFF_PIN_HASH"] = hash_pin(DEMO_PIN)
+        return DEMO_PIN
+
+    def stop_demo(self) -> None:
+        with self._lock:
+            environment, self._demo = self._demo, None
+        if environment is not None:
+            try:
+                environment.stop()
+            except Exception:
+                log.exception("the demo environment did not stop cleanly")
+
+    def on_ready(self) -> Result:
+        from backend import charter
+
+        return _guard(charter.on_ready)
+
+    def totals(self) -> Result:
+        from backend import charter
+
+        return _guard(charter.get_cumulative_total)
+
+    def recent_donations(self, limit: int = 10) -> Result:
+        from backend import charter
+
+        return _guard(charter.recent_donations, limit=limit)
+
+    def start_card(self, amount: str, display_name: str | None) -> Result:
+        from backend import charter
+
+        return _guard(charter.fiat_button_click, amount, "card", display_name=display_name)
+
+    def start_crypto(self, amount: str, coin: str, display_name: str | None) -> Result:
+        from backend import charter
+
+        return _guard(charter.crypto_button_click, amount, coin, display_name=display_name)
+
+    def payment_status(self, kind: str, ref: str) -> Result:
+        if kind == "card":
+            from backend import stripe_api
+
+            return _guard(stripe_api.get_payment_status, ref)
+        from backend import nowpayments_api
+
+        return _guard(nowpayments_api.get_invoice_status, ref)
+
+    def cancel_payment(self, intent_id: str) -> Result:
+        from backend import charter
+
+        return _guard(charter.cancel_payment, intent_id)
+
+    def record_cash_gift(self, amount: str, display_name: str | None,
+                         note: str | None) -> Result:
+        from backend import charter
+
+        return _guard(charter.record_cash_gift, amount, display_name=display_name, note=note)
+
+    def pending_payments(self) -> Result:
+        from backend import charter
+
+        return _guard(charter.pending_payments)
+
+    def resolve_partial(self, payment_id: str, accept: bool) -> Result:
+        from backend import charter
+
+        return _guard(charter.resolve_partial_payment, payment_id, accept)
+
+    def export_csv(self, path: str) -> Result:
+        from backend import charter
+
+        return _guard(charter.export_donations_csv, path)
+
+    def gifts_over_time(self, bucket_minutes: int = 5) -> Result:
+        from backend import charter
+
+        return _guard(charter.gifts_over_time, bucket_minutes=bucket_minutes)
+
+    def verify_pin(self, pin: str) -> Result:
+        from backend import staff_pin
+
+        return _guard(staff_pin.verify_pin, pin)
+
+    def simulate_payment(self, kind: str, ref: str) -> Result:
+        from backend import demo
+
+        return _guard(demo.simulate_payment, kind, ref)
+
+    def database_path(self) -> Path | None:
+        from backend.db import database_path
+
+        return database_path()
+
+    def relay_token(self) -> str | None:
+        try:
+            from backend.secrets import get_secret
+
+            return get_secret("RELAY_TOKEN")
+        except Exception:
+            log.warning("the relay token could not be read", exc_info=True)
+            return None

@@ -1,0 +1,357 @@
+"""Staff mode: totals by method, recent and pending payments, sync status, and the tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QScrollArea,
+    QStackedLayout,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.model import Campaign, Totals
+from kiosk.screens.amount import to_minor
+from kiosk.screens.base import button, label, repolish
+from kiosk.text import method_label, money, parse_time, time_ago
+from kiosk.widgets.keypad import Keypad
+
+
+def _card(title: str, name: str) -> tuple[QFrame, Any]:
+    frame = QFrame()
+    frame.setObjectName("statCard")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(24, 16, 24, 16)
+    layout.setSpacing(2)
+    layout.addWidget(label(title, "statTitle"))
+    value = label("—", "statValue", name, wrap=False)
+    layout.addWidget(value)
+    return frame, value
+
+
+class StaffScreen(QWidget):
+    back = Signal()
+    cash_gift = Signal(str, str)  # amount, display name ("" for anonymous)
+    export_csv = Signal()
+    pause_changed = Signal(bool)
+    exit_app = Signal()
+    resolve_partial = Signal(str, bool)
+    refresh = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("staffScreen")
+        self.setAccessibleName(self.tr("Staff"))
+        self._campaign = Campaign()
+        self._paused = False
+        self._pages = QStackedLayout(self)
+        self._main = QWidget()
+        self._cash = QWidget()
+        self._cash.setObjectName("cashGiftPage")
+        self._pages.addWidget(self._main)
+        self._pages.addWidget(self._cash)
+        self._build_main()
+        self._build_cash()
+
+    # --- main page ---------------------------------------------------------------
+
+    def _build_main(self) -> None:
+        layout = QVBoxLayout(self._main)
+        layout.setContentsMargins(48, 32, 48, 32)
+        layout.setSpacing(20)
+        top = QHBoxLayout()
+        self.title = label(self.tr("Staff"), "h1", wrap=False)
+        top.addWidget(self.title)
+        self.mode_badge = label("", "badge", "modeBadge", wrap=False)
+        top.addWidget(self.mode_badge)
+        top.addStretch(1)
+        back = button(self.tr("Back to the kiosk"), "staffBackButton", "primary", min_height=80)
+        back.setMinimumWidth(320)
+        back.clicked.connect(self.back)
+        top.addWidget(back)
+        layout.addLayout(top)
+
+        cards = QHBoxLayout()
+        cards.setSpacing(16)
+        self.values: dict[str, Any] = {}
+        for key, title in (("total", self.tr("Total")), ("card", self.tr("Card")),
+                           ("crypto", self.tr("Crypto")), ("cash", self.tr("Cash")),
+                           ("pending", self.tr("On its way")), ("count", self.tr("Gifts"))):
+            frame, value = _card(title, f"staffTotal_{key}")
+            cards.addWidget(frame)
+            self.values[key] = value
+        layout.addLayout(cards)
+
+        body = QHBoxLayout()
+        body.setSpacing(24)
+        layout.addLayout(body, 1)
+
+        recent_box = QVBoxLayout()
+        recent_box.addWidget(label(self.tr("Recent gifts"), "h3"))
+        self.recent_table = QTableWidget(0, 4)
+        self.recent_table.setObjectName("recentTable")
+        self.recent_table.setAccessibleName(self.tr("Recent gifts"))
+        self.recent_table.setHorizontalHeaderLabels(
+            [self.tr("When"), self.tr("Amount"), self.tr("Method"), self.tr("Name")])
+        self.recent_table.verticalHeader().setVisible(False)
+        self.recent_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.recent_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.recent_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.recent_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.recent_table.verticalHeader().setDefaultSectionSize(48)
+        recent_box.addWidget(self.recent_table, 1)
+        body.addLayout(recent_box, 5)
+
+        pending_box = QVBoxLayout()
+        pending_box.addWidget(label(self.tr("Payments in progress"), "h3"))
+        self.pending_area = QScrollArea()
+        self.pending_area.setObjectName("pendingArea")
+        self.pending_area.setWidgetResizable(True)
+        self.pending_list = QWidget()
+        self.pending_list.setObjectName("pendingList")
+        self.pending_layout = QVBoxLayout(self.pending_list)
+        self.pending_layout.setContentsMargins(0, 0, 0, 0)
+        self.pending_layout.setSpacing(10)
+        self.pending_layout.addStretch(1)
+        self.pending_area.setWidget(self.pending_list)
+        pending_box.addWidget(self.pending_area, 1)
+        body.addLayout(pending_box, 4)
+
+        tools = QVBoxLayout()
+        tools.setSpacing(14)
+        tools.addWidget(label(self.tr("Relay sync"), "h3"))
+        self.sync_label = label("", "syncStatus", "syncStatusLabel")
+        tools.addWidget(self.sync_label)
+        tools.addSpacing(8)
+        cash = button(self.tr("Record a cash gift"), "cashGiftButton", "secondary", min_height=80)
+        cash.clicked.connect(self._open_cash)
+        tools.addWidget(cash)
+        export = button(self.tr("Export CSV"), "exportCsvButton", "secondary", min_height=80)
+        export.clicked.connect(self.export_csv)
+        tools.addWidget(export)
+        self.pause_button = button(self.tr("Pause the kiosk"), "pauseButton", "secondary",
+                                   min_height=80)
+        self.pause_button.clicked.connect(self._toggle_pause)
+        tools.addWidget(self.pause_button)
+        tools.addStretch(1)
+        self.notice = label("", "notice", "staffNotice")
+        tools.addWidget(self.notice)
+        exit_button = button(self.tr("Exit the app"), "exitAppButton", "danger", min_height=80)
+        exit_button.clicked.connect(self.exit_app)
+        tools.addWidget(exit_button)
+        body.addLayout(tools, 3)
+
+    def set_campaign(self, campaign: Campaign) -> None:
+        self._campaign = campaign
+        self.title.setText(self.tr("Staff · {name}").format(name=campaign.name))
+        live = campaign.mode == "live"
+        self.mode_badge.setText(self.tr("LIVE") if live else self.tr("TEST MODE"))
+        self.mode_badge.setProperty("tone", "live" if live else "test")
+        repolish(self.mode_badge)
+        self.cash_hint.setText(self.tr("From {low} to {high}").format(
+            low=money(campaign.min_minor, campaign.currency),
+            high=money(campaign.max_minor, campaign.currency)))
+
+    def show_main(self) -> None:
+        self._pages.setCurrentWidget(self._main)
+
+    def set_paused(self, paused: bool) -> None:
+        self._paused = paused
+        self.pause_button.setText(self.tr("Resume the kiosk") if paused
+                                  else self.tr("Pause the kiosk"))
+        self.pause_button.setAccessibleName(self.pause_button.text())
+
+    def _toggle_pause(self) -> None:
+        self.pause_changed.emit(not self._paused)
+
+    def set_notice(self, text: str, tone: str = "") -> None:
+        self.notice.setText(text)
+        self.notice.setProperty("tone", tone)
+        repolish(self.notice)
+
+    def set_totals(self, totals: Totals) -> None:
+        currency = self._campaign.currency
+        self.values["total"].setText(money(totals.total_minor, currency))
+        for key in ("card", "crypto", "cash"):
+            self.values[key].setText(money(int(totals.by_method.get(key, 0)), currency))
+        self.values["pending"].setText(money(totals.pending_minor, currency))
+        self.values["count"].setText(f"{totals.count:,}")
+
+    def set_recent(self, donations: list[dict[str, Any]]) -> None:
+        self.recent_table.setRowCount(len(donations))
+        for row, gift in enumerate(donations):
+            moment = parse_time(str(gift.get("created_at", "")))
+            when = moment.astimezone().strftime("%H:%M") if moment else ""
+            ago = time_ago(str(gift.get("created_at", "")))
+            cells = [
+                f"{when} · {ago}" if when else ago,
+                money(int(gift.get("amount_minor", 0)),
+                      str(gift.get("currency", self._campaign.currency))),
+                method_label(str(gift.get("method", "")), gift.get("coin")),
+                str(gift.get("display_name") or self.tr("Anonymous")),
+            ]
+            for column, text in enumerate(cells):
+                self.recent_table.setItem(row, column, QTableWidgetItem(text))
+
+    def set_pending(self, payments: list[dict[str, Any]]) -> None:
+        while self.pending_layout.count() > 1:
+            item = self.pending_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        if not payments:
+            empty = label(self.tr("Nothing in progress."), "hint")
+            self.pending_layout.insertWidget(0, empty)
+            return
+        for index, payment in enumerate(payments):
+            self.pending_layout.insertWidget(index, self._pending_row(payment))
+
+    def _pending_row(self, payment: dict[str, Any]) -> QWidget:
+        frame = QFrame()
+        frame.setObjectName("pendingRow")
+        needs_staff = bool(payment.get("needs_staff"))
+        frame.setProperty("flag", "staff" if needs_staff else "")
+        layout = QGridLayout(frame)
+        layout.setContentsMargins(16, 12, 16, 12)
+        amount = money(int(payment.get("amount_minor", 0)),
+                       str(payment.get("currency", self._campaign.currency)))
+        method = method_label(str(payment.get("method", "")), payment.get("coin"))
+        minutes = int(payment.get("age_s", 0)) // 60
+        status = str(payment.get("status", "")).replace("_", " ")
+        layout.addWidget(label(f"{amount} · {method}", "rowTitle"), 0, 0)
+        layout.addWidget(label(self.tr("{status} · {minutes} min").format(
+            status=status, minutes=minutes), "rowDetail"), 1, 0)
+        if needs_staff:
+            ref = str(payment.get("provider_ref", ""))
+            layout.addWidget(label(self.tr("Partly paid: the donor needs help."), "rowFlag"),
+                             2, 0)
+            accept = button(self.tr("Accept"), f"acceptPartial_{ref}", "primary", min_height=64,
+                            accessible=self.tr("Accept the partial payment"))
+            refuse = button(self.tr("Refuse"), f"refusePartial_{ref}", "secondary",
+                            min_height=64, accessible=self.tr("Refuse the partial payment"))
+            accept.clicked.connect(lambda _=False, r=ref: self.resolve_partial.emit(r, True))
+            refuse.clicked.connect(lambda _=False, r=ref: self.resolve_partial.emit(r, False))
+            buttons = QHBoxLayout()
+            buttons.addWidget(accept)
+            buttons.addWidget(refuse)
+            layout.addLayout(buttons, 0, 1, 3, 1)
+        return frame
+
+    def set_sync(self, state: dict[str, Any] | None) -> None:
+        if state is None:
+            self.sync_label.setText(self.tr("Not configured: this kiosk counts its own "
+                                            "payments (it still polls each one)."))
+            self.sync_label.setProperty("tone", "")
+        elif not state.get("available"):
+            self.sync_label.setText(state.get("last_error") or self.tr("Starting…"))
+            self.sync_label.setProperty("tone", "warn")
+        elif state.get("connected"):
+            age = state.get("last_event_age_s")
+            lag = state.get("lag_s")
+            parts = [self.tr("Connected")]
+            if state.get("cursor") is not None:
+                parts.append(self.tr("event #{n}").format(n=state["cursor"]))
+            if age is not None:
+                parts.append(self.tr("last event {s} s ago").format(s=int(age)))
+            if lag is not None:
+                parts.append(self.tr("lag {s:.1f} s").format(s=float(lag)))
+            self.sync_label.setText(" · ".join(parts))
+            self.sync_label.setProperty("tone", "ok")
+        else:
+            self.sync_label.setText(self.tr("Disconnected: {error}").format(
+                error=state.get("last_error") or self.tr("reconnecting…")))
+            self.sync_label.setProperty("tone", "warn")
+        repolish(self.sync_label)
+
+    # --- cash gift page ----------------------------------------------------------
+
+    def _build_cash(self) -> None:
+        layout = QHBoxLayout(self._cash)
+        layout.setContentsMargins(72, 48, 72, 48)
+        layout.setSpacing(72)
+        left = QVBoxLayout()
+        left.setSpacing(20)
+        left.addWidget(label(self.tr("Record a cash gift"), "h1"))
+        left.addWidget(label(self.tr("It counts toward the total like any other gift."),
+                             "lead"))
+        left.addStretch(1)
+        self.cash_display = label("", "amountDisplay", "cashAmountDisplay", wrap=False,
+                                  align=Qt.AlignmentFlag.AlignCenter)
+        left.addWidget(self.cash_display)
+        self.cash_hint = label("", "hint", "cashHint", align=Qt.AlignmentFlag.AlignCenter)
+        left.addWidget(self.cash_hint)
+        self.cash_name = QLineEdit()
+        self.cash_name.setObjectName("cashNameEdit")
+        self.cash_name.setAccessibleName(self.tr("Donor name (optional)"))
+        self.cash_name.setPlaceholderText(self.tr("Donor name (optional)"))
+        self.cash_name.setMinimumHeight(80)
+        left.addWidget(self.cash_name)
+        left.addStretch(1)
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        cancel = button(self.tr("Cancel"), "cashCancelButton", "secondary")
+        cancel.clicked.connect(self.show_main)
+        self.cash_record = button(self.tr("Record"), "cashRecordButton", "primary")
+        self.cash_record.clicked.connect(self._record_cash)
+        row.addWidget(cancel)
+        row.addWidget(self.cash_record)
+        left.addLayout(row)
+        layout.addLayout(left, 5)
+        self.cash_keypad = Keypad()
+        self.cash_keypad.pressed.connect(self._cash_press)
+        layout.addWidget(self.cash_keypad, 4)
+        self._cash_text = ""
+
+    def _open_cash(self) -> None:
+        self._cash_text = ""
+        self.cash_name.clear()
+        self._cash_refresh()
+        self._pages.setCurrentWidget(self._cash)
+
+    def _cash_press(self, key: str) -> None:
+        decimals = self._campaign.decimals
+        text = self._cash_text
+        if key == "back":
+            text = text[:-1]
+        elif key == ".":
+            if decimals == 0 or "." in text:
+                return
+            text = (text or "0") + "."
+        elif "." in text and len(text.split(".")[1]) >= decimals:
+            return
+        elif len(text) < 10:
+            text = ("" if text == "0" else text) + key
+        self._cash_text = text
+        self._cash_refresh()
+
+    def _cash_minor(self) -> int | None:
+        text = self._cash_text.rstrip(".")
+        return to_minor(text, self._campaign.decimals) if text else None
+
+    def _cash_refresh(self) -> None:
+        minor = self._cash_minor()
+        c = self._campaign
+        self.cash_display.setText(money(minor or 0, c.currency))
+        valid = minor is not None and c.min_minor <= minor <= c.max_minor
+        self.cash_record.setEnabled(valid)
+        self.cash_record.setText(self.tr("Record {amount}").format(
+            amount=money(minor, c.currency)) if valid and minor else self.tr("Record"))
+        self.cash_record.setAccessibleName(self.cash_record.text())
+
+    def _record_cash(self) -> None:
+        if self._cash_minor() is None:
+            return
+        self.cash_gift.emit(self._cash_text.rstrip("."), " ".join(self.cash_name.text().split()))
+        self.show_main()

@@ -1,0 +1,130 @@
+"""A slow ticker of recent gifts: amount, method, how long ago, and a name if the donor chose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QWidget
+
+GAP = 72.0
+
+
+@dataclass(frozen=True)
+class TickerItem:
+    amount: str
+    detail: str
+
+
+class GiftTicker(QWidget):
+    """Scrolls when the gifts do not fit; stands still (centred) when they do."""
+
+    def __init__(self, parent: QWidget | None = None, *, speed_px_s: float = 60.0) -> None:
+        super().__init__(parent)
+        self._items: list[TickerItem] = []
+        self._empty_text = ""
+        self._offset = 0.0
+        self._speed = speed_px_s
+        self._content_width = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(33)
+        self._timer.timeout.connect(self._step)
+        self.amount_color = QColor("#FFFFFF")
+        self.detail_color = QColor("#CFE3DA")
+        self.setMinimumHeight(72)
+
+    def sizeHint(self) -> QSize:
+        return QSize(800, 80)
+
+    def set_items(self, items: list[TickerItem], empty_text: str = "") -> None:
+        self._items = items
+        self._empty_text = empty_text
+        self.setAccessibleDescription(
+            "; ".join(f"{item.amount} {item.detail}" for item in items) or empty_text
+        )
+        self._measure()
+        self.update()
+
+    def items(self) -> list[TickerItem]:
+        return list(self._items)
+
+    def _fonts(self) -> tuple[QFont, QFont]:
+        amount = QFont(self.font())
+        amount.setPixelSize(max(20, int(self.height() * 0.42)))
+        amount.setBold(True)
+        detail = QFont(self.font())
+        detail.setPixelSize(max(18, int(self.height() * 0.34)))
+        return amount, detail
+
+    def _item_width(self, item: TickerItem, metrics: tuple[QFontMetricsF, QFontMetricsF]) -> float:
+        return metrics[0].horizontalAdvance(item.amount) + 14 + \
+            metrics[1].horizontalAdvance(item.detail)
+
+    def _measure(self) -> None:
+        amount_font, detail_font = self._fonts()
+        metrics = (QFontMetricsF(amount_font), QFontMetricsF(detail_font))
+        self._content_width = sum(self._item_width(i, metrics) + GAP for i in self._items)
+        if self._scrolling():
+            if not self._timer.isActive() and self.isVisible():
+                self._timer.start()
+        else:
+            self._timer.stop()
+            self._offset = 0.0
+
+    def _scrolling(self) -> bool:
+        return bool(self._items) and self._content_width > self.width()
+
+    def showEvent(self, event: object) -> None:
+        self._measure()
+
+    def hideEvent(self, event: object) -> None:
+        self._timer.stop()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._measure()
+
+    def _step(self) -> None:
+        self._offset += self._speed * self._timer.interval() / 1000.0
+        if self._content_width > 0:
+            self._offset %= self._content_width
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        amount_font, detail_font = self._fonts()
+        metrics = (QFontMetricsF(amount_font), QFontMetricsF(detail_font))
+        height = float(self.height())
+        if not self._items:
+            painter.setFont(detail_font)
+            painter.setPen(self.detail_color)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._empty_text)
+            painter.end()
+            return
+        if self._scrolling():
+            x = -self._offset
+            repeat = 2
+        else:
+            x = (self.width() - (self._content_width - GAP)) / 2
+            repeat = 1
+        for _ in range(repeat):
+            for index, item in enumerate(self._items):
+                width = self._item_width(item, metrics)
+                if x + width >= 0 and x <= self.width():
+                    painter.setFont(amount_font)
+                    painter.setPen(self.amount_color)
+                    amount_w = metrics[0].horizontalAdvance(item.amount)
+                    painter.drawText(QRectF(x, 0, amount_w + 2, height),
+                                     Qt.AlignmentFlag.AlignVCenter, item.amount)
+                    painter.setFont(detail_font)
+                    painter.setPen(self.detail_color)
+                    painter.drawText(QRectF(x + amount_w + 14, 0, width, height),
+                                     Qt.AlignmentFlag.AlignVCenter, item.detail)
+                    if repeat > 1 or index < len(self._items) - 1:
+                        dot_x = x + width + GAP / 2
+                        painter.setBrush(self.detail_color)
+                        painter.setPen(Qt.PenStyle.NoPen)
+                        painter.drawEllipse(QRectF(dot_x - 4, height / 2 - 4, 8, 8))
+                x += width + GAP
+        painter.end()

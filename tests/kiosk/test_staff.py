@@ -1,0 +1,117 @@
+"""Staff mode: the hidden gesture, the PIN and its lock, cash gifts, pause."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from backend import staff_pin
+from kiosk.main_window import KioskWindow
+from tests.kiosk.conftest import corner_taps, tap, type_keys
+
+PIN = "2468"
+
+
+def open_pin(qtbot: QtBot, window: KioskWindow) -> None:
+    corner_taps(qtbot, window)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.pin, timeout=3_000)
+
+
+def enter_pin(qtbot: QtBot, window: KioskWindow, pin: str) -> None:
+    type_keys(qtbot, window.pin, pin)
+    tap(qtbot, window, "pinOkButton")
+
+
+def unlock(qtbot: QtBot, window: KioskWindow) -> None:
+    open_pin(qtbot, window)
+    enter_pin(qtbot, window, PIN)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.staff, timeout=5_000)
+
+
+def message(window: KioskWindow) -> str:
+    return window.pin.message.text()
+
+
+def test_wrong_pins_lock_staff_mode(qtbot: QtBot, kiosk: KioskWindow) -> None:
+    assert staff_pin.set_pin(PIN)["success"]
+    open_pin(qtbot, kiosk)
+    for attempt in range(1, 5):
+        enter_pin(qtbot, kiosk, "1111")
+        qtbot.waitUntil(lambda a=attempt: f"{5 - a} tr" in message(kiosk), timeout=5_000)
+    enter_pin(qtbot, kiosk, "1111")
+    qtbot.waitUntil(lambda: "locked" in message(kiosk), timeout=5_000)
+    enter_pin(qtbot, kiosk, PIN)  # even the right PIN waits for the lock
+    qtbot.waitUntil(lambda: kiosk.pin.keypad.isEnabled(), timeout=5_000)
+    assert "locked" in message(kiosk)
+    assert kiosk.stack.currentWidget() is kiosk.pin
+
+
+def test_staff_records_a_cash_gift(qtbot: QtBot, kiosk: KioskWindow) -> None:
+    assert staff_pin.set_pin(PIN)["success"]
+    unlock(qtbot, kiosk)
+    tap(qtbot, kiosk, "cashGiftButton")
+    type_keys(qtbot, kiosk.staff.cash_keypad, "40")
+    tap(qtbot, kiosk, "cashRecordButton")
+    qtbot.waitUntil(lambda: "recorded" in kiosk.staff.notice.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: kiosk.staff.values["cash"].text() == "$40", timeout=5_000)
+    qtbot.waitUntil(lambda: kiosk.staff.recent_table.rowCount() == 1, timeout=5_000)
+    tap(qtbot, kiosk, "staffBackButton")
+    qtbot.waitUntil(lambda: kiosk.stack.currentWidget() is kiosk.attract, timeout=3_000)
+    total = kiosk.findChild(QLabel, "totalLabel")
+    assert total is not None
+    qtbot.waitUntil(lambda: total.text() == "$40", timeout=5_000)
+
+
+def test_pause_shows_back_in_a_moment(qtbot: QtBot, kiosk: KioskWindow) -> None:
+    assert staff_pin.set_pin(PIN)["success"]
+    unlock(qtbot, kiosk)
+    tap(qtbot, kiosk, "pauseButton")
+    tap(qtbot, kiosk, "staffBackButton")
+    qtbot.waitUntil(lambda: kiosk.stack.currentWidget() is kiosk.paused_screen, timeout=3_000)
+    unlock(qtbot, kiosk)  # staff can always come back from the paused screen
+    tap(qtbot, kiosk, "pauseButton")
+    tap(qtbot, kiosk, "staffBackButton")
+    qtbot.waitUntil(lambda: kiosk.stack.currentWidget() is kiosk.attract, timeout=3_000)
+
+
+def test_kiosk_mode_ignores_leaving_shortcuts_and_close(
+        qtbot: QtBot, make_kiosk: Callable[..., KioskWindow]) -> None:
+    window = make_kiosk(argv=[])  # full screen, frameless: the real kiosk
+    assert window.windowFlags() & Qt.WindowType.FramelessWindowHint
+    assert window.property("initialWindowState") & Qt.WindowState.WindowFullScreen.value
+    window.close()  # what Alt+F4 asks for
+    assert window.isVisible()
+    event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert window.eventFilter(window.attract, event)  # swallowed
+    escape = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+    assert window.eventFilter(window.attract, escape)
+
+
+def test_every_button_has_an_accessible_name(kiosk: KioskWindow) -> None:
+    for name in ("attractScreen", "totalLabel", "goalProgress", "startButton", "amountScreen",
+                 "amountButton_25", "otherAmountButton", "methodScreen", "payCardButton",
+                 "payCryptoButton_btc", "paymentScreen", "qrCode", "paymentStatusLabel",
+                 "countdownLabel", "cancelButton", "simulatePayButton", "thanksScreen",
+                 "thanksLabel", "errorScreen", "errorLabel", "staffScreen"):
+        assert kiosk.findChild(QWidget, name) is not None, name
+    for widget in kiosk.findChildren(QPushButton):
+        assert widget.accessibleName().strip(), widget.objectName() or widget.text()
+        assert widget.minimumHeight() >= 64 or widget.property("role") in ("key", "letter"), \
+            widget.objectName()
+
+
+def test_shutdown_leaves_no_thread_running(qtbot: QtBot, kiosk: KioskWindow) -> None:
+    tap(qtbot, kiosk, "startButton")
+    tap(qtbot, kiosk, "amountButton_10")
+    tap(qtbot, kiosk, "payCardButton")
+    qtbot.waitUntil(lambda: kiosk.pay.qr.has_code(), timeout=15_000)
+    kiosk.shutdown()
+    for thread in (kiosk.action_worker, kiosk.query_worker, kiosk.poller):
+        assert not thread.isRunning()
+    names = {t.name for t in threading.enumerate()}
+    assert "totals-watcher" not in names
