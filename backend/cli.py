@@ -13,8 +13,8 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from backend.result import Result
 

@@ -11,6 +11,7 @@ Run: uv run python bench/webhook_to_total.py [--samples 200] [--baseline-samples
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -79,13 +80,15 @@ def main() -> int:
         try:
             for i in range(args.samples + 5):
                 amount = 100 + i
-                body = (
-                    '{"id":"evt_%s","object":"event","type":"checkout.session.completed",'
-                    '"created":%d,"data":{"object":{"id":"cs_test_%s","object":"checkout.session",'
-                    '"amount_total":%d,"currency":"usd","metadata":{"campaign_id":"bench"},'
-                    '"payment_status":"paid","status":"complete"}}}'
-                    % (uuid.uuid4().hex, int(time.time()), uuid.uuid4().hex, amount)
-                ).encode()
+                body = json.dumps({
+                    "id": f"evt_{uuid.uuid4().hex}", "object": "event",
+                    "type": "checkout.session.completed", "created": int(time.time()),
+                    "data": {"object": {
+                        "id": f"cs_test_{uuid.uuid4().hex}", "object": "checkout.session",
+                        "amount_total": amount, "currency": "usd",
+                        "metadata": {"campaign_id": "bench"}, "payment_status": "paid",
+                        "status": "complete"}},
+                }).encode()
                 header = stripe_signature_header(body, secret, int(time.time()))
                 started = time.perf_counter()
                 response = post.post(f"{relay.url}/v1/webhooks/stripe", data=body,
