@@ -185,6 +185,14 @@ def resolve_partial_payment(payment_id: str, accept: bool) -> Result:
 
 
 @public
+def reconciliation_status() -> Result:
+    """Open payments by age and state, stale ones, late gifts and the last reconcile."""
+    from backend.reconcile import pending_summary
+
+    return ok(pending_summary())
+
+
+@public
 def totals_by_method() -> Result:
     return ok(dict(ledger.totals()["by_method"]))
 
@@ -257,6 +265,7 @@ def crypto_payment_for_intent(intent_id: str) -> CryptoPayment | None:
 __all__ = [
     "after_payment_webhook", "cancel_payment", "crypto_button_click", "export_donations_csv",
     "fiat_button_click", "get_cumulative_total", "gifts_over_time", "on_ready",
-    "pending_payments", "recent_donations", "record_cash_gift", "redirect_back_to_charter",
+    "pending_payments", "recent_donations", "reconciliation_status", "record_cash_gift",
+    "redirect_back_to_charter",
     "resolve_partial_payment", "totals_by_method",
 ]

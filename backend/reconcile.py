@@ -85,6 +85,7 @@ class Reconciler:
         max_calls_per_second: float = 2.0,
         refresh_stripe: Callable[..., Any] = stripe_api.refresh_session,
         refresh_nowpayments: Callable[..., Any] = nowpayments_api.refresh_payment,
+        idle_s: float = 30.0,
     ) -> None:
         if max_calls_per_second <= 0:
             raise ValueError("max_calls_per_second must be positive")
@@ -96,6 +97,8 @@ class Reconciler:
         self._paused_until: dict[str, float] = {"stripe": 0.0, "nowpayments": 0.0}
         self._pause_s: dict[str, float] = {"stripe": 0.0, "nowpayments": 0.0}
         self.last_report: ReconcileReport | None = None
+        # The longest the loop sleeps: a payment created meanwhile waits at most this.
+        self._idle_s = idle_s
 
     # -- what is due ---------------------------------------------------------
 
@@ -236,7 +239,7 @@ class Reconciler:
     def next_due_in(self) -> float:
         """Seconds until the next payment is due (capped), for the loop's sleep."""
         now = self._clock()
-        soonest = 30.0
+        soonest = self._idle_s
         for provider, payment in self._watched():
             if now > self._deadline(provider, payment):
                 continue
@@ -255,7 +258,7 @@ class Reconciler:
             except Exception:
                 log.exception("reconciliation pass failed; trying again shortly")
                 wait = 15.0
-            stop.wait(max(wait, 1.0))
+            stop.wait(max(wait, min(1.0, self._idle_s)))
 
 
 def _remember_run(report: ReconcileReport) -> None:

@@ -32,7 +32,13 @@ from kiosk.staff import StaffScreen
 from kiosk.text import coin_name, method_label, money, time_ago
 from kiosk.widgets.qr import qr_matrix
 from kiosk.widgets.ticker import TickerItem
-from kiosk.workers import PaymentPoller, RelaySyncThread, TaskThread, TotalsBridge
+from kiosk.workers import (
+    PaymentPoller,
+    ReconcilerThread,
+    RelaySyncThread,
+    TaskThread,
+    TotalsBridge,
+)
 
 log = logging.getLogger("charter.kiosk")
 
@@ -55,6 +61,7 @@ class Timings:
     staff_refresh_ms: int = 5_000
     ticker_refresh_ms: int = 30_000
     count_up_ms: int = 1_200
+    reconcile_idle_s: float = 30.0  # longest the reconciler sleeps between passes
 
 
 @dataclass
@@ -139,6 +146,7 @@ class KioskWindow(QWidget):
                                     slow_after=self.timings.poll_slow_after_s, parent=self)
         self.totals_bridge = TotalsBridge(self)
         self.sync: RelaySyncThread | None = None
+        self.reconciler: ReconcilerThread | None = None
         self.action_worker.finished_job.connect(self._on_job)
         self.query_worker.finished_job.connect(self._on_job)
         self.poller.status.connect(self._on_poll)
@@ -269,6 +277,9 @@ class KioskWindow(QWidget):
         self.is_ready = True
         self.totals_bridge.start(self.services.database_path(), self.campaign.campaign_id)
         self._start_sync()
+        if self.reconciler is None and not self._shut_down:
+            self.reconciler = ReconcilerThread(self, idle_s=self.timings.reconcile_idle_s)
+            self.reconciler.start()
         self._refresh_totals()
         self.ticker_timer.start()
         self.ready.emit()
@@ -665,10 +676,12 @@ class KioskWindow(QWidget):
 
         def job() -> Result:
             pending = self.services.pending_payments()
+            reconciled = self.services.reconciliation_status()
             return {"success": True, "data": {
                 "pending": pending["data"]["payments"] if pending.get("success") else None,
                 "pending_error": pending.get("error"),
                 "sync": sync.state() if sync is not None else None,
+                "reconcile": reconciled.get("data") if reconciled.get("success") else None,
             }}
 
         def done(result: Result, _tag: str) -> None:
@@ -676,6 +689,8 @@ class KioskWindow(QWidget):
             if data.get("pending") is not None:
                 self.staff.set_pending(data["pending"])
             self.staff.set_sync(data.get("sync") if self.campaign.relay_url else None)
+            if data.get("reconcile") is not None:
+                self.staff.set_reconcile(data["reconcile"])
 
         self.submit("staff", job, done, worker=self.query_worker)
 
@@ -766,6 +781,8 @@ class KioskWindow(QWidget):
         self.totals_bridge.stop()
         if self.sync is not None:
             self.sync.stop()
+        if self.reconciler is not None:
+            self.reconciler.stop()
         self.poller.stop()
         if payment is not None and not payment.finished and payment.intent_id:
             # Best effort, off the GUI thread's event loop but bounded by the worker stop.

@@ -43,6 +43,7 @@ class Services(Protocol):
     def record_cash_gift(self, amount: str, display_name: str | None,
                          note: str | None) -> Result: ...
     def pending_payments(self) -> Result: ...
+    def reconciliation_status(self) -> Result: ...
     def resolve_partial(self, payment_id: str, accept: bool) -> Result: ...
     def export_csv(self, path: str) -> Result: ...
     def gifts_over_time(self, bucket_minutes: int = 5) -> Result: ...
@@ -172,6 +173,11 @@ class BackendServices:
         from backend import charter
 
         return _guard(charter.pending_payments)
+
+    def reconciliation_status(self) -> Result:
+        from backend import charter
+
+        return _guard(charter.reconciliation_status)
 
     def resolve_partial(self, payment_id: str, accept: bool) -> Result:
         from backend import charter

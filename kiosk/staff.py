@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -134,6 +135,9 @@ class StaffScreen(QWidget):
         tools.addWidget(label(self.tr("Relay sync"), "h3"))
         self.sync_label = label("", "syncStatus", "syncStatusLabel")
         tools.addWidget(self.sync_label)
+        tools.addWidget(label(self.tr("Late and open payments"), "h3"))
+        self.reconcile_label = label("", "syncStatus", "reconcileStatusLabel")
+        tools.addWidget(self.reconcile_label)
         tools.addSpacing(8)
         cash = button(self.tr("Record a cash gift"), "cashGiftButton", "secondary", min_height=80)
         cash.clicked.connect(self._open_cash)
@@ -274,6 +278,28 @@ class StaffScreen(QWidget):
                 error=state.get("last_error") or self.tr("reconnecting…")))
             self.sync_label.setProperty("tone", "warn")
         repolish(self.sync_label)
+
+    def set_reconcile(self, summary: dict[str, Any]) -> None:
+        """What the reconciler knows: open payments by age, late gifts, stale ones."""
+        open_count = sum(summary.get("by_age", {}).values())
+        parts = [self.tr("{n} open").format(n=open_count)]
+        oldest = [k for k, v in summary.get("by_age", {}).items() if v]
+        if oldest:
+            parts.append(self.tr("oldest {age}").format(age=oldest[-1]))
+        late = summary.get("late_gifts") or []
+        if late:
+            parts.append(self.tr("{n} late gifts counted after the donor left").format(n=len(late)))
+        stale = summary.get("stale") or []
+        if stale:
+            parts.append(self.tr("{n} past expiry: check the provider dashboard").format(
+                n=len(stale)))
+        last = summary.get("last_reconcile")
+        if last:
+            when = dt.datetime.fromtimestamp(last["finished_at"]).strftime("%H:%M:%S")
+            parts.append(self.tr("last checked {when}").format(when=when))
+        self.reconcile_label.setText(" · ".join(parts))
+        self.reconcile_label.setProperty("tone", "warn" if stale else "")
+        repolish(self.reconcile_label)
 
     # --- cash gift page ----------------------------------------------------------
 

@@ -245,3 +245,27 @@ class RelaySyncThread(QThread):
         self._stop.set()
         if self.isRunning() and not self.wait(timeout_ms):
             log.error("relay sync did not stop in time")
+
+
+class ReconcilerThread(QThread):
+    """Runs `backend.reconcile.Reconciler`: every open payment, not only the one on
+    screen, reaches the total however late (its first pass recovers after a restart)."""
+
+    def __init__(self, parent: QObject | None = None, *, idle_s: float = 30.0) -> None:
+        super().__init__(parent)
+        self.setObjectName("reconciler")
+        self._stop = threading.Event()
+        self._idle_s = idle_s
+
+    def run(self) -> None:
+        try:
+            from backend.reconcile import Reconciler
+
+            Reconciler(idle_s=self._idle_s).run(self._stop)
+        except Exception:
+            log.exception("the reconciler stopped")
+
+    def stop(self, timeout_ms: int = 20_000) -> None:
+        self._stop.set()
+        if self.isRunning() and not self.wait(timeout_ms):
+            log.error("the reconciler did not stop in time")

@@ -189,3 +189,22 @@ def test_display_name_is_sent_with_the_gift(qtbot: QtBot, kiosk: KioskWindow,
     wait_screen(qtbot, kiosk, "thanksScreen")
     recent = charter.recent_donations(limit=1)["data"]["donations"]  # type: ignore[typeddict-item]
     assert recent[0]["display_name"] == "Ana"
+
+
+def test_a_gift_paid_after_the_donor_left_reaches_the_total(
+        qtbot: QtBot, make_kiosk: Callable[..., KioskWindow], sandbox: SandboxServer) -> None:
+    from dataclasses import replace
+
+    kiosk = make_kiosk(timings=replace(FAST, reconcile_idle_s=0.3))
+    tap(qtbot, kiosk, "startButton")
+    tap(qtbot, kiosk, "amountButton_10")
+    wait_screen(qtbot, kiosk, "methodScreen")
+    tap(qtbot, kiosk, "payCryptoButton_btc")
+    qtbot.waitUntil(lambda: kiosk.pay.qr.has_code(), timeout=15_000)
+    payment_id = kiosk.payment.ref if kiosk.payment else ""
+    tap(qtbot, kiosk, "cancelButton")  # the donor walks away...
+    wait_screen(qtbot, kiosk, "attractScreen")
+    # ...and their wallet sends the coins anyway; no webhook reaches this kiosk.
+    sandbox.set_nowpayments_status(payment_id, "finished", webhook=False)
+    qtbot.waitUntil(lambda: label_text(kiosk, "totalLabel") == "$10", timeout=10_000)
+    assert kiosk.stack.currentWidget().objectName() == "attractScreen"

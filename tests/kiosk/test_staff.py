@@ -111,7 +111,21 @@ def test_shutdown_leaves_no_thread_running(qtbot: QtBot, kiosk: KioskWindow) -> 
     tap(qtbot, kiosk, "payCardButton")
     qtbot.waitUntil(lambda: kiosk.pay.qr.has_code(), timeout=15_000)
     kiosk.shutdown()
-    for thread in (kiosk.action_worker, kiosk.query_worker, kiosk.poller):
-        assert not thread.isRunning()
+    for thread in (kiosk.action_worker, kiosk.query_worker, kiosk.poller, kiosk.reconciler):
+        assert thread is not None and not thread.isRunning()
     names = {t.name for t in threading.enumerate()}
     assert "totals-watcher" not in names
+
+
+def test_staff_sees_open_payments_and_late_gifts(qtbot: QtBot, kiosk: KioskWindow) -> None:
+    tap(qtbot, kiosk, "startButton")
+    tap(qtbot, kiosk, "amountButton_10")
+    tap(qtbot, kiosk, "payCryptoButton_btc")
+    qtbot.waitUntil(lambda: kiosk.pay.qr.has_code(), timeout=15_000)
+    tap(qtbot, kiosk, "cancelButton")
+    qtbot.waitUntil(lambda: kiosk.stack.currentWidget() is kiosk.attract, timeout=5_000)
+    assert staff_pin.set_pin(PIN)["success"]
+    unlock(qtbot, kiosk)
+    label = kiosk.staff.reconcile_label
+    qtbot.waitUntil(lambda: "1 open" in label.text(), timeout=5_000)
+    assert "under 5 min" in label.text()
