@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from backend import ledger, nowpayments_api, stripe_api
+from backend import ledger, nowpayments_api
 from backend.db import ensure_database
 from backend.models import OPEN_STATUSES, ContributionIntent, CryptoPayment, Donation, utcnow
 from backend.money import check_range, format_money, stripe_minimum, to_minor
@@ -70,6 +70,9 @@ def get_cumulative_total() -> Result:
 @public
 def fiat_button_click(amount: Any, payment_method: str, display_name: str | None = None) -> Result:
     """The donor chose an amount and card: create the Checkout Session to show as a QR code."""
+    # On first use: the Stripe SDK costs ~0.2 s, and the attract screen needs none of it.
+    from backend import stripe_api
+
     if payment_method not in PAYMENT_METHODS:
         raise UserError(f"{payment_method!r} is not a payment method here; choose card or crypto.")
     return stripe_api.create_checkout_session({"amount": amount, "display_name": display_name})
@@ -85,6 +88,9 @@ def crypto_button_click(amount: Any, coin: str, display_name: str | None = None)
 @public
 def after_payment_webhook(payload: bytes, headers: Mapping[str, str]) -> Result:
     """A provider's webhook, routed by its signature header."""
+    # On first use: the Stripe SDK costs ~0.2 s, and the attract screen needs none of it.
+    from backend import stripe_api
+
     if not isinstance(headers, Mapping):
         raise UserError("The webhook headers are not readable.")
     lowered = {str(k).lower(): v for k, v in headers.items()}
@@ -123,6 +129,9 @@ def redirect_back_to_charter(donation_amount: Any, payment_method: str) -> Resul
 def cancel_payment(intent_id: str) -> Result:
     """The donor pressed Cancel. The Checkout link stops working; a gift that still
     completes (paid on the phone a second before) is counted all the same."""
+    # On first use: the Stripe SDK costs ~0.2 s, and the attract screen needs none of it.
+    from backend import stripe_api
+
     if not isinstance(intent_id, str) or not intent_id:
         raise UserError("No payment to cancel.")
     status = ledger.cancel_intent(intent_id)
