@@ -212,6 +212,7 @@ class KioskWindow(QWidget):
         self.staff.pause_changed.connect(self._set_paused)
         self.staff.exit_app.connect(self._exit_app)
         self.staff.resolve_partial.connect(self._resolve_partial)
+        self.staff.run_checks.connect(self._run_checks)
 
     def submit(self, tag: str, job: Callable[[], Result],
                handler: Callable[[Result, str], None], *, worker: TaskThread | None = None,
@@ -708,6 +709,16 @@ class KioskWindow(QWidget):
 
         self.submit("cash", lambda: self.services.record_cash_gift(amount, name or None, None),
                     done)
+
+    def _run_checks(self) -> None:
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                self.staff.set_checks(result["data"]["checks"])
+            else:
+                self.staff.set_checks(None, str(result.get("error", "")))
+
+        # The network checks wait on the relay and both providers: never on this thread.
+        self.submit("checks", self.services.run_checks, done, worker=self.query_worker)
 
     def _export_csv(self) -> None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -44,6 +44,7 @@ class Services(Protocol):
                          note: str | None) -> Result: ...
     def pending_payments(self) -> Result: ...
     def reconciliation_status(self) -> Result: ...
+    def run_checks(self) -> Result: ...
     def resolve_partial(self, payment_id: str, accept: bool) -> Result: ...
     def export_csv(self, path: str) -> Result: ...
     def gifts_over_time(self, bucket_minutes: int = 5) -> Result: ...
@@ -178,6 +179,18 @@ class BackendServices:
         from backend import charter
 
         return _guard(charter.reconciliation_status)
+
+    def run_checks(self) -> Result:
+        """The same checks as `charter-kiosk check`, for the staff screen."""
+
+        def run() -> Result:
+            from dataclasses import asdict
+
+            from backend.check import run_checks
+
+            return {"success": True, "data": {"checks": [asdict(c) for c in run_checks()]}}
+
+        return _guard(run)
 
     def resolve_partial(self, payment_id: str, accept: bool) -> Result:
         from backend import charter

@@ -48,6 +48,7 @@ class StaffScreen(QWidget):
     exit_app = Signal()
     resolve_partial = Signal(str, bool)
     refresh = Signal()
+    run_checks = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,10 +60,14 @@ class StaffScreen(QWidget):
         self._main = QWidget()
         self._cash = QWidget()
         self._cash.setObjectName("cashGiftPage")
+        self._checks = QWidget()
+        self._checks.setObjectName("checksPage")
         self._pages.addWidget(self._main)
         self._pages.addWidget(self._cash)
+        self._pages.addWidget(self._checks)
         self._build_main()
         self._build_cash()
+        self._build_checks()
 
     # --- main page ---------------------------------------------------------------
 
@@ -145,6 +150,9 @@ class StaffScreen(QWidget):
         export = button(self.tr("Export CSV"), "exportCsvButton", "secondary", min_height=80)
         export.clicked.connect(self.export_csv)
         tools.addWidget(export)
+        checks = button(self.tr("Check the kiosk"), "checkKioskButton", "secondary", min_height=80)
+        checks.clicked.connect(self._open_checks)
+        tools.addWidget(checks)
         self.pause_button = button(self.tr("Pause the kiosk"), "pauseButton", "secondary",
                                    min_height=80)
         self.pause_button.clicked.connect(self._toggle_pause)
@@ -300,6 +308,75 @@ class StaffScreen(QWidget):
         self.reconcile_label.setText(" · ".join(parts))
         self.reconcile_label.setProperty("tone", "warn" if stale else "")
         repolish(self.reconcile_label)
+
+    # --- checks page (the same checks as `charter-kiosk check`) --------------------
+
+    def _build_checks(self) -> None:
+        layout = QVBoxLayout(self._checks)
+        layout.setContentsMargins(72, 48, 72, 48)
+        layout.setSpacing(20)
+        layout.addWidget(label(self.tr("Is this kiosk ready?"), "h1"))
+        self.checks_summary = label(self.tr("Checking…"), "lead", "checksSummary")
+        layout.addWidget(self.checks_summary)
+        self.checks_table = QTableWidget(0, 3)
+        self.checks_table.setObjectName("checksTable")
+        self.checks_table.setAccessibleName(self.tr("Check results"))
+        self.checks_table.setHorizontalHeaderLabels(
+            [self.tr("Result"), self.tr("Check"), self.tr("Detail and fix")])
+        self.checks_table.verticalHeader().setVisible(False)
+        self.checks_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.checks_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.checks_table.setWordWrap(True)
+        header = self.checks_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.checks_table, 1)
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        back = button(self.tr("Back"), "checksBackButton", "secondary")
+        back.clicked.connect(self.show_main)
+        self.checks_again = button(self.tr("Check again"), "checksAgainButton", "primary")
+        self.checks_again.clicked.connect(self._open_checks)
+        row.addWidget(back)
+        row.addWidget(self.checks_again)
+        layout.addLayout(row)
+
+    def _open_checks(self) -> None:
+        self.checks_summary.setText(self.tr("Checking… (the network checks take a few seconds)"))
+        self.checks_again.setEnabled(False)
+        self.checks_table.setRowCount(0)
+        self._pages.setCurrentWidget(self._checks)
+        self.run_checks.emit()
+
+    def set_checks(self, checks: list[dict[str, Any]] | None, error: str = "") -> None:
+        self.checks_again.setEnabled(True)
+        if checks is None:
+            self.checks_summary.setText(error or self.tr("The checks could not run."))
+            return
+        marks = {"pass": self.tr("ok"), "warn": self.tr("WARN"), "fail": self.tr("FAIL"),
+                 "skip": self.tr("skip")}
+        self.checks_table.setRowCount(len(checks))
+        for row, check in enumerate(checks):
+            detail = str(check.get("detail", ""))
+            if check.get("status") in ("fail", "warn") and check.get("fix"):
+                detail += "\n" + self.tr("Fix: {fix}").format(fix=check["fix"])
+            for column, text in enumerate((marks.get(str(check.get("status")), "?"),
+                                           f"{check.get('group')}: {check.get('name')}", detail)):
+                self.checks_table.setItem(row, column, QTableWidgetItem(text))
+        self.checks_table.resizeRowsToContents()
+        failed = sum(1 for c in checks if c.get("status") == "fail")
+        warned = sum(1 for c in checks if c.get("status") == "warn")
+        if failed:
+            self.checks_summary.setText(
+                (self.tr("1 check failed: it shows its fix.") if failed == 1 else
+                 self.tr("{n} checks failed: each shows its fix.")).format(n=failed))
+        elif warned:
+            self.checks_summary.setText(
+                (self.tr("Ready, with 1 warning.") if warned == 1 else
+                 self.tr("Ready, with {n} warnings.")).format(n=warned))
+        else:
+            self.checks_summary.setText(self.tr("All checks passed: ready for doors to open."))
 
     # --- cash gift page ----------------------------------------------------------
 

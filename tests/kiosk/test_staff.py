@@ -129,3 +129,21 @@ def test_staff_sees_open_payments_and_late_gifts(qtbot: QtBot, kiosk: KioskWindo
     label = kiosk.staff.reconcile_label
     qtbot.waitUntil(lambda: "1 open" in label.text(), timeout=5_000)
     assert "under 5 min" in label.text()
+
+
+def test_staff_runs_the_same_checks_as_the_command(qtbot: QtBot, kiosk: KioskWindow) -> None:
+    assert staff_pin.set_pin(PIN)["success"]
+    unlock(qtbot, kiosk)
+    tap(qtbot, kiosk, "checkKioskButton")
+    summary = kiosk.staff.checks_summary
+    qtbot.waitUntil(lambda: "Checking" not in summary.text(), timeout=30_000)
+    table = kiosk.staff.checks_table
+    rows = {table.item(r, 1).text(): table.item(r, 0).text() for r in range(table.rowCount())}
+    assert rows["services: stripe"] == "ok"
+    assert rows["services: nowpayments"] == "ok"
+    assert rows["database: total"] == "ok"
+    assert rows["services: relay"] == "WARN"  # no relay in this test: a warning, with its fix
+    assert summary.text() == "Ready, with 1 warning."
+    tap(qtbot, kiosk, "checksBackButton")
+    qtbot.waitUntil(lambda: kiosk.staff._pages.currentWidget() is kiosk.staff._main,
+                    timeout=2_000)
