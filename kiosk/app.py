@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtGui import QCursor, QFont, QGuiApplication
@@ -123,6 +124,29 @@ def _quit_on_signals(app: QApplication) -> QTimer:
     return timer
 
 
+def install_excepthooks(window: QWidget) -> None:
+    """An unexpected exception is logged with its traceback and the kiosk goes back to
+    its attract screen: a donor sees a calm kiosk, the engineer gets the log line."""
+    import threading
+
+    def on_gui_exception(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        log.critical("unexpected error in the kiosk", exc_info=(kind, value, tb))
+        go_home = getattr(window, "go_home", None)
+        if callable(go_home):
+            QTimer.singleShot(0, go_home)
+
+    def on_thread_exception(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None:
+            log.critical("unexpected %s in thread %s", args.exc_type.__name__,
+                         getattr(args.thread, "name", "?"))
+            return
+        log.critical("unexpected error in thread %s", getattr(args.thread, "name", "?"),
+                     exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    sys.excepthook = on_gui_exception
+    threading.excepthook = on_thread_exception
+
+
 def _smoke_test_exit(app: QApplication, window: QWidget) -> None:
     """For CI's frozen-app smoke test: `CHARTER_KIOSK_QUIT_AFTER=seconds` quits cleanly
     after that long, first grabbing the window to `CHARTER_KIOSK_SCREENSHOT` if set."""
@@ -152,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = create_window(argv)
     app.aboutToQuit.connect(window.shutdown)  # type: ignore[attr-defined]
     _quit_on_signals(app)
+    install_excepthooks(window)
     _smoke_test_exit(app, window)
     code = app.exec()
     window.shutdown()  # type: ignore[attr-defined]

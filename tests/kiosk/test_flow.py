@@ -208,3 +208,27 @@ def test_a_gift_paid_after_the_donor_left_reaches_the_total(
     sandbox.set_nowpayments_status(payment_id, "finished", webhook=False)
     qtbot.waitUntil(lambda: label_text(kiosk, "totalLabel") == "$10", timeout=10_000)
     assert kiosk.stack.currentWidget().objectName() == "attractScreen"
+
+
+def test_an_unexpected_error_is_logged_and_the_kiosk_goes_home(
+        qtbot: QtBot, kiosk: KioskWindow, caplog: object) -> None:
+    import logging
+    import sys
+    import threading
+
+    from kiosk.app import install_excepthooks
+
+    saved, saved_thread = sys.excepthook, threading.excepthook
+    try:
+        install_excepthooks(kiosk)
+        tap(qtbot, kiosk, "startButton")
+        wait_screen(qtbot, kiosk, "amountScreen")
+        with caplog.at_level(logging.CRITICAL, logger="charter.kiosk"):  # type: ignore[attr-defined]
+            try:
+                raise RuntimeError("a bug in a slot")
+            except RuntimeError:
+                sys.excepthook(*sys.exc_info())  # what PySide does with an exception in a slot
+        wait_screen(qtbot, kiosk, "attractScreen")
+        assert "a bug in a slot" in caplog.text  # type: ignore[attr-defined]
+    finally:
+        sys.excepthook, threading.excepthook = saved, saved_thread
