@@ -135,18 +135,21 @@ PY
     fi
 }
 
-smoke_window() {  # smoke_window BIN PNG: the kiosk on the sandbox, offscreen, quits by itself
+smoke_window() {  # smoke_window BIN PNG [ARGS...]: a window on the sandbox, offscreen, quits by itself
     local bin="$1" png="$2"
+    shift 2
+    local args=("$@")
+    [ ${#args[@]} -gt 0 ] || args=(--demo)
     rm -f "$png"
     RUN_RC=0
     RUN_OUT=$(CHARTER_KIOSK_HOME="$SMOKE_HOME" CHARTER_KIOSK_QUIT_AFTER=4 CHARTER_KIOSK_SCREENSHOT="$png" \
-        timeout 60 "$bin" --demo 2>&1) || RUN_RC=$?
+        timeout 60 "$bin" "${args[@]}" 2>&1) || RUN_RC=$?
     if [ "$RUN_RC" != 0 ]; then
-        fail "--demo offscreen exited $RUN_RC (124: did not quit; is CHARTER_KIOSK_QUIT_AFTER honoured?): $RUN_OUT"
+        fail "${args[*]} offscreen exited $RUN_RC (124: did not quit; is CHARTER_KIOSK_QUIT_AFTER honoured?): $RUN_OUT"
         return
     fi
     if [ ! -s "$png" ]; then
-        fail "--demo offscreen: no screenshot at $png (is CHARTER_KIOSK_SCREENSHOT honoured?)"
+        fail "${args[*]} offscreen: no screenshot at $png (is CHARTER_KIOSK_SCREENSHOT honoured?)"
         return
     fi
     # Non-trivial: a real PNG of a sensible size with more than a handful of colours.
@@ -167,9 +170,9 @@ if len(colours) < 8:
 print(f"{image.width()}x{image.height()}, {len(colours)} colours sampled")
 PY
     ); then
-        pass "--demo offscreen: exit 0, screenshot $verdict"
+        pass "${args[*]} offscreen: exit 0, screenshot $verdict"
     else
-        fail "--demo offscreen: screenshot $png: $verdict"
+        fail "${args[*]} offscreen: screenshot $png: $verdict"
     fi
 }
 
@@ -242,6 +245,7 @@ check_bundle
 smoke "$APP"
 smoke_relay "$APP"
 smoke_window "$APP" "$OUT/attract.png"
+smoke_window "$APP" "$OUT/display.png" display --demo
 
 ONEFILE_MB=""
 if [ "$ONEFILE" = 1 ]; then
