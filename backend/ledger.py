@@ -395,6 +395,8 @@ def resolve_partial(payment_id: str, *, accept: bool) -> LedgerOutcome:
             _advance_intent(record.intent_id, "failed")
             return LedgerOutcome("failed", intent_id=record.intent_id)
         amount = _prorated(record)
+        if amount <= 0:
+            raise UserError("Less than one cent arrived; refuse the payment instead.")
         _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "paid")
         _advance_intent(record.intent_id, "paid")
         record = CryptoPayment.get(CryptoPayment.payment_id == record.payment_id)
@@ -449,6 +451,8 @@ def apply_event(event: ProviderEvent, *, via: str) -> LedgerOutcome:
 def record_cash_gift(amount_minor: int, *, display_name: str | None = None,
                      note: str | None = None) -> int:
     """A cash gift recorded by staff: counted like any other donation."""
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise UserError("A cash gift must be a positive whole number of minor units.")
     ensure_database()
     settings = get_settings()
     with database.atomic():

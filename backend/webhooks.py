@@ -168,6 +168,12 @@ def parse_nowpayments_event(payload: bytes) -> ProviderEvent:
     return ProviderEvent("nowpayments", dedup, f"payment.{status}", body)
 
 
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (JavaScript's JSON.parse refuses them), and
+    # never a sensible amount of money.
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _load_object(payload: bytes, provider: str) -> dict[str, Any]:
     if not payload:
         raise WebhookError(f"The {provider} webhook body is empty.")
@@ -175,7 +181,7 @@ def _load_object(payload: bytes, provider: str) -> dict[str, Any]:
         raise WebhookError(f"The {provider} webhook body is larger than 1 MiB.")
     try:
         # Decimal, not float: these bodies carry amounts of money.
-        body = json.loads(payload, parse_float=Decimal)
+        body = json.loads(payload, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise WebhookError(f"The {provider} webhook body is not valid JSON.") from None
     if not isinstance(body, dict):

@@ -636,3 +636,14 @@ def test_processes_count_once(tmp_path: Path) -> None:
     assert Donation.select().count() == 1
     assert total() == (4200, 1)
     assert ledger.totals()["revision"] == 1
+
+
+def test_cash_gift_amount_is_checked_by_the_ledger_itself() -> None:
+    from backend.result import UserError
+    from backend.settings import write_settings
+
+    write_settings({"campaign": {"id": "gala", "currency": "usd"}})
+    for bad in (0, -5, True, 2.5, "10"):
+        with pytest.raises(UserError):
+            ledger.record_cash_gift(bad)  # type: ignore[arg-type]
+    assert ledger.totals()["count"] == 0

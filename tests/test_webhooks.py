@@ -378,3 +378,12 @@ def test_dedup_keys() -> None:
     s1 = webhooks.parse_stripe_event(b'{"id":"evt_1","type":"charge.refunded"}')
     s2 = webhooks.parse_stripe_event(b'{"id":"evt_1","type":"charge.refunded","data":{}}')
     assert s1.dedup_key == s2.dedup_key == "evt_1"
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: bytes) -> None:
+    from backend.webhooks import WebhookError, parse_nowpayments_event
+
+    body = b'{"payment_id":1,"payment_status":"finished","price_amount":' + constant + b"}"
+    with pytest.raises(WebhookError, match="not valid JSON"):
+        parse_nowpayments_event(body)
