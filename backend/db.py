@@ -17,7 +17,7 @@ from pathlib import Path
 import peewee as pw
 
 from backend.result import UserError
-from backend.settings import DATABASE_FILE, data_dir
+from backend.settings import DATABASE_FILE, TEST_DATABASE_FILE, data_dir, get_settings
 
 log = logging.getLogger("charter.db")
 
@@ -75,10 +75,17 @@ def database_path() -> Path | None:
     return _path
 
 
+def default_path() -> Path:
+    """One file per mode: gifts made while testing a kiosk before doors open must
+    never count in the live total, and switching to live starts from the live file."""
+    name = DATABASE_FILE if get_settings().mode == "live" else TEST_DATABASE_FILE
+    return data_dir() / name
+
+
 def open_database(path: Path | None = None) -> pw.SqliteDatabase:
     """Open (creating and migrating as needed) the kiosk database and bind the proxy."""
     global _path
-    target = Path(path) if path else data_dir() / DATABASE_FILE
+    target = Path(path) if path else default_path()
     with _lock:
         if database.obj is not None and _path == target:
             return database.obj

@@ -40,7 +40,11 @@ DEMO_SETTINGS: dict[str, dict[str, Any]] = {
 
 
 def demo_home() -> Path:
-    path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "demo"
+    """`demo/` inside the data directory: a demo never touches a real kiosk's records,
+    even when CHARTER_KIOSK_HOME points at one."""
+    home = os.environ.get("CHARTER_KIOSK_HOME")
+    base = Path(home) if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = base / "demo"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -76,8 +80,7 @@ def start_demo(home: Path | None = None, *, with_relay: bool = True) -> DemoEnvi
     with _lock:
         if _current is not None:
             return _current
-        base = home or (Path(os.environ["CHARTER_KIOSK_HOME"]) if os.environ.get(
-            "CHARTER_KIOSK_HOME") else demo_home())
+        base = home or demo_home()
         base.mkdir(parents=True, exist_ok=True)
         config_path = base / CONFIG_FILE
         if not config_path.exists():

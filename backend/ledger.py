@@ -212,6 +212,11 @@ def apply_stripe_session(
         raise UserError("That is not a Stripe Checkout Session id.")
     new_status = status or stripe_session_status(session)
     metadata = session.get("metadata") or {}
+    live_kiosk = get_settings().mode == "live"
+    if "livemode" in session and bool(session.get("livemode")) != live_kiosk:
+        # A test-mode event on a live kiosk (a stale webhook secret, a shared relay)
+        # or the reverse: never counted, whatever it says.
+        return LedgerOutcome(new_status, ignored_reason="test and live payments are never mixed")
     with database.atomic():
         payment = StripePayment.get_or_none(StripePayment.session_id == session_id)
         if payment is None:

@@ -19,7 +19,8 @@ from backend.result import UserError
 
 APP_NAME = "charter-kiosk"
 CONFIG_FILE = "kiosk.toml"
-DATABASE_FILE = "kiosk.sqlite3"
+DATABASE_FILE = "kiosk.sqlite3"  # live mode
+TEST_DATABASE_FILE = "kiosk-test.sqlite3"  # test mode: test gifts never reach a live total
 
 Mode = Literal["test", "live"]
 

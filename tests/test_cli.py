@@ -83,3 +83,20 @@ def test_terminal_demo_walks_a_card_and_a_crypto_gift(tmp_path: Path) -> None:
     assert "Total after: $35.00 from 2 gifts" in result.stdout
     assert json.loads(result.stdout.split("gifts ", 1)[1].splitlines()[0]) == {
         "card": 2500, "crypto": 1000, "cash": 0}
+
+
+def test_the_demo_never_writes_into_a_real_kiosks_records(tmp_path: Path) -> None:
+    from backend.settings import write_settings
+
+    tmp_path = tmp_path / "real-kiosk"
+    tmp_path.mkdir()
+    write_settings({"campaign": {"id": "real-campaign", "currency": "usd"}},
+                   tmp_path / "kiosk.toml")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = subprocess.run([sys.executable, "-m", "backend.cli", "--demo", "--terminal"], cwd=REPO,
+                            env={**os.environ, "CHARTER_KIOSK_HOME": str(tmp_path)}, text=True,
+                            capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    after = sorted(p.name for p in tmp_path.iterdir() if p.name not in ("demo", "logs"))
+    assert after == before == ["kiosk.toml"]  # no kiosk database appeared beside the real config
+    assert list((tmp_path / "demo").glob("kiosk*.sqlite3"))

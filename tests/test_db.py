@@ -51,7 +51,7 @@ def test_fresh_file(tmp_path: Path) -> None:
 
 def test_default_path_is_in_the_data_directory(tmp_path: Path) -> None:
     database = db.ensure_database()
-    assert db.database_path() == tmp_path / "home" / "kiosk.sqlite3"
+    assert db.database_path() == tmp_path / "home" / "kiosk-test.sqlite3"
     assert db.ensure_database() is database
 
 

@@ -647,3 +647,32 @@ def test_cash_gift_amount_is_checked_by_the_ledger_itself() -> None:
         with pytest.raises(UserError):
             ledger.record_cash_gift(bad)  # type: ignore[arg-type]
     assert ledger.totals()["count"] == 0
+
+
+def test_test_and_live_gifts_never_share_a_total(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.settings import write_settings
+
+    write_settings({"campaign": {"id": "gala", "currency": "usd"}})
+    ledger.record_cash_gift(1500)  # a rehearsal in test mode
+    test_file = db.database_path()
+    db.close_database()
+    monkeypatch.setenv("CHARTER_KIOSK_MODE", "live")
+    db.ensure_database()
+    assert db.database_path() != test_file
+    assert ledger.totals()["total_minor"] == 0  # doors open at zero
+
+
+@pytest.mark.parametrize(("mode", "livemode"), [("live", False), ("test", True)])
+def test_a_stripe_payment_of_the_other_mode_is_never_counted(
+        monkeypatch: pytest.MonkeyPatch, mode: str, livemode: bool) -> None:
+    from backend.settings import write_settings
+
+    write_settings({"campaign": {"id": "gala", "currency": "usd"}})
+    monkeypatch.setenv("CHARTER_KIOSK_MODE", mode)
+    session = {"id": "cs_test_other_mode", "status": "complete", "payment_status": "paid",
+               "amount_total": 2500, "currency": "usd", "livemode": livemode,
+               "metadata": {"campaign_id": "gala"}}
+    outcome = ledger.apply_stripe_session(session, via="webhook")
+    assert outcome.counted is False and outcome.ignored_reason
+    assert ledger.totals()["total_minor"] == 0
+    assert ledger.recomputed_totals()["count"] == 0

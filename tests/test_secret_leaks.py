@@ -274,7 +274,7 @@ def test_no_secret_reaches_logs_database_or_errors(leak_env: LeakEnv,
     files = _files_under(data_dir(), log_dir())
     assert env.log_file in files
     sqlite_files = [p for p in files if p.name.endswith(".sqlite3")]
-    assert {p.name for p in sqlite_files} >= {"kiosk.sqlite3", "relay.sqlite3"}, files
+    assert {p.name for p in sqlite_files} >= {"kiosk-test.sqlite3", "relay.sqlite3"}, files
     for path in files:
         problems += [f"{path.name}: {leak}" for leak in _leaks_in(path.read_bytes(), needles)]
     for path in sqlite_files:
