@@ -131,6 +131,11 @@ def install_excepthooks(window: QWidget) -> None:
 
     def on_gui_exception(kind: type[BaseException], value: BaseException, tb: Any) -> None:
         log.critical("unexpected error in the kiosk", exc_info=(kind, value, tb))
+        # Going home abandons the payment on screen (and closes its Checkout link):
+        # a bug elsewhere, say in the ticker, must not cost a donor mid-payment.
+        payment = getattr(window, "payment", None)
+        if payment is not None and not getattr(payment, "finished", True):
+            return
         go_home = getattr(window, "go_home", None)
         if callable(go_home):
             QTimer.singleShot(0, go_home)

@@ -76,6 +76,7 @@ class ActivePayment:
     finished: bool = False
     expired_shown: bool = False
     slow_polls: int = 0
+    seen: bool = False  # the provider has seen the payment (crypto confirming)
 
 
 class KioskWindow(QWidget):
@@ -457,6 +458,16 @@ class KioskWindow(QWidget):
         payment = self.payment
         if payment is None or payment.finished:
             return
+        if payment.seen:
+            # The coins are on the chain; only the confirmations are slow. Offering a
+            # "new code" here would have the donor pay twice.
+            self._finish_payment(cancel=False)
+            self._show_error("on_its_way", self.tr("Your gift is on its way"),
+                             self.tr("We have seen your payment; the network is still "
+                                     "confirming it. It will be counted as soon as it is "
+                                     "confirmed. There is no need to wait or to pay again. "
+                                     "Thank you!"), can_retry=False, tone="info")
+            return
         self._finish_payment(cancel=True)
         self._retry_choice = payment.choice
         self._show_error("expired", self.tr("This payment has expired"),
@@ -481,6 +492,7 @@ class KioskWindow(QWidget):
             total = data.get("total_minor")
             self._payment_paid(int(total) if isinstance(total, int) else None)
         elif status == "confirming":
+            payment.seen = True
             self.pay.set_status(self.tr("Payment seen — confirming…"), "seen")
         elif status == "partially_paid":
             self._finish_payment(cancel=False)

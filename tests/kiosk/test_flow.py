@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from backend.models import ContributionIntent
@@ -230,5 +230,34 @@ def test_an_unexpected_error_is_logged_and_the_kiosk_goes_home(
                 sys.excepthook(*sys.exc_info())  # what PySide does with an exception in a slot
         wait_screen(qtbot, kiosk, "attractScreen")
         assert "a bug in a slot" in caplog.text  # type: ignore[attr-defined]
+        # With a payment on screen the donor keeps their code: the error is only logged.
+        start_card(qtbot, kiosk, "10")
+        try:
+            raise RuntimeError("a bug in the ticker")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())
+        qtbot.wait(200)
+        assert kiosk.stack.currentWidget().objectName() == "paymentScreen"
+        assert kiosk.pay.qr.has_code()
     finally:
         sys.excepthook, threading.excepthook = saved, saved_thread
+
+
+def test_a_confirming_crypto_payment_is_never_offered_a_new_code(
+        qtbot: QtBot, make_kiosk: Callable[..., KioskWindow], sandbox: SandboxServer) -> None:
+    offset = [0.0]
+    window = make_kiosk(clock=lambda: time.time() + offset[0])
+    tap(qtbot, window, "startButton")
+    tap(qtbot, window, "amountButton_10")
+    wait_screen(qtbot, window, "methodScreen")
+    tap(qtbot, window, "payCryptoButton_btc")
+    qtbot.waitUntil(lambda: window.pay.qr.has_code(), timeout=15_000)
+    payment_id = window.payment.ref if window.payment else ""
+    sandbox.set_nowpayments_status(payment_id, "confirming", webhook=False)
+    qtbot.waitUntil(lambda: "seen" in label_text(window, "paymentStatusLabel"), timeout=5_000)
+    offset[0] = 3 * 3600  # slow blocks: the estimated expiry passes while confirming
+    wait_screen(qtbot, window, "errorScreen")
+    assert "on its way" in label_text(window, "errorTitle")
+    assert "no need" in label_text(window, "errorLabel")
+    retry = window.findChild(QPushButton, "errorRetryButton")
+    assert retry is None or not retry.isVisible()  # no "new code": that would be paying twice
