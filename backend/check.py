@@ -174,7 +174,8 @@ def check_services() -> list[Check]:
     settings = get_settings()
     results: list[Check] = []
     if settings.relay_url:
-        results.extend(_check_relay(settings.relay_url, get_secret("RELAY_TOKEN")))
+        results.extend(_check_relay(settings.relay_url, get_secret("RELAY_TOKEN"),
+                                    takes_crypto=bool(settings.coins)))
     else:
         results.append(Check("services", "relay", "warn", "no relay configured: totals from "
                              "other kiosks and late webhooks reach this kiosk only by polling",
@@ -185,7 +186,7 @@ def check_services() -> list[Check]:
     return results
 
 
-def _check_relay(url: str, token: str | None) -> list[Check]:
+def _check_relay(url: str, token: str | None, *, takes_crypto: bool = True) -> list[Check]:
     base = url.rstrip("/")
     try:
         health = requests.get(f"{base}/healthz", timeout=(3, 5))
@@ -201,7 +202,10 @@ def _check_relay(url: str, token: str | None) -> list[Check]:
     if isinstance(configured, list):
         for name in ("STRIPE_WEBHOOK_SECRET", "NOWPAYMENTS_IPN_SECRET"):
             if name not in configured:
-                results.append(Check("services", f"relay {name}", "fail", "not configured",
+                # A card-only kiosk can run without the IPN secret; another kiosk may not.
+                status: Status = "warn" if name == "NOWPAYMENTS_IPN_SECRET" and not takes_crypto \
+                    else "fail"
+                results.append(Check("services", f"relay {name}", status, "not configured",
                                      f"On the relay host: charter-kiosk secrets set {name}"))
     sweep = body.get("last_sweep_at") if isinstance(body, dict) else None
     results.append(Check("services", "relay sweep", "pass" if sweep else "warn",
@@ -215,6 +219,11 @@ def _check_relay(url: str, token: str | None) -> list[Check]:
         results.append(Check("services", "relay events", "warn",
                              f"newest event is {int(age // 3600)} h old",
                              "Send a test webhook from the Stripe dashboard."))
+    elif isinstance(events, dict) and not events.get("stored"):
+        results.append(Check("services", "relay events", "warn",
+                             "the relay has never received a webhook",
+                             "Send a test webhook from the Stripe dashboard (Webhooks → your "
+                             "endpoint → Send test event) and run check again."))
     if not token:
         results.append(Check("services", "relay token", "fail", "RELAY_TOKEN missing",
                              "On the relay: charter-kiosk relay add-kiosk NAME; here: "

@@ -50,9 +50,14 @@ def stripe_key(settings: Settings | None = None) -> str:
 
 def stripe_client(settings: Settings | None = None) -> stripe.StripeClient:
     settings = settings or get_settings()
+    return client_for_key(stripe_key(settings), settings)
+
+
+def client_for_key(key: str, settings: Settings | None = None) -> stripe.StripeClient:
+    settings = settings or get_settings()
     base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
     return stripe.StripeClient(
-        stripe_key(settings),
+        key,
         base_addresses=base,  # type: ignore[arg-type]
         stripe_version=API_VERSION,
         max_network_retries=2,

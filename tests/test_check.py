@@ -130,3 +130,34 @@ def test_relay_checks_against_a_real_relay(kiosk_env: Any, tmp_path: Any,
         assert checks["services:relay token"].status == "fail"
         assert "add-kiosk" in checks["services:relay token"].fix or "RELAY_TOKEN" in \
             checks["services:relay token"].fix
+
+
+def test_a_card_only_kiosk_passes_without_the_ipn_secret_but_hears_of_a_silent_relay(
+        kiosk_env: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.relay import tokens
+    from backend.relay.server import RelayServer
+    from backend.settings import write_settings
+
+    write_settings({"campaign": {"id": "gala", "currency": "usd", "coins": []},
+                    "kiosk": {"id": "kiosk-a", "mode": "test"}})
+    url = f"sqlite:///{tmp_path / 'relay.sqlite3'}"
+    with RelayServer(url, stripe_secrets=[kiosk_env.config.stripe_webhook_secret],
+                     nowpayments_secrets=[]) as relay:
+        monkeypatch.setenv("CHARTER_RELAY_URL", relay.url)
+        monkeypatch.setenv("RELAY_TOKEN", tokens.add_kiosk(url, "kiosk-a"))
+        checks = by_name(run_checks(offline=False))
+    assert checks["services:relay NOWPAYMENTS_IPN_SECRET"].status == "warn"
+    assert checks["services:relay events"].status == "warn"
+    assert "test webhook" in checks["services:relay events"].fix
+    assert not [c for c in checks.values() if c.status == "fail"], checks
+
+
+def test_the_sweep_prefers_the_live_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.relay.sweep import sweep_client
+
+    assert sweep_client() is None
+    monkeypatch.setenv("STRIPE_SECRET_KEY_TEST", "rk_test_" + "t" * 24)
+    monkeypatch.setenv("STRIPE_SECRET_KEY_LIVE", "rk_live_" + "l" * 24)
+    client = sweep_client()
+    assert client is not None
+    assert client._requestor.api_key == "rk_live_" + "l" * 24  # type: ignore[attr-defined]

@@ -99,11 +99,20 @@ def last_sweep(store: RelayStore) -> dict[str, Any] | None:
 
 
 def sweep_client() -> stripe.StripeClient | None:
-    """The Stripe client for sweeping, or None when this relay holds no Stripe key."""
-    from backend.stripe_api import stripe_client
+    """The Stripe client for sweeping, or None when this relay holds no Stripe key.
 
-    try:
-        return stripe_client()
-    except UserError as exc:
-        log.info("no missed-webhook sweep: %s", exc)
-        return None
+    A relay has no kiosk mode: it sweeps with the live key when it holds one, else
+    the test key (the kiosks' ledgers ignore events of the other mode anyway).
+    """
+    from backend.secrets import get_secret
+    from backend.stripe_api import client_for_key
+
+    for name in ("STRIPE_SECRET_KEY_LIVE", "STRIPE_SECRET_KEY_TEST"):
+        try:
+            key = get_secret(name)
+        except UserError:
+            key = None
+        if key:
+            return client_for_key(key)
+    log.warning("no missed-webhook sweep: this relay holds no STRIPE_SECRET_KEY_LIVE or _TEST")
+    return None
