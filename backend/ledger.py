@@ -396,9 +396,10 @@ def resolve_partial(payment_id: str, *, accept: bool) -> LedgerOutcome:
             ContributionIntent.update(needs_staff=False).where(
                 ContributionIntent.id == record.intent_id).execute()
         if not accept:
-            _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "failed")
-            _advance_intent(record.intent_id, "failed")
-            return LedgerOutcome("failed", intent_id=record.intent_id)
+            # The coins that arrived go back by hand in the NOWPayments dashboard.
+            _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "refused")
+            _advance_intent(record.intent_id, "refused")
+            return LedgerOutcome("refused", intent_id=record.intent_id)
         amount = _prorated(record)
         if amount <= 0:
             raise UserError("Less than one cent arrived; refuse the payment instead.")

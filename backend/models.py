@@ -47,20 +47,24 @@ class BaseModel(pw.Model):
 # Intent and payment states, in the order a payment may move through them.
 # A state only ever moves to a higher rank, so whatever order events arrive in,
 # the highest state reported wins. Paid outranks every failure; refunded is the
-# only state above paid.
+# only state above paid. Partially paid outranks the failures: money that
+# arrived must stay in front of staff until they accept or refuse it, even if
+# the payment expires meanwhile; "refused" (staff's answer) still yields to a
+# donor who tops up to paid.
 STATUS_RANK: dict[str, int] = {
     "created": 0,
     "awaiting_payment": 1,
     "confirming": 2,
-    "partially_paid": 3,
-    "expired": 4,
-    "cancelled": 5,
-    "failed": 6,
-    "paid": 7,
-    "refunded": 8,
+    "expired": 3,
+    "cancelled": 4,
+    "failed": 5,
+    "partially_paid": 6,
+    "refused": 7,
+    "paid": 8,
+    "refunded": 9,
 }
 OPEN_STATUSES = ("created", "awaiting_payment", "confirming", "partially_paid")
-FINAL_STATUSES = ("expired", "cancelled", "failed", "paid", "refunded")
+FINAL_STATUSES = ("expired", "cancelled", "failed", "refused", "paid", "refunded")
 
 
 class ContributionIntent(BaseModel):

@@ -500,7 +500,7 @@ class KioskWindow(QWidget):
                              self.tr("Thank you! We received less than the full amount. "
                                      "Please stay a moment: a member of staff will help you."),
                              can_retry=False, tone="help")
-        elif status in ("expired", "cancelled", "failed", "refunded"):
+        elif status in ("expired", "cancelled", "failed", "refused", "refunded"):
             if status == "expired":
                 self._on_expired()
                 return

@@ -384,8 +384,8 @@ def test_partial_overpaid_is_capped() -> None:
 def test_partial_refuse() -> None:
     _partial(902)
     out = ledger.resolve_partial("902", accept=False)
-    assert out.status == "failed"
-    assert CryptoPayment.get_by_id("902").status == "failed"
+    assert out.status == "refused"
+    assert CryptoPayment.get_by_id("902").status == "refused"
     assert not ContributionIntent.get_by_id("i902").needs_staff
     assert total() == (0, 0)
     with pytest.raises(UserError, match="not partially paid"):
@@ -676,3 +676,19 @@ def test_a_stripe_payment_of_the_other_mode_is_never_counted(
     assert outcome.counted is False and outcome.ignored_reason
     assert ledger.totals()["total_minor"] == 0
     assert ledger.recomputed_totals()["count"] == 0
+
+
+def test_a_partial_payment_stays_before_staff_when_it_expires() -> None:
+    _partial(903)
+    ledger.apply_crypto_payment(np_payment(903, "expired"), via="webhook")
+    assert CryptoPayment.get_by_id("903").status == "partially_paid"
+    assert ContributionIntent.get_by_id("i903").needs_staff
+    assert ledger.resolve_partial("903", accept=True).counted
+
+
+def test_a_refused_partial_payment_topped_up_counts_in_full() -> None:
+    _partial(904)
+    ledger.resolve_partial("904", accept=False)
+    out = ledger.apply_crypto_payment(np_payment(904, "finished"), via="webhook")
+    assert out.status == "paid" and out.counted
+    assert total() == (1000, 1)
