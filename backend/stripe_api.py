@@ -31,6 +31,10 @@ API_VERSION = "2026-10-28"
 SESSION_LIFETIME_S = 31 * 60
 # A kiosk must not hang on a slow provider: connect within 5 s, answer within 15 s.
 TIMEOUT = (5.0, 15.0)
+# Status reads are retried by their callers (the poller every few seconds, the
+# reconciler on its schedule): no SDK retries, so a call in flight ends within
+# ~15 s and a worker can always stop in time.
+READ_TIMEOUT = (5.0, 10.0)
 _SESSION_ID = re.compile(r"^cs_(test|live)_[A-Za-z0-9]{1,200}$")
 
 
@@ -48,20 +52,23 @@ def stripe_key(settings: Settings | None = None) -> str:
     return key
 
 
-def stripe_client(settings: Settings | None = None) -> stripe.StripeClient:
+def stripe_client(settings: Settings | None = None, *, for_reads: bool = False
+                  ) -> stripe.StripeClient:
     settings = settings or get_settings()
-    return client_for_key(stripe_key(settings), settings)
+    return client_for_key(stripe_key(settings), settings, for_reads=for_reads)
 
 
-def client_for_key(key: str, settings: Settings | None = None) -> stripe.StripeClient:
+def client_for_key(key: str, settings: Settings | None = None, *, for_reads: bool = False
+                   ) -> stripe.StripeClient:
     settings = settings or get_settings()
     base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
     return stripe.StripeClient(
         key,
         base_addresses=base,  # type: ignore[arg-type]
         stripe_version=API_VERSION,
-        max_network_retries=2,
-        http_client=stripe.RequestsClient(timeout=TIMEOUT),
+        # Creation retries safely (the intent id is the idempotency key).
+        max_network_retries=0 if for_reads else 2,
+        http_client=stripe.RequestsClient(timeout=READ_TIMEOUT if for_reads else TIMEOUT),
     )
 
 
@@ -198,7 +205,7 @@ def check_session_id(session_id: object) -> str:
 def refresh_session(session_id: str, *, via: str) -> tuple[ledger.LedgerOutcome, Any]:
     """Retrieve a session and apply it through the ledger; raises `UserError`."""
     check_session_id(session_id)
-    client = stripe_client()
+    client = stripe_client(for_reads=True)
     try:
         session = client.v1.checkout.sessions.retrieve(session_id)
     except stripe.StripeError as exc:
@@ -228,7 +235,7 @@ def expire_session(session_id: str) -> None:
     Best effort: a payment that still completes is counted (paid always wins).
     """
     try:
-        stripe_client().v1.checkout.sessions.expire(check_session_id(session_id))
+        stripe_client(for_reads=True).v1.checkout.sessions.expire(check_session_id(session_id))
     except (stripe.StripeError, UserError) as exc:
         log.info("could not expire session %s: %s", session_id, type(exc).__name__)
 

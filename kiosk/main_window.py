@@ -38,6 +38,7 @@ from kiosk.workers import (
     RelaySyncThread,
     TaskThread,
     TotalsBridge,
+    wait_stopped,
 )
 
 log = logging.getLogger("charter.kiosk")
@@ -45,6 +46,10 @@ log = logging.getLogger("charter.kiosk")
 STAFF_CORNER_PX = 120
 STAFF_TAPS = 5
 STAFF_TAP_WINDOW_S = 3.0
+
+
+# Every provider call in flight ends within ~15 s (connect 5 + read 10).
+SHUTDOWN_WAIT_S = 20.0
 
 
 @dataclass
@@ -802,16 +807,19 @@ class KioskWindow(QWidget):
             timer.stop()
         payment = self.payment
         self.totals_bridge.stop()
-        if self.sync is not None:
-            self.sync.stop()
-        if self.reconciler is not None:
-            self.reconciler.stop()
-        self.poller.stop()
         if payment is not None and not payment.finished and payment.intent_id:
             # Best effort, off the GUI thread's event loop but bounded by the worker stop.
             intent = payment.intent_id
             self.action_worker.submit("cancel-on-exit", lambda: self.services.cancel_payment(intent))
-        self.action_worker.stop()
-        self.query_worker.stop()
+        # Ask every worker to stop first, then wait for all of them against one
+        # deadline: a slow provider delays the exit by one call's timeout, not
+        # by one timeout per worker.
+        workers = [w for w in (self.sync, self.reconciler, self.poller, self.action_worker,
+                               self.query_worker) if w is not None]
+        for worker in workers:
+            worker.request_stop()
+        deadline = time.monotonic() + SHUTDOWN_WAIT_S
+        for worker in workers:
+            wait_stopped(worker, int(max(0.0, deadline - time.monotonic()) * 1000))
         self.services.stop_demo()
         log.info("kiosk stopped")

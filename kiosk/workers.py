@@ -37,6 +37,14 @@ def run_safely(job: Job) -> Result:
     return result
 
 
+def wait_stopped(thread: QThread, timeout_ms: int) -> bool:
+    """Wait for a thread asked to stop; a call in flight ends within its timeout (~15 s)."""
+    if thread.isRunning() and not thread.wait(max(0, timeout_ms)):
+        log.error("worker %s did not stop in time", thread.objectName())
+        return False
+    return True
+
+
 class TaskThread(QThread):
     """Runs submitted jobs one after the other; each answer comes back as `finished(tag, result)`."""
 
@@ -65,13 +73,16 @@ class TaskThread(QThread):
             if not self._stopping.is_set():
                 self.finished_job.emit(tag, result)
 
+    def request_stop(self) -> None:
+        """Refuse new jobs; the queued ones still run (a cancel on exit must reach the
+        provider), then the thread ends."""
+        if not self._stopping.is_set():
+            self._stopping.set()
+            self._jobs.put(None)
+
     def stop(self, timeout_ms: int = 20_000) -> None:
-        """Refuse new jobs, finish the queued ones (a cancel on exit must reach the
-        provider), then end the thread."""
-        self._stopping.set()
-        self._jobs.put(None)
-        if self.isRunning() and not self.wait(timeout_ms):
-            log.error("worker %s did not stop in time", self.objectName())
+        self.request_stop()
+        wait_stopped(self, timeout_ms)
 
 
 @dataclass(frozen=True)
@@ -162,12 +173,14 @@ class PaymentPoller(QThread):
                     self.current_delay = self.interval
             self.status.emit(target.generation, result, elapsed)
 
-    def stop(self, timeout_ms: int = 20_000) -> None:
+    def request_stop(self) -> None:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self.isRunning() and not self.wait(timeout_ms):
-            log.error("the payment poller did not stop in time")
+
+    def stop(self, timeout_ms: int = 20_000) -> None:
+        self.request_stop()
+        wait_stopped(self, timeout_ms)
 
 
 class TotalsBridge(QObject):
@@ -241,10 +254,12 @@ class RelaySyncThread(QThread):
             "last_error": getattr(st, "last_error", None) or self._error,
         }
 
-    def stop(self, timeout_ms: int = 20_000) -> None:
+    def request_stop(self) -> None:
         self._stop.set()
-        if self.isRunning() and not self.wait(timeout_ms):
-            log.error("relay sync did not stop in time")
+
+    def stop(self, timeout_ms: int = 20_000) -> None:
+        self.request_stop()
+        wait_stopped(self, timeout_ms)
 
 
 class ReconcilerThread(QThread):
@@ -265,7 +280,9 @@ class ReconcilerThread(QThread):
         except Exception:
             log.exception("the reconciler stopped")
 
-    def stop(self, timeout_ms: int = 20_000) -> None:
+    def request_stop(self) -> None:
         self._stop.set()
-        if self.isRunning() and not self.wait(timeout_ms):
-            log.error("the reconciler did not stop in time")
+
+    def stop(self, timeout_ms: int = 20_000) -> None:
+        self.request_stop()
+        wait_stopped(self, timeout_ms)

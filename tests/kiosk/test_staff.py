@@ -147,3 +147,26 @@ def test_staff_runs_the_same_checks_as_the_command(qtbot: QtBot, kiosk: KioskWin
     tap(qtbot, kiosk, "checksBackButton")
     qtbot.waitUntil(lambda: kiosk.staff._pages.currentWidget() is kiosk.staff._main,
                     timeout=2_000)
+
+
+def test_shutdown_with_a_slow_provider_stops_every_worker_within_one_deadline(
+        qtbot: QtBot, kiosk: KioskWindow, sandbox: object, caplog: object) -> None:
+    import logging
+    import time
+
+    from kiosk.main_window import SHUTDOWN_WAIT_S
+
+    tap(qtbot, kiosk, "startButton")
+    tap(qtbot, kiosk, "amountButton_10")
+    tap(qtbot, kiosk, "payCardButton")
+    qtbot.waitUntil(lambda: kiosk.pay.qr.has_code(), timeout=15_000)
+    sandbox.set_fault(provider="all", mode="slow", delay=8.0)  # type: ignore[attr-defined]
+    qtbot.wait(1_000)  # the poller (and the reconciler) are now waiting on Stripe
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="charter.kiosk"):  # type: ignore[attr-defined]
+        kiosk.shutdown()
+    elapsed = time.monotonic() - started
+    assert elapsed < SHUTDOWN_WAIT_S
+    for thread in (kiosk.action_worker, kiosk.query_worker, kiosk.poller, kiosk.reconciler):
+        assert thread is not None and not thread.isRunning()
+    assert "did not stop" not in caplog.text  # type: ignore[attr-defined]
