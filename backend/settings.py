@@ -7,6 +7,8 @@ take defaults that make a fresh kiosk usable in test mode.
 from __future__ import annotations
 
 import os
+import re
+import socket
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,6 +44,13 @@ def log_dir() -> Path:
     return path
 
 
+def default_kiosk_id() -> str:
+    """`kiosk-<host name>`: two kiosks set up without an id still tell their gifts apart
+    (the id goes into every payment's metadata, order id and cash reference)."""
+    host = re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()).strip("-").lower()[:40]
+    return f"kiosk-{host or 'unnamed'}"
+
+
 @dataclass(frozen=True)
 class Settings:
     campaign_id: str = "default-campaign"
@@ -51,7 +60,7 @@ class Settings:
     max_amount: Decimal = Decimal("10000")
     presets: tuple[Decimal, ...] = (Decimal(10), Decimal(25), Decimal(50), Decimal(100))
     coins: tuple[str, ...] = DEFAULT_COINS
-    kiosk_id: str = "kiosk-1"
+    kiosk_id: str = field(default_factory=lambda: default_kiosk_id())
     mode: Mode = "test"
     stripe_api_base: str | None = None
     nowpayments_api_base: str | None = None

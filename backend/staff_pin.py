@@ -28,6 +28,7 @@ log = logging.getLogger("charter.staff")
 SECRET_NAME = "STAFF_PIN_HASH"
 MAX_TRIES = 5
 LOCK_SECONDS = 5 * 60
+MAX_LOCK_SECONDS = 24 * 3600
 MIN_LENGTH = 4
 MAX_LENGTH = 12
 LOCK_FILE = "staff_pin_lock.json"
@@ -91,36 +92,37 @@ class PinGuard:
     def _path(self) -> Path:
         return self._lock_path or data_dir() / LOCK_FILE
 
-    def _load(self) -> tuple[int, float]:
+    def _load(self) -> tuple[int, float, int]:
         try:
             raw = json.loads(self._path().read_text(encoding="utf-8"))
-            return int(raw.get("failures", 0)), float(raw.get("locked_until", 0.0))
+            return (int(raw.get("failures", 0)), float(raw.get("locked_until", 0.0)),
+                    int(raw.get("lockouts", 0)))
         except (OSError, ValueError, TypeError, AttributeError):
-            return 0, 0.0
+            return 0, 0.0, 0
 
-    def _save(self, failures: int, locked_until: float) -> None:
+    def _save(self, failures: int, locked_until: float, lockouts: int = 0) -> None:
         path = self._path()
         try:
-            path.write_text(json.dumps({"failures": failures, "locked_until": locked_until}),
-                            encoding="utf-8")
+            path.write_text(json.dumps({"failures": failures, "locked_until": locked_until,
+                                        "lockouts": lockouts}), encoding="utf-8")
         except OSError:
             log.warning("could not write the staff PIN lock file %s", path)
 
     def locked_for(self) -> float:
         """Seconds left on the lock, 0 when unlocked."""
         with self._mutex:
-            _, locked_until = self._load()
+            _, locked_until, _ = self._load()
             return max(0.0, locked_until - self._clock())
 
     def verify(self, pin: str) -> dict[str, object]:
         """Check a PIN; raises `UserError` with a message for the person at the screen."""
         with self._mutex:
-            failures, locked_until = self._load()
+            failures, locked_until, lockouts = self._load()
             now = self._clock()
             if locked_until > now:
                 raise UserError(_locked_message(locked_until - now))
             if locked_until:
-                failures, locked_until = 0, 0.0  # the lock ran out: a fresh start
+                failures, locked_until = 0, 0.0  # the lock ran out: five more tries
             stored = get_secret(SECRET_NAME)
             if not stored:
                 raise UserError(
@@ -134,10 +136,12 @@ class PinGuard:
             failures += 1
             log.warning("wrong staff PIN (%d in a row)", failures)
             if failures >= self._max_tries:
-                until = now + self._lock_seconds
-                self._save(0, until)
-                raise UserError(_locked_message(self._lock_seconds))
-            self._save(failures, 0.0)
+                # Each lock in a row lasts twice as long (to a day): five guesses every
+                # few minutes would otherwise find a 4-digit PIN within a week.
+                seconds = min(self._lock_seconds * 2 ** lockouts, MAX_LOCK_SECONDS)
+                self._save(0, now + seconds, lockouts + 1)
+                raise UserError(_locked_message(seconds))
+            self._save(failures, 0.0, lockouts)
             left = self._max_tries - failures
             raise UserError(
                 f"That PIN is not right. {left} {'try' if left == 1 else 'tries'} left."

@@ -161,3 +161,12 @@ def test_write_settings_round_trip(tmp_path: Path) -> None:
     assert s.campaign_id == 'a "quoted" \\ id'
     assert s.goal == Decimal(500)
     assert s.coins == ("btc", "xrp")
+
+
+def test_the_default_kiosk_id_comes_from_the_host_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from backend.settings import load_settings
+
+    monkeypatch.setattr(socket, "gethostname", lambda: "Lobby PC #2.local")
+    assert load_settings().kiosk_id == "kiosk-lobby-pc-2-local"

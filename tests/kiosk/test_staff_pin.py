@@ -65,3 +65,19 @@ def test_no_pin_set_says_how_to_set_one() -> None:
     assert not result["success"] and "set-pin" in result["error"]
     status = staff_pin.pin_status()
     assert status["success"] and status["data"]["is_set"] is False
+
+
+def test_each_lock_in_a_row_lasts_twice_as_long(tmp_path: Path) -> None:
+    staff_pin.set_pin("2468")
+    clock = Clock()
+    guard = staff_pin.PinGuard(clock=clock, lock_path=tmp_path / "lock.json")
+    for lock in (staff_pin.LOCK_SECONDS, 2 * staff_pin.LOCK_SECONDS, 4 * staff_pin.LOCK_SECONDS):
+        for _ in range(5):
+            staff_pin.verify_pin("0000", guard=guard)
+        assert guard.locked_for() == lock
+        clock.now += lock + 1
+    # The right PIN ends the run: the next lock is short again.
+    assert staff_pin.verify_pin("2468", guard=guard)["success"]
+    for _ in range(5):
+        staff_pin.verify_pin("0000", guard=guard)
+    assert guard.locked_for() == staff_pin.LOCK_SECONDS
