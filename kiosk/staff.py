@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.model import Campaign, Totals
-from kiosk.screens.amount import to_minor
+from kiosk.screens.amount import edit_amount, to_minor
 from kiosk.screens.base import button, label, repolish
 from kiosk.text import method_label, money, parse_time, time_ago
 from kiosk.widgets.keypad import Keypad
@@ -424,20 +424,10 @@ class StaffScreen(QWidget):
         self._pages.setCurrentWidget(self._cash)
 
     def _cash_press(self, key: str) -> None:
-        decimals = self._campaign.decimals
-        text = self._cash_text
-        if key == "back":
-            text = text[:-1]
-        elif key == ".":
-            if decimals == 0 or "." in text:
-                return
-            text = (text or "0") + "."
-        elif "." in text and len(text.split(".")[1]) >= decimals:
-            return
-        elif len(text) < 10:
-            text = ("" if text == "0" else text) + key
-        self._cash_text = text
-        self._cash_refresh()
+        text = edit_amount(self._cash_text, key, self._campaign.decimals)
+        if text is not None:
+            self._cash_text = text
+            self._cash_refresh()
 
     def _cash_minor(self) -> int | None:
         text = self._cash_text.rstrip(".")

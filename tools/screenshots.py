@@ -62,25 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["STAFF_PIN_HASH"] = ""  # staff mode is opened directly below
 
     import keyring
-    from keyring.backend import KeyringBackend
 
-    class _Memory(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+    from tests.memory_keyring import MemoryKeyring
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.store.pop((service, username), None)
-
-    keyring.set_keyring(_Memory())  # never touch the real keyring
+    keyring.set_keyring(MemoryKeyring())  # never touch the real keyring
 
     from kiosk.app import create_window
     from kiosk.main_window import KioskWindow, Timings

@@ -28,6 +28,25 @@ def to_minor(amount: str, decimals: int) -> int | None:
     return int(scaled)
 
 
+
+def edit_amount(text: str, key: str, decimals: int) -> str | None:
+    """The amount typed so far after one keypad key ("0"-"9", ".", "back"), or None
+    when the key is refused: a second point, more decimals than the currency has,
+    more than nine digits. Shared by the donor's keypad and the staff cash page."""
+    if key == "back":
+        return text[:-1]
+    if key == ".":
+        if decimals == 0 or "." in text:
+            return None
+        return (text or "0") + "."
+    if "." in text and len(text.split(".")[1]) >= decimals:
+        return None
+    if text == "0":
+        text = ""
+    if len(text.replace(".", "")) >= 9:
+        return None
+    return text + key
+
 class AmountScreen(QWidget):
     chosen = Signal(str)
     other = Signal()
@@ -136,24 +155,10 @@ class KeypadScreen(QWidget):
         return self._text
 
     def press(self, key: str) -> None:
-        decimals = self._campaign.decimals
-        text = self._text
-        if key == "back":
-            text = text[:-1]
-        elif key == ".":
-            if decimals == 0 or "." in text:
-                return
-            text = (text or "0") + "."
-        else:
-            if "." in text and len(text.split(".")[1]) >= decimals:
-                return  # no more decimals than the currency has
-            if text == "0":
-                text = ""
-            if len(text.replace(".", "")) >= 9:
-                return
-            text += key
-        self._text = text
-        self._refresh()
+        text = edit_amount(self._text, key, self._campaign.decimals)
+        if text is not None:
+            self._text = text
+            self._refresh()
 
     def minor(self) -> int | None:
         if not self._text or self._text.endswith("."):
