@@ -149,7 +149,13 @@ def record_cash_gift(amount: Any, display_name: str | None = None, note: str | N
                 maximum=to_minor(settings.max_amount, settings.currency))
     name = " ".join((display_name or "").split())[:40] or None
     donation_id = ledger.record_cash_gift(amount_minor, display_name=name, note=note)
-    return ok({"donation_id": donation_id, "total_minor": ledger.totals()["total_minor"]})
+    # Counted here already; the other kiosks hear of it through the relay (now, or
+    # on a later reconciler pass if the relay is away).
+    from backend.cash_share import share_cash_gift
+
+    shared = share_cash_gift(donation_id)
+    return ok({"donation_id": donation_id, "total_minor": ledger.totals()["total_minor"],
+               "shared": shared})
 
 
 @public

@@ -441,6 +441,8 @@ def apply_event(event: ProviderEvent, *, via: str) -> LedgerOutcome:
     """Apply a verified (or relay-vouched) provider event. Unknown types are ignored."""
     if event.provider == "nowpayments":
         return apply_crypto_payment(event.payload, via=via)
+    if event.provider == "cash":
+        return apply_cash_event(event.payload, via=via)
     data = event.payload.get("data")
     obj = data.get("object") if isinstance(data, Mapping) else None
     if event.event_type not in STRIPE_EVENT_TYPES or not isinstance(obj, Mapping):
@@ -539,3 +541,21 @@ def late_gifts(limit: int = 20) -> list[dict[str, Any]]:
     return [{"donation_id": d.id, "amount_minor": d.amount_minor, "currency": d.currency,
              "method": d.method, "via": d.via, "provider_ref": d.provider_ref,
              "created_at": d.created_at.replace(tzinfo=dt.UTC).isoformat()} for d in rows]
+
+
+def apply_cash_event(payload: Mapping[str, Any], *, via: str) -> LedgerOutcome:
+    """A cash gift recorded at another kiosk (or this one's own echo: counted once)."""
+    ensure_database()
+    settings = get_settings()
+    if not _campaign_matches(payload.get("campaign_id")):
+        return LedgerOutcome("ignored", ignored_reason="not this campaign")
+    currency = str(payload.get("currency") or "").lower()
+    if currency != settings.currency:
+        return LedgerOutcome("ignored", ignored_reason="not the campaign currency")
+    with database.atomic():
+        donation_id = _count_donation(
+            source="cash", provider_ref=str(payload["id"]), intent_id=None,
+            campaign_id=settings.campaign_id, kiosk_id=str(payload.get("kiosk_id") or ""),
+            method="cash", coin=None, amount_minor=int(payload["amount_minor"]),
+            currency=currency, display_name=payload.get("display_name"), via=via)
+    return LedgerOutcome("paid", counted=donation_id is not None, donation_id=donation_id)

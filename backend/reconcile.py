@@ -143,6 +143,7 @@ class Reconciler:
     def run_once(self, *, force: bool = False, stop: threading.Event | None = None
                  ) -> ReconcileReport:
         report = ReconcileReport(started_at=self._clock())
+        _share_pending_cash()
         for provider, payment in self.due(force=force):
             if stop is not None and stop.is_set():
                 break
@@ -259,6 +260,16 @@ class Reconciler:
                 log.exception("reconciliation pass failed; trying again shortly")
                 wait = 15.0
             stop.wait(max(wait, min(1.0, self._idle_s)))
+
+
+def _share_pending_cash() -> None:
+    """Cash gifts the relay has not acknowledged yet get another try each pass."""
+    from backend.cash_share import share_pending
+
+    try:
+        share_pending()
+    except Exception:
+        log.warning("sharing pending cash gifts failed", exc_info=True)
 
 
 def _remember_run(report: ReconcileReport) -> None:

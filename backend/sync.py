@@ -46,7 +46,12 @@ from backend import ledger
 from backend.db import ensure_database
 from backend.models import SyncCursor, utcnow
 from backend.result import UserError
-from backend.webhooks import ProviderEvent, parse_nowpayments_event, parse_stripe_event
+from backend.webhooks import (
+    ProviderEvent,
+    parse_cash_event,
+    parse_nowpayments_event,
+    parse_stripe_event,
+)
 
 log = logging.getLogger("charter.sync")
 
@@ -137,6 +142,8 @@ def _parse(provider: str, payload: str) -> ProviderEvent:
         return parse_stripe_event(raw)
     if provider == "nowpayments":
         return parse_nowpayments_event(raw)
+    if provider == "cash":
+        return parse_cash_event(raw)
     raise UserError(f"unknown provider {provider!r}")
 
 

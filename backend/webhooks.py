@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from backend.result import UserError
 
-Provider = Literal["stripe", "nowpayments"]
+Provider = Literal["stripe", "nowpayments", "cash"]
 
 STRIPE_TOLERANCE_SECONDS = 300
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -166,6 +166,29 @@ def parse_nowpayments_event(payload: bytes) -> ProviderEvent:
     # update time together identify one delivery, repeats included.
     dedup = f"{payment_id}:{status}:{body.get('updated_at') or ''}"
     return ProviderEvent("nowpayments", dedup, f"payment.{status}", body)
+
+
+# --- cash gifts recorded by staff at a kiosk, shared through the relay ---------
+
+
+def parse_cash_event(payload: bytes) -> ProviderEvent:
+    """A cash gift one kiosk shares with the others (sent with its relay token)."""
+    body = _load_object(payload, "cash gift")
+    ref, amount, currency = body.get("id"), body.get("amount_minor"), body.get("currency")
+    if not isinstance(ref, str) or not 0 < len(ref) <= 100:
+        raise WebhookError("The cash gift has no id (1 to 100 characters).")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= 99_999_999:
+        raise WebhookError("The cash gift's amount_minor must be a whole number from 1 to "
+                           "99,999,999.")
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+        raise WebhookError("The cash gift's currency must be a 3-letter code.")
+    for key in ("campaign_id", "kiosk_id"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            raise WebhookError(f"The cash gift has no {key}.")
+    name = body.get("display_name")
+    if name is not None and (not isinstance(name, str) or len(name) > 40):
+        raise WebhookError("The cash gift's display_name must be text of at most 40 characters.")
+    return ProviderEvent("cash", ref, "cash.recorded", body)
 
 
 def _reject_constant(name: str) -> Any:

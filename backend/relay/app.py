@@ -65,6 +65,7 @@ from backend.webhooks import (
     MAX_WEBHOOK_BYTES,
     ProviderEvent,
     WebhookError,
+    parse_cash_event,
     verify_nowpayments,
     verify_stripe,
 )
@@ -79,6 +80,7 @@ MAX_WAIT_SECONDS = 30.0
 MAX_SEQ = 2**63 - 1
 # NOWPayments gives up after 3 s; answer (503 if need be) comfortably before.
 INGEST_DEADLINE_SECONDS = 2.5
+MAX_CASH_BYTES = 64 * 1024
 BODY_READ_SECONDS = 2.0
 # A slightly oversized body is read and thrown away so the sender sees the 413
 # instead of a reset connection; a body larger than this is not worth reading.
@@ -424,6 +426,38 @@ async def _ingest(request: Request, provider: str, header: str) -> Response:
     return JSONResponse({"received": True, "duplicate": outcome.duplicate})
 
 
+async def cash_gift(request: Request) -> Response:
+    """A cash gift recorded at a kiosk, shared with every kiosk through the feed."""
+    relay = _relay(request)
+    started = time.monotonic()
+    try:
+        kiosk = await relay.authenticate(request)
+    except DatabaseUnavailable:
+        return _error(503, "The relay could not check the token; please retry.")
+    if kiosk is None:
+        return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
+                      {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
+    body_or_response = await _read_body(request)
+    if isinstance(body_or_response, Response):
+        return body_or_response
+    body = body_or_response
+    if len(body) > MAX_CASH_BYTES:
+        return _error(413, "A cash gift is at most 64 KiB.")
+    try:
+        event = parse_cash_event(body)
+    except WebhookError as exc:
+        return _error(400, str(exc))
+    item = IngestItem("cash", event.dedup_key, event.event_type, body.decode("utf-8"),
+                      f"kiosk:{kiosk}")
+    try:
+        outcome = await relay.writer.submit(item, INGEST_DEADLINE_SECONDS -
+                                            (time.monotonic() - started))
+    except DatabaseUnavailable as exc:
+        log.warning("cash gift not stored, answered 503: %s", exc)
+        return _error(503, "The relay could not store the gift; please retry.")
+    return JSONResponse({"received": True, "duplicate": outcome.duplicate, "seq": outcome.seq})
+
+
 async def stripe_webhook(request: Request) -> Response:
     return await _ingest(request, "stripe", "stripe-signature")
 
@@ -599,6 +633,7 @@ def create_app(
             Route("/v1/webhooks/stripe", stripe_webhook, methods=["POST"]),
             Route("/v1/webhooks/nowpayments", nowpayments_webhook, methods=["POST"]),
             Route("/v1/events", events_feed, methods=["GET"]),
+            Route("/v1/cash", cash_gift, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/thanks", pages.thanks, methods=["GET"]),
             Route("/cancelled", pages.cancelled, methods=["GET"]),

@@ -1,0 +1,110 @@
+"""Cash gifts reach every kiosk through the relay, exactly once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from backend import charter, ledger
+from backend.cash_share import unsent_count
+from backend.db import close_database, open_database
+from backend.reconcile import Reconciler
+from backend.relay import tokens
+from backend.relay.server import RelayServer
+from backend.relay.store import RelayStore
+from backend.sync import RelaySync
+
+
+@pytest.fixture
+def relay(kiosk_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    url = f"sqlite:///{tmp_path / 'relay.sqlite3'}"
+    with RelayServer(url, stripe_secrets=["whsec_x"], nowpayments_secrets=[]) as server:
+        server.db_url = url
+        monkeypatch.setenv("CHARTER_RELAY_URL", server.url)
+        monkeypatch.setenv("RELAY_TOKEN", tokens.add_kiosk(url, "kiosk-a"))
+        yield server
+
+
+def as_kiosk(path: Path) -> None:
+    close_database()
+    open_database(path)
+
+
+def stored(relay: Any) -> int:
+    store = RelayStore(relay.db_url, max_connections=1)
+    try:
+        return store.stats().stored
+    finally:
+        store.close()
+
+
+def test_a_cash_gift_at_one_kiosk_reaches_another_once(relay: Any, tmp_path: Path) -> None:
+    as_kiosk(tmp_path / "a.sqlite3")
+    result = charter.record_cash_gift("15", display_name="Ana")
+    assert result["success"] and result["data"]["shared"] is True
+    as_kiosk(tmp_path / "b.sqlite3")
+    sync_b = RelaySync(relay.url, tokens.add_kiosk(relay.db_url, "kiosk-b"))
+    sync_b.poll_once(wait=1)
+    assert ledger.totals()["total_minor"] == 1500
+    assert charter.recent_donations()["data"]["donations"][0]["display_name"] == "Ana"
+    as_kiosk(tmp_path / "a.sqlite3")  # kiosk A hears its own gift back: no double count
+    RelaySync(relay.url, tokens.add_kiosk(relay.db_url, "kiosk-a2")).poll_once(wait=1)
+    assert (ledger.totals()["total_minor"], ledger.totals()["count"]) == (1500, 1)
+
+
+def test_relay_down_at_record_time_then_shared_later_exactly_once(
+        relay: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    as_kiosk(tmp_path / "a.sqlite3")
+    monkeypatch.setenv("CHARTER_RELAY_URL", "http://127.0.0.1:9")  # the relay is away
+    result = charter.record_cash_gift("20")
+    assert result["success"] and result["data"]["shared"] is False
+    assert ledger.totals()["total_minor"] == 2000 and unsent_count() == 1
+    Reconciler().run_once()  # still away: stays unsent
+    assert unsent_count() == 1
+    monkeypatch.setenv("CHARTER_RELAY_URL", relay.url)
+    Reconciler().run_once()
+    Reconciler().run_once()
+    assert unsent_count() == 0 and stored(relay) == 1
+    as_kiosk(tmp_path / "b.sqlite3")
+    RelaySync(relay.url, tokens.add_kiosk(relay.db_url, "kiosk-b")).poll_once(wait=1)
+    assert ledger.totals()["total_minor"] == 2000
+
+
+GOOD = {"id": "cash-1", "campaign_id": "gala", "kiosk_id": "kiosk-a", "amount_minor": 500,
+        "currency": "usd", "display_name": None}
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    ({"amount_minor": 5.0}, 400), ({"amount_minor": 0}, 400), ({"amount_minor": True}, 400),
+    ({"amount_minor": 100_000_000}, 400), ({"id": ""}, 400), ({"id": None}, 400),
+    ({"currency": "dollars"}, 400), ({"campaign_id": ""}, 400), ({"display_name": "x" * 41}, 400),
+])
+def test_bad_cash_gifts_are_refused_and_nothing_stored(relay: Any, change: dict[str, Any],
+                                                       code: int) -> None:
+    token = tokens.add_kiosk(relay.db_url, "kiosk-x")
+    answer = requests.post(f"{relay.url}/v1/cash", json={**GOOD, **change}, timeout=5,
+                           headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == code, answer.text
+    assert stored(relay) == 0
+
+
+def test_tokens_and_sizes(relay: Any) -> None:
+    body = json.dumps(GOOD)
+    assert requests.post(f"{relay.url}/v1/cash", data=body, timeout=5).status_code == 401
+    token = tokens.add_kiosk(relay.db_url, "kiosk-y")
+    tokens.revoke_kiosk(relay.db_url, "kiosk-y")
+    assert requests.post(f"{relay.url}/v1/cash", data=body, timeout=5,
+                         headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    token = tokens.add_kiosk(relay.db_url, "kiosk-z")
+    auth = {"Authorization": f"Bearer {token}"}
+    huge = json.dumps({**GOOD, "padding": "x" * 70_000})
+    assert requests.post(f"{relay.url}/v1/cash", data=huge, timeout=5,
+                         headers=auth).status_code == 413
+    first = requests.post(f"{relay.url}/v1/cash", data=body, timeout=5, headers=auth).json()
+    again = requests.post(f"{relay.url}/v1/cash", data=body, timeout=5, headers=auth).json()
+    assert (first["duplicate"], again["duplicate"]) == (False, True)
+    assert stored(relay) == 1
