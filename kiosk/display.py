@@ -18,7 +18,7 @@ from kiosk.text import method_label, money, time_ago
 from kiosk.widgets.chart import GiftsChart
 from kiosk.widgets.counter import CountUpLabel
 from kiosk.widgets.progress import GoalProgress
-from kiosk.workers import TaskThread, TotalsBridge
+from kiosk.workers import RelaySyncThread, TaskThread, TotalsBridge
 
 log = logging.getLogger("charter.display")
 
@@ -121,6 +121,8 @@ class DisplayWindow(QWidget):
         self.queries.finished_job.connect(self._on_job)
         self.totals_bridge = TotalsBridge(self)
         self.totals_bridge.changed.connect(lambda _snapshot: self.refresh())
+        # A board on its own machine follows the campaign through the relay, like a kiosk.
+        self.sync: RelaySyncThread | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(refresh_ms)
         self.timer.timeout.connect(self.refresh)
@@ -175,8 +177,26 @@ class DisplayWindow(QWidget):
         self.totals.update_from(result["data"])
         self._show_totals(animate=False)
         self.totals_bridge.start(self.services.database_path(), self.campaign.campaign_id)
+        self._start_sync(result["data"].get("relay_url"))
         self.timer.start()
         self.refresh()
+
+    def _start_sync(self, relay_url: str | None) -> None:
+        if not relay_url or self.sync is not None:
+            return
+
+        def job() -> Result:
+            token = self.services.relay_token()
+            return {"success": True, "data": {"token": token}} if token else \
+                {"success": False, "error": "No RELAY_TOKEN is set."}
+
+        def started(result: Result) -> None:
+            if not result.get("success") or self._shut_down or self.sync is not None:
+                return
+            self.sync = RelaySyncThread(relay_url, result["data"]["token"], self)
+            self.sync.start()
+
+        self._submit("relay-token", job, started)
 
     def refresh(self) -> None:
         services = self.services
@@ -249,6 +269,8 @@ class DisplayWindow(QWidget):
         self.timer.stop()
         self.retry.stop()
         self.totals_bridge.stop()
+        if self.sync is not None:
+            self.sync.stop()
         self.queries.stop()
         self.services.stop_demo()
 
