@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from backend import ledger, nowpayments_api
-from backend.db import ensure_database
+from backend.db import database, ensure_database
 from backend.models import OPEN_STATUSES, ContributionIntent, CryptoPayment, Donation, utcnow
 from backend.money import check_range, format_money, stripe_minimum, to_minor
 from backend.result import Result, UserError, ok, public
@@ -148,12 +148,24 @@ def record_cash_gift(amount: Any, display_name: str | None = None, note: str | N
     check_range(amount_minor, settings.currency, minimum=1,
                 maximum=to_minor(settings.max_amount, settings.currency))
     name = " ".join((display_name or "").split())[:40] or None
-    donation_id = ledger.record_cash_gift(amount_minor, display_name=name, note=note)
-    # Counted here already; the other kiosks hear of it through the relay (now, or
-    # on a later reconciler pass if the relay is away).
-    from backend.cash_share import share_cash_gift
+    from backend import cash_share
 
-    shared = share_cash_gift(donation_id)
+    # Read before the transaction: the token may come from a slow keyring.
+    relay = cash_share.relay_config()
+    ensure_database()
+    with database.atomic():
+        donation_id = ledger.record_cash_gift(amount_minor, display_name=name, note=note)
+        # Queued for the other kiosks in the same commit that counts it here, so a
+        # crash between the two cannot leave a gift that only this kiosk knows.
+        ref = cash_share.mark_unsent(donation_id) if relay is not None else None
+    # Sent now if the relay answers; otherwise on a later reconciler pass. A
+    # failure here never undoes the gift: it is counted and stays queued.
+    shared = False
+    if ref is not None:
+        try:
+            shared = cash_share.send_unsent(ref, relay)
+        except Exception:
+            log.warning("sharing cash gift %s failed; it stays queued", ref, exc_info=True)
     return ok({"donation_id": donation_id, "total_minor": ledger.totals()["total_minor"],
                "shared": shared})
 

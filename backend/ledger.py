@@ -552,6 +552,9 @@ def apply_cash_event(payload: Mapping[str, Any], *, via: str) -> LedgerOutcome:
     currency = str(payload.get("currency") or "").lower()
     if currency != settings.currency:
         return LedgerOutcome("ignored", ignored_reason="not the campaign currency")
+    if "livemode" in payload and bool(payload["livemode"]) != (settings.mode == "live"):
+        # A rehearsal gift from a test-mode kiosk on a shared relay, or the reverse.
+        return LedgerOutcome("ignored", ignored_reason="recorded in the other mode")
     with database.atomic():
         donation_id = _count_donation(
             source="cash", provider_ref=str(payload["id"]), intent_id=None,

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -188,7 +189,21 @@ def parse_cash_event(payload: bytes) -> ProviderEvent:
     name = body.get("display_name")
     if name is not None and (not isinstance(name, str) or len(name) > 40):
         raise WebhookError("The cash gift's display_name must be text of at most 40 characters.")
+    if not _is_iso_time(body.get("created_at")):
+        raise WebhookError("The cash gift's created_at must be an ISO 8601 date and time.")
+    if "livemode" in body and not isinstance(body["livemode"], bool):
+        raise WebhookError("The cash gift's livemode must be true or false.")
     return ProviderEvent("cash", ref, "cash.recorded", body)
+
+
+def _is_iso_time(value: object) -> bool:
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _reject_constant(name: str) -> Any:

@@ -194,6 +194,9 @@ class DisplayWindow(QWidget):
             if not result.get("success") or self._shut_down or self.sync is not None:
                 return
             self.sync = RelaySyncThread(relay_url, result["data"]["token"], self)
+            # The totals watcher sees counted gifts; a batch can also move what is
+            # "on its way" (a crypto payment confirming), which only a refresh shows.
+            self.sync.applied.connect(self.refresh)
             self.sync.start()
 
         self._submit("relay-token", job, started)

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import requests
 
-from backend import charter, ledger
-from backend.cash_share import unsent_count
+from backend import cash_share, charter, ledger
+from backend.cash_share import UNSENT_PREFIX, share_pending, unsent_count
 from backend.db import close_database, open_database
+from backend.models import Meta
 from backend.reconcile import Reconciler
 from backend.relay import tokens
 from backend.relay.server import RelayServer
@@ -75,13 +76,16 @@ def test_relay_down_at_record_time_then_shared_later_exactly_once(
 
 
 GOOD = {"id": "cash-1", "campaign_id": "gala", "kiosk_id": "kiosk-a", "amount_minor": 500,
-        "currency": "usd", "display_name": None}
+        "currency": "usd", "display_name": None, "created_at": "2026-11-28T06:00:00.123456Z",
+        "livemode": False}
 
 
 @pytest.mark.parametrize(("change", "code"), [
     ({"amount_minor": 5.0}, 400), ({"amount_minor": 0}, 400), ({"amount_minor": True}, 400),
     ({"amount_minor": 100_000_000}, 400), ({"id": ""}, 400), ({"id": None}, 400),
     ({"currency": "dollars"}, 400), ({"campaign_id": ""}, 400), ({"display_name": "x" * 41}, 400),
+    ({"amount_minor": "500"}, 400), ({"id": "x" * 101}, 400), ({"created_at": None}, 400),
+    ({"created_at": "yesterday"}, 400), ({"livemode": "false"}, 400),
 ])
 def test_bad_cash_gifts_are_refused_and_nothing_stored(relay: Any, change: dict[str, Any],
                                                        code: int) -> None:
@@ -108,3 +112,79 @@ def test_tokens_and_sizes(relay: Any) -> None:
     again = requests.post(f"{relay.url}/v1/cash", data=body, timeout=5, headers=auth).json()
     assert (first["duplicate"], again["duplicate"]) == (False, True)
     assert stored(relay) == 1
+
+
+def test_a_missing_id_and_bodies_that_are_not_a_json_object_are_refused(relay: Any) -> None:
+    auth = {"Authorization": f"Bearer {tokens.add_kiosk(relay.db_url, 'kiosk-m')}"}
+    no_id = {k: v for k, v in GOOD.items() if k != "id"}
+    for data in (json.dumps(no_id).encode(), b"[]", b"not json", b"",
+                 json.dumps(GOOD).encode("utf-16"), b'{"amount_minor": NaN}'):
+        answer = requests.post(f"{relay.url}/v1/cash", data=data, timeout=5, headers=auth)
+        assert answer.status_code == 400, (data[:20], answer.text)
+        assert answer.json()["error"]
+    assert stored(relay) == 0
+
+
+def test_the_relay_answers_with_the_seq_and_the_gift_reaches_the_feed(relay: Any) -> None:
+    auth = {"Authorization": f"Bearer {tokens.add_kiosk(relay.db_url, 'kiosk-s')}"}
+    first = requests.post(f"{relay.url}/v1/cash", json=GOOD, timeout=5, headers=auth).json()
+    assert first == {"received": True, "duplicate": False, "seq": 1}
+    again = requests.post(f"{relay.url}/v1/cash", json=GOOD, timeout=5, headers=auth).json()
+    assert again == {"received": True, "duplicate": True, "seq": 1}
+    feed = requests.get(f"{relay.url}/v1/events", timeout=5, headers=auth).json()
+    (event,) = feed["events"]
+    assert (event["provider"], event["id"], event["type"]) == ("cash", "cash-1", "cash.recorded")
+    assert json.loads(event["payload"]) == GOOD
+
+
+def test_gifts_of_another_campaign_currency_or_mode_are_not_counted(
+        relay: Any, tmp_path: Path) -> None:
+    auth = {"Authorization": f"Bearer {tokens.add_kiosk(relay.db_url, 'kiosk-o')}"}
+    campaign = charter.on_ready()["data"]["campaign_id"]
+    others = [{"campaign_id": "another-campaign"}, {"currency": "eur"}, {"livemode": True}]
+    for n, change in enumerate(others):
+        body = {**GOOD, "campaign_id": campaign, "id": f"cash-other-{n}", **change}
+        answer = requests.post(f"{relay.url}/v1/cash", json=body, timeout=5, headers=auth)
+        assert answer.status_code == 200, answer.text
+    as_kiosk(tmp_path / "b.sqlite3")
+    assert RelaySync(relay.url, tokens.add_kiosk(relay.db_url, "kiosk-b")).poll_once(wait=1) == 3
+    assert ledger.totals()["total_minor"] == 0
+
+
+def test_a_gift_the_relay_refuses_does_not_hold_back_the_ones_after_it(
+        relay: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    as_kiosk(tmp_path / "a.sqlite3")
+    monkeypatch.setenv("CHARTER_RELAY_URL", "http://127.0.0.1:9")
+    assert charter.record_cash_gift("5")["success"]
+    assert charter.record_cash_gift("7")["success"]
+    first = Meta.select().where(Meta.key.startswith(UNSENT_PREFIX)).order_by(Meta.key).first()
+    bad = {**json.loads(first.value), "amount_minor": 0}  # a body the relay will never take
+    Meta.update(value=json.dumps(bad)).where(Meta.key == first.key).execute()
+    monkeypatch.setenv("CHARTER_RELAY_URL", relay.url)
+    assert share_pending() == 1
+    assert unsent_count() == 1 and stored(relay) == 1  # the refused one stays visible
+
+
+def test_a_share_that_blows_up_never_undoes_the_gift(
+        relay: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    as_kiosk(tmp_path / "a.sqlite3")
+    send = cash_share._send
+
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cash_share, "_send", explode)
+    result = charter.record_cash_gift("9")
+    assert result["success"] and result["data"]["shared"] is False
+    assert ledger.totals()["total_minor"] == 900 and unsent_count() == 1
+    monkeypatch.setattr(cash_share, "_send", send)
+    assert share_pending() == 1 and stored(relay) == 1 and unsent_count() == 0
+
+
+def test_no_relay_configured_means_nothing_is_queued(kiosk_env: Any, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    as_kiosk(tmp_path / "solo.sqlite3")
+    monkeypatch.delenv("CHARTER_RELAY_URL", raising=False)
+    result = charter.record_cash_gift("3")
+    assert result["success"] and result["data"]["shared"] is False
+    assert unsent_count() == 0 and ledger.totals()["total_minor"] == 300

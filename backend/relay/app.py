@@ -7,6 +7,13 @@ Ingest: `POST /v1/webhooks/stripe`, `POST /v1/webhooks/nowpayments`
     database cannot take it or no secret is configured for that provider (the
     provider retries, which is what we want). Every answer well within 3 s.
 
+Cash: `POST /v1/cash`, `Authorization: Bearer <kiosk token>` (401 without a
+    valid one). A cash gift recorded at a kiosk, JSON `{"id", "campaign_id",
+    "kiosk_id", "amount_minor", "currency", "display_name", "created_at",
+    "livemode"}` (at most 64 KiB → else 413; invalid → 400, nothing stored),
+    stored like a webhook (provider "cash", deduplicated on `id`) so that it
+    reaches every kiosk's feed. 200 `{"received": true, "duplicate": bool, "seq"}`.
+
 Feed: `GET /v1/events?after=SEQ&limit=N&wait=S`, `Authorization: Bearer <token>`
     `{"events": [{"seq", "id", "provider", "type", "received_at", "payload"}],
     "next": SEQ, "gap": bool}`. `payload` is the raw body exactly as signed.
@@ -437,18 +444,26 @@ async def cash_gift(request: Request) -> Response:
     if kiosk is None:
         return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
                       {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
+    too_big = _error(413, "A cash gift is at most 64 KiB.")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_CASH_BYTES:
+        return too_big
     body_or_response = await _read_body(request)
     if isinstance(body_or_response, Response):
         return body_or_response
     body = body_or_response
     if len(body) > MAX_CASH_BYTES:
-        return _error(413, "A cash gift is at most 64 KiB.")
+        return too_big
+    try:
+        # Checked first: json.loads would also take UTF-16, which the feed cannot carry.
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _error(400, "The cash gift body is not UTF-8.")
     try:
         event = parse_cash_event(body)
     except WebhookError as exc:
         return _error(400, str(exc))
-    item = IngestItem("cash", event.dedup_key, event.event_type, body.decode("utf-8"),
-                      f"kiosk:{kiosk}")
+    item = IngestItem("cash", event.dedup_key, event.event_type, text, f"kiosk:{kiosk}")
     try:
         outcome = await relay.writer.submit(item, INGEST_DEADLINE_SECONDS -
                                             (time.monotonic() - started))
