@@ -14,9 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from backend import ledger, nowpayments_api
-from backend.db import database, ensure_database
-from backend.models import OPEN_STATUSES, ContributionIntent, CryptoPayment, Donation, utcnow
-from backend.money import check_range, format_money, stripe_minimum, to_minor
+from backend.db import ensure_database
+from backend.models import (
+    OPEN_STATUSES,
+    ContributionIntent,
+    CryptoPayment,
+    Donation,
+    LedgerEntry,
+    utcnow,
+)
+from backend.money import check_range, format_money, major_text, stripe_minimum, to_minor
 from backend.result import Result, UserError, ok, public
 from backend.secrets import get_secret
 from backend.settings import get_settings
@@ -148,26 +155,41 @@ def record_cash_gift(amount: Any, display_name: str | None = None, note: str | N
     check_range(amount_minor, settings.currency, minimum=1,
                 maximum=to_minor(settings.max_amount, settings.currency))
     name = " ".join((display_name or "").split())[:40] or None
-    from backend import cash_share
-
-    # Read before the transaction: the token may come from a slow keyring.
-    relay = cash_share.relay_config()
-    ensure_database()
-    with database.atomic():
-        donation_id = ledger.record_cash_gift(amount_minor, display_name=name, note=note)
-        # Queued for the other kiosks in the same commit that counts it here, so a
-        # crash between the two cannot leave a gift that only this kiosk knows.
-        ref = cash_share.mark_unsent(donation_id) if relay is not None else None
-    # Sent now if the relay answers; otherwise on a later reconciler pass. A
-    # failure here never undoes the gift: it is counted and stays queued.
-    shared = False
-    if ref is not None:
-        try:
-            shared = cash_share.send_unsent(ref, relay)
-        except Exception:
-            log.warning("sharing cash gift %s failed; it stays queued", ref, exc_info=True)
+    donation_id = ledger.record_cash_gift(amount_minor, display_name=name, note=note)
+    shared = _share_now()
     return ok({"donation_id": donation_id, "total_minor": ledger.totals()["total_minor"],
                "shared": shared})
+
+
+def _share_now() -> bool:
+    """Send the staff actions the ledger queued, oldest first, if the relay answers;
+    otherwise a later reconciler pass does. True when nothing is left queued. A
+    failure here never undoes an action: it is applied here and stays queued."""
+    from backend import cash_share
+
+    relay = cash_share.relay_config()
+    if relay is None:
+        return False
+    try:
+        cash_share.share_pending(relay)
+    except Exception:
+        log.warning("sharing staff actions failed; they stay queued", exc_info=True)
+        return False
+    return cash_share.unsent_count() == 0
+
+
+@public
+def void_cash_gift(donation_id: int, reason: str) -> Result:
+    """Void a mistyped cash gift recorded at this kiosk, with a reason; shared with
+    every kiosk through the relay. The gift and its void both stay in the records."""
+    if isinstance(donation_id, bool) or not isinstance(donation_id, int) or donation_id <= 0:
+        raise UserError("Say which donation to void (its number).")
+    if not isinstance(reason, str):
+        raise UserError("Say why the gift is voided (1 to 200 characters).")
+    amount = ledger.void_cash_gift(donation_id, reason)
+    shared = _share_now()
+    return ok({"donation_id": donation_id, "voided_minor": amount,
+               "total_minor": ledger.totals()["total_minor"], "shared": shared})
 
 
 @public
@@ -176,12 +198,16 @@ def recent_donations(limit: int = 10) -> Result:
         raise UserError("limit must be a whole number from 1 to 500.")
     ensure_database()
     campaign = get_settings().campaign_id
-    rows = (Donation.select().where((Donation.campaign_id == campaign) &
-                                    (Donation.status == "counted"))
+    rows = (Donation.select().where(Donation.campaign_id == campaign)
             .order_by(Donation.id.desc()).limit(limit))
     return ok({"donations": [{
-        "amount_minor": d.amount_minor, "currency": d.currency, "method": d.method,
-        "coin": d.coin, "display_name": d.display_name, "via": d.via,
+        "donation_id": d.id, "amount_minor": d.amount_minor,
+        "net_minor": ledger.net_minor(d.id), "currency": d.currency, "method": d.method,
+        "coin": d.coin, "display_name": d.display_name, "via": d.via, "status": d.status,
+        "kiosk_id": d.kiosk_id, "source": d.source,
+        # Only cash gifts recorded here can be voided here.
+        "voidable": d.source == "cash" and d.kiosk_id == get_settings().kiosk_id
+        and d.status != "voided",
         "created_at": d.created_at.replace(tzinfo=dt.UTC).isoformat(),
     } for d in rows]})
 
@@ -208,7 +234,8 @@ def resolve_partial_payment(payment_id: str, accept: bool) -> Result:
     if not isinstance(accept, bool):
         raise UserError("Say whether to accept (true) or refuse (false) the partial payment.")
     outcome = ledger.resolve_partial(nowpayments_api.check_payment_id(payment_id), accept=accept)
-    return ok({"status": outcome.status, "total_minor": ledger.totals()["total_minor"]})
+    return ok({"status": outcome.status, "total_minor": ledger.totals()["total_minor"],
+               "shared": _share_now()})
 
 
 @public
@@ -224,9 +251,17 @@ def totals_by_method() -> Result:
     return ok(dict(ledger.totals()["by_method"]))
 
 
+EXPORT_COLUMNS = ["entry_id", "donation_id", "created_at_utc", "kind", "amount", "currency",
+                  "method", "coin", "donation_status", "source", "provider_ref", "kiosk_id",
+                  "recorded_by", "display_name", "via", "reason", "mode"]
+
+
 @public
 def export_donations_csv(path: str | Path) -> Result:
-    """Every donation of the campaign, refunded ones marked, for the treasurer."""
+    """Every ledger entry of the campaign, one row each: the gifts and, as rows of
+    their own, the corrections (refunds, disputes, voids, top-ups). The amount
+    column is a plain signed decimal in major units, so a spreadsheet's SUM of it
+    is the net total; every text cell is neutralised against formulas."""
     target = Path(path)
     if target.exists() and target.is_dir():
         raise UserError(f"{target} is a folder; give a file name for the export.")
@@ -234,41 +269,54 @@ def export_donations_csv(path: str | Path) -> Result:
         raise UserError(f"The folder {target.parent} does not exist.")
     ensure_database()
     campaign = get_settings().campaign_id
-    rows = Donation.select().where(Donation.campaign_id == campaign).order_by(Donation.id)
+    rows = (LedgerEntry.select(LedgerEntry, Donation).join(Donation)
+            .where(LedgerEntry.campaign_id == campaign).order_by(LedgerEntry.id))
     count = 0
     partial = target.with_suffix(target.suffix + ".part")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "created_at_utc", "status", "method", "coin", "amount",
-                         "currency", "source", "provider_ref", "kiosk_id", "display_name",
-                         "via", "note"])
-        for d in rows:
-            writer.writerow([d.id, d.created_at.isoformat(), d.status, d.method, d.coin or "",
-                             format_money(d.amount_minor, d.currency).replace(",", ""),
-                             d.currency.upper(), d.source, d.provider_ref, d.kiosk_id or "",
-                             _csv_safe(d.display_name), d.via, _csv_safe(d.note)])
+        writer.writerow(EXPORT_COLUMNS)
+        for e in rows:
+            d = e.donation
+            writer.writerow([
+                e.id, d.id, e.created_at.isoformat(), _csv_safe(e.kind),
+                major_text(e.amount_minor, e.currency), _csv_safe(e.currency.upper()),
+                _csv_safe(e.method), _csv_safe(d.coin), _csv_safe(d.status),
+                _csv_safe(d.source), _csv_safe(d.provider_ref), _csv_safe(d.kiosk_id),
+                _csv_safe(e.recorded_by), _csv_safe(d.display_name), _csv_safe(e.via),
+                _csv_safe(e.reason if e.reason is not None else d.note if e.kind == "gift"
+                          else None),
+                "live" if e.livemode else "test",
+            ])
             count += 1
     partial.replace(target)  # a half-written export never looks finished
     return ok({"path": str(target), "rows": count})
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
 def _csv_safe(text: str | None) -> str:
-    """Donor-entered text must not become a spreadsheet formula."""
-    value = text or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Text from outside (donors, providers, other kiosks) must not become a
+    spreadsheet formula: a leading formula character is quoted away."""
+    value = "" if text is None else str(text)
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
 
 
 @public
 def gifts_over_time(bucket_minutes: int = 5) -> Result:
-    """The running total at the end of each time bucket, for the display board's chart."""
+    """The running total at the end of each time bucket, for the display board's chart.
+
+    Summed from the ledger's entries, so refunds and voids bring it down when
+    they happen, and the last point is the total on screen."""
     if not isinstance(bucket_minutes, int) or isinstance(bucket_minutes, bool) or \
             not 1 <= bucket_minutes <= 1440:
         raise UserError("bucket_minutes must be a whole number from 1 to 1440.")
     ensure_database()
     campaign = get_settings().campaign_id
-    query = (Donation.select(Donation.created_at, Donation.amount_minor)
-             .where((Donation.campaign_id == campaign) & (Donation.status == "counted"))
-             .order_by(Donation.created_at).tuples())
+    query = (LedgerEntry.select(LedgerEntry.created_at, LedgerEntry.amount_minor)
+             .where(LedgerEntry.campaign_id == campaign)
+             .order_by(LedgerEntry.created_at, LedgerEntry.id).tuples())
     points: list[dict[str, Any]] = []
     running = 0
     bucket = dt.timedelta(minutes=bucket_minutes)
@@ -294,5 +342,5 @@ __all__ = [
     "fiat_button_click", "get_cumulative_total", "gifts_over_time", "on_ready",
     "pending_payments", "recent_donations", "reconciliation_status", "record_cash_gift",
     "redirect_back_to_charter",
-    "resolve_partial_payment", "totals_by_method",
+    "resolve_partial_payment", "totals_by_method", "void_cash_gift",
 ]

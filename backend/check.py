@@ -19,6 +19,7 @@ from typing import Any, Literal
 import requests
 
 from backend.result import UserError
+from backend.settings import get_settings
 
 Status = Literal["pass", "warn", "fail", "skip"]
 
@@ -105,17 +106,48 @@ def check_database() -> list[Check]:
                          f"missing: {', '.join(missing)}" if missing else f"{len(ALL_MODELS)} present",
                          "Restart the kiosk to migrate." if missing else ""))
     kept, summed = ledger.totals(), ledger.recomputed_totals()
-    same = kept["total_minor"] == summed["total_minor"] and kept["count"] == summed["count"]
+    same = all(kept[k] == summed[k] for k in ("total_minor", "gross_minor", "corrections_minor",
+                                              "count", "by_method"))
     results.append(Check("database", "total", "pass" if same else "fail",
-                         f"kept {kept['total_minor']} / {kept['count']}, summed "
+                         f"kept {kept['total_minor']} (gross {kept['gross_minor']}, corrections "
+                         f"{kept['corrections_minor']}, {kept['count']} gifts) == sum of entries "
+                         f"{summed['total_minor']} (gross {summed['gross_minor']}, corrections "
+                         f"{summed['corrections_minor']}, {summed['count']} gifts)"
+                         if same else
+                         f"kept {kept['total_minor']} / {kept['count']}, summed entries "
                          f"{summed['total_minor']} / {summed['count']}",
-                         "" if same else "Report this; the donations table is the record of truth."))
+                         "" if same else "Report this; the ledger entries are the record of "
+                         "truth (charter-kiosk export lists them)."))
+    mixed = {k: v for k, v in ledger.mode_mismatches().items() if v}
+    mode = get_settings().mode
+    results.append(Check("database", "modes", "fail" if mixed else "pass",
+                         "records of the other mode: " + ", ".join(
+                             f"{v} {k.replace('_', ' ')}" for k, v in mixed.items())
+                         if mixed else f"every record is {mode} mode",
+                         "Report this: test and live money must never share a database."
+                         if mixed else ""))
+    unknown = ledger.counter(ledger.MODE_UNKNOWN_KEY)
+    other = ledger.counter(ledger.OTHER_MODE_KEY)
+    refused = ledger.counter(ledger.REFUSED_KEY)
+    results.append(Check(
+        "database", "event modes", "warn" if unknown or refused else "pass",
+        f"{unknown} events refused (mode unknown), {refused} kiosk events refused (sender or "
+        f"limits), {other} of the other mode ignored",
+        "Events without an established mode come from an old relay or a misconfigured "
+        "secret: give each mode its own NOWPAYMENTS_IPN_SECRET_TEST/_LIVE on the relay."
+        if unknown or refused else ""))
+    waiting = ledger.pending_events()
+    results.append(Check("database", "kept events", "pass" if not waiting else "warn",
+                         f"{len(waiting)} events wait for the payment or gift they refer to"
+                         if waiting else "none waiting",
+                         "The reconciler asks NOWPayments about missing parents; a refund or "
+                         "dispute waits for its payment to be counted." if waiting else ""))
     return results
 
 
 def check_secrets() -> list[Check]:
     from backend.secrets import get_secret, keyring_available, keyring_backend_name
-    from backend.settings import get_settings
+
 
     settings = get_settings()
     mode = settings.mode
@@ -126,7 +158,7 @@ def check_secrets() -> list[Check]:
                              "the environment", "Install and unlock a keyring service."))
     needed = [f"STRIPE_SECRET_KEY_{mode.upper()}", "BASE_URL"]
     if settings.coins:
-        needed.append("NOWPAYMENTS_API_KEY")
+        needed.append(f"NOWPAYMENTS_API_KEY_{mode.upper()}")
     if settings.relay_url:
         needed.append("RELAY_TOKEN")
     values: dict[str, str | None] = {}
@@ -136,6 +168,16 @@ def check_secrets() -> list[Check]:
             values[name] = get_secret(name)
         except UserError:
             values[name] = None
+    if settings.coins and not values[f"NOWPAYMENTS_API_KEY_{mode.upper()}"] and mode == "live":
+        try:
+            legacy = get_secret("NOWPAYMENTS_API_KEY")
+        except UserError:
+            legacy = None
+        if legacy:
+            values["NOWPAYMENTS_API_KEY_LIVE"] = legacy
+            results.append(Check("secrets", "NOWPAYMENTS_API_KEY", "warn",
+                                 "the old single name is read as the live key",
+                                 "charter-kiosk secrets set NOWPAYMENTS_API_KEY_LIVE"))
     for name in needed:
         if values[name] or (name == "BASE_URL" and settings.relay_url):
             results.append(Check("secrets", name, "pass", "configured"))
@@ -169,7 +211,7 @@ def check_secrets() -> list[Check]:
 
 def check_services() -> list[Check]:
     from backend.secrets import get_secret
-    from backend.settings import get_settings
+
 
     settings = get_settings()
     results: list[Check] = []
@@ -199,12 +241,15 @@ def _check_relay(url: str, token: str | None, *, takes_crypto: bool = True) -> l
                      f"/healthz answered {health.status_code}",
                      "" if health.ok else "Look at the relay's log; its database may be down.")]
     configured = body.get("secrets_configured", []) if isinstance(body, dict) else []
+    mode = get_settings().mode
     if isinstance(configured, list):
-        for name in ("STRIPE_WEBHOOK_SECRET", "NOWPAYMENTS_IPN_SECRET"):
+        ipn = f"NOWPAYMENTS_IPN_SECRET_{mode.upper()}"
+        if mode == "live" and "NOWPAYMENTS_IPN_SECRET" in configured:
+            configured = [*configured, ipn]
+        for name in ("STRIPE_WEBHOOK_SECRET", ipn):
             if name not in configured:
                 # A card-only kiosk can run without the IPN secret; another kiosk may not.
-                status: Status = "warn" if name == "NOWPAYMENTS_IPN_SECRET" and not takes_crypto \
-                    else "fail"
+                status: Status = "warn" if name == ipn and not takes_crypto else "fail"
                 results.append(Check("services", f"relay {name}", status, "not configured",
                                      f"On the relay host: charter-kiosk secrets set {name}"))
     sweep = body.get("last_sweep_at") if isinstance(body, dict) else None
@@ -239,7 +284,30 @@ def _check_relay(url: str, token: str | None, *, takes_crypto: bool = True) -> l
                          "accepted" if accepted else "refused",
                          "" if accepted else "Add this kiosk on the relay and store the new "
                          "token: charter-kiosk secrets set RELAY_TOKEN"))
+    if accepted:
+        results.append(_check_identity(feed.json().get("you")))
     return results
+
+
+def _check_identity(you: Any) -> Check:
+    """The relay stamps this kiosk's staff actions with its token's name and mode:
+    both must match kiosk.toml, or the other kiosks would refuse them."""
+    settings = get_settings()
+    if not isinstance(you, dict):
+        return Check("services", "relay identity", "warn", "the relay does not say who this "
+                     "token belongs to (an older relay)", "Upgrade the relay.")
+    name, mode = you.get("kiosk"), you.get("mode")
+    if name != settings.kiosk_id:
+        return Check("services", "relay identity", "fail",
+                     f"the token is kiosk {name!r}'s; this kiosk is {settings.kiosk_id!r}",
+                     f"On the relay: charter-kiosk relay add-kiosk {settings.kiosk_id} --mode "
+                     f"{settings.mode}; store the token here.")
+    if mode != settings.mode:
+        return Check("services", "relay identity", "fail",
+                     f"the token is for {mode or 'no'} mode; this kiosk is in {settings.mode} "
+                     "mode", f"Re-issue it: charter-kiosk relay revoke {name}; charter-kiosk "
+                     f"relay add-kiosk {name} --mode {settings.mode}")
+    return Check("services", "relay identity", "pass", f"kiosk {name}, {mode} mode")
 
 
 def _check_stripe() -> Check:

@@ -64,10 +64,82 @@ def _migration_2(db: pw.Database) -> None:
     migrate(*steps)
 
 
+def _migration_3(db: pw.Database) -> None:
+    """The ledger of entries: every donation becomes a gift entry (and a refund
+    entry if refunded), so the kept total is a sum of entries from here on; modes
+    on every record; pending events, disputes and the outbox of staff actions."""
+    import json
+
+    from playhouse.migrate import SqliteMigrator, migrate
+
+    from backend.models import (
+        CampaignTotal,
+        Dispute,
+        Donation,
+        LedgerEntry,
+        Meta,
+        OrphanRefund,
+        Outbox,
+        PendingEvent,
+    )
+
+    settings = get_settings()
+    live = settings.mode == "live"  # each mode has its own file (default_path)
+    migrator = SqliteMigrator(db)
+    steps = []
+    for table in ("contribution_intent", "crypto_payment", "donation"):
+        if "livemode" not in {c.name for c in db.get_columns(table)}:
+            steps.append(migrator.add_column(table, "livemode", pw.BooleanField(default=live)))
+    existing = {c.name for c in db.get_columns("campaign_total")}
+    for name in ("gross_minor", "corrections_minor"):
+        if name not in existing:
+            steps.append(migrator.add_column("campaign_total", name,
+                                             pw.BigIntegerField(default=0)))
+    migrate(*steps)
+    db.create_tables([LedgerEntry, Dispute, PendingEvent, Outbox], safe=True)
+
+    # Cash gifts not yet shared get ids in their kiosk's namespace (no other kiosk
+    # has seen them, so renaming them here is safe).
+    for row in list(Meta.select().where(Meta.key.startswith("cash_unsent:"))):
+        body = json.loads(row.value)
+        old = str(body["id"])
+        new = old if "/" in old else f"{body.get('kiosk_id') or settings.kiosk_id}/{old}"
+        Donation.update(provider_ref=new).where(
+            (Donation.source == "cash") & (Donation.provider_ref == old)).execute()
+        body.update(id=new, type="cash.recorded", livemode=live)
+        Outbox.insert(event_id=new, body=json.dumps(body)).on_conflict_ignore().execute()
+        row.delete_instance()
+
+    for donation in Donation.select().where(
+            Donation.id.not_in(LedgerEntry.select(LedgerEntry.donation))):
+        base = {"donation": donation.id, "campaign_id": donation.campaign_id,
+                "currency": donation.currency, "method": donation.method, "livemode": live,
+                "via": "migration", "created_at": donation.created_at}
+        LedgerEntry.insert(key=f"gift:{donation.source}:{donation.provider_ref}", kind="gift",
+                           amount_minor=donation.amount_minor, **base).execute()
+        if donation.status == "refunded":
+            LedgerEntry.insert(key=f"refund:{donation.source}:{donation.provider_ref}:migrated",
+                               kind="refund", amount_minor=-donation.amount_minor,
+                               **base).execute()
+    for orphan in OrphanRefund.select():
+        PendingEvent.insert(
+            key=f"orphan-refund:{orphan.payment_ref}", waiting_for=f"stripe-pi:{orphan.payment_ref}",
+            provider="stripe", event_type="charge.refunded", mode=settings.mode, via="migration",
+            payload=json.dumps({"payment_intent": orphan.payment_ref, "refunded": True}),
+        ).on_conflict_ignore().execute()
+    OrphanRefund.delete().execute()
+    for total in CampaignTotal.select():
+        entries = LedgerEntry.select().where(LedgerEntry.campaign_id == total.campaign_id)
+        gross = sum(e.amount_minor for e in entries if e.kind == "gift")
+        corrections = sum(e.amount_minor for e in entries if e.kind != "gift")
+        CampaignTotal.update(gross_minor=gross, corrections_minor=corrections).where(
+            CampaignTotal.campaign_id == total.campaign_id).execute()
+
+
 # Append only. Each step takes the database from version N-1 to N. A fresh
 # database runs them all: step 1 creates today's tables, so later steps check
 # what is already there.
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_migration_1, _migration_2, _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

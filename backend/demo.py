@@ -95,7 +95,7 @@ def start_demo(home: Path | None = None, *, with_relay: bool = True) -> DemoEnvi
             "NOWPAYMENTS_API_BASE": sandbox.url,
             "STRIPE_SECRET_KEY_TEST": config.stripe_secret_key,
             "STRIPE_PUBLISHABLE_KEY_TEST": config.stripe_publishable_key,
-            "NOWPAYMENTS_API_KEY": config.nowpayments_api_key,
+            "NOWPAYMENTS_API_KEY_TEST": config.nowpayments_api_key,
             "BASE_URL": sandbox.url,
         }
         environment = DemoEnvironment(home=base, sandbox=sandbox)
@@ -113,14 +113,19 @@ def start_demo(home: Path | None = None, *, with_relay: bool = True) -> DemoEnvi
 def _start_relay(environment: DemoEnvironment, config: Any, env: dict[str, str]) -> None:
     try:
         from backend.relay.app import RelayServer
-        from backend.relay.tokens import add_kiosk
+        from backend.relay.tokens import add_kiosk, revoke_kiosk
     except ImportError:
         return
+    from backend.settings import CONFIG_FILE, load_settings
     db_url = f"sqlite:///{environment.home / 'relay.sqlite3'}"
     relay = RelayServer(db_url=db_url, stripe_secrets=[config.stripe_webhook_secret],
                         nowpayments_secrets=[config.nowpayments_ipn_secret])
     relay.start()
-    token = add_kiosk(db_url, f"demo-{os.getpid()}")
+    # The relay knows the kiosk by its [kiosk] id, which its staff actions carry:
+    # a fresh token each run (the previous run's is revoked first).
+    name = load_settings(environment.home / CONFIG_FILE).kiosk_id
+    revoke_kiosk(db_url, name)
+    token = add_kiosk(db_url, name, "test")
     environment.relay, environment.relay_token = relay, token
     environment.sandbox.set_webhook_urls(stripe=f"{relay.url}/v1/webhooks/stripe",
                                          nowpayments=f"{relay.url}/v1/webhooks/nowpayments")

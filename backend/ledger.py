@@ -1,15 +1,25 @@
-"""The ledger: the one place where provider states become donations.
+"""The ledger: the one place where provider states and staff actions become money.
 
 Every path that learns about a payment — a webhook, the poller, a relayed
-event, the reconciler, another kiosk — ends here. Two rules make it safe
-whatever order or how often events arrive:
+event, the reconciler, another kiosk — ends here. The total is a sum of
+append-only entries (`LedgerEntry`): a gift, then any corrections (a refund, a
+partial refund, a dispute's withdrawal and reinstatement, a staff void, a
+top-up of a partial payment staff accepted). Four rules make it safe whatever
+order or how often events arrive:
 
 * a payment's state only rises (`STATUS_RANK`): every change is a conditional
   UPDATE `... WHERE status_rank < new_rank`, so concurrent writers, even in
   other processes, can never move it back;
-* a donation is an INSERT that ignores a conflict on (source, provider_ref),
-  and the campaign total moves only when that insert (or a refund's
-  conditional UPDATE) actually changed a row, in the same transaction.
+* a donation is an INSERT that ignores a conflict on (source, provider_ref);
+* every entry has a key that names it the same way on every kiosk, and is an
+  INSERT that ignores a conflict on that key; the kept total moves only when
+  that insert changed a row, in the same transaction;
+* an event about something not known here yet (a refund before its payment, a
+  void before its gift, a repeat deposit before its parent) is kept as a
+  `PendingEvent` and applied when what it waits for arrives.
+
+Test and live money never meet: every record carries its mode, and an event
+whose mode cannot be established is refused, not guessed.
 
 Functions here join the caller's transaction when there is one (the relay sync
 applies a batch and moves its cursor atomically).
@@ -18,7 +28,9 @@ applies a batch and moves its cursor atomically).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import secrets as pysecrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -29,29 +41,40 @@ import peewee as pw
 from backend import notify
 from backend.db import database, ensure_database
 from backend.models import (
+    CORRECTION_KINDS,
+    GIFT_KINDS,
     STATUS_RANK,
     CampaignTotal,
     ContributionIntent,
     CryptoPayment,
+    Dispute,
     Donation,
-    OrphanRefund,
+    LedgerEntry,
+    Meta,
+    PendingEvent,
     StripePayment,
     utcnow,
 )
-from backend.money import provider_amount_to_minor
+from backend.money import provider_amount_to_minor, to_minor
 from backend.result import UserError
 from backend.settings import get_settings
-from backend.webhooks import ProviderEvent
+from backend.webhooks import Mode, ProviderEvent, object_mode, stripe_event_mode
 
 log = logging.getLogger("charter.ledger")
 
+DISPUTE_EVENT_TYPES = {
+    "charge.dispute.created",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+    "charge.dispute.closed",
+}
 STRIPE_EVENT_TYPES = {
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "charge.refunded",
-}
+} | DISPUTE_EVENT_TYPES
 
 NOWPAYMENTS_STATUS = {
     "waiting": "awaiting_payment",
@@ -65,6 +88,14 @@ NOWPAYMENTS_STATUS = {
     "expired": "expired",
 }
 
+# Where a dispute stands; each event can only move it up (closed ones are final).
+DISPUTE_RANK = {None: 0, "inquiry": 1, "withdrawn": 2, "won": 3, "lost": 3, "closed": 3}
+
+# Meta counters that `check` reports.
+MODE_UNKNOWN_KEY = "events_mode_unknown"
+OTHER_MODE_KEY = "events_other_mode"
+REFUSED_KEY = "events_refused"
+
 
 @dataclass(frozen=True)
 class LedgerOutcome:
@@ -73,6 +104,22 @@ class LedgerOutcome:
     intent_id: str | None = None
     donation_id: int | None = None
     ignored_reason: str | None = None
+
+
+class _Waiting(Exception):
+    """The event is about something not known here yet; keep it for later."""
+
+    def __init__(self, waiting_for: str) -> None:
+        super().__init__(waiting_for)
+        self.waiting_for = waiting_for
+
+
+def _kiosk_mode() -> Mode:
+    return get_settings().mode
+
+
+def _live() -> bool:
+    return get_settings().mode == "live"
 
 
 # --- small shared steps -----------------------------------------------------
@@ -113,7 +160,8 @@ def _ensure_total(campaign_id: str, currency: str) -> None:
     CampaignTotal.insert(campaign_id=campaign_id, currency=currency).on_conflict_ignore().execute()
 
 
-def _move_total(campaign_id: str, currency: str, method: str, delta: int, count: int) -> None:
+def _move_total(campaign_id: str, currency: str, method: str, delta: int, count: int, *,
+                gross: int, corrections: int) -> None:
     _ensure_total(campaign_id, currency)
     column = {"card": CampaignTotal.card_minor, "crypto": CampaignTotal.crypto_minor,
               "cash": CampaignTotal.cash_minor}[method]
@@ -121,12 +169,78 @@ def _move_total(campaign_id: str, currency: str, method: str, delta: int, count:
         {
             CampaignTotal.total_minor: CampaignTotal.total_minor + delta,
             CampaignTotal.count: CampaignTotal.count + count,
+            CampaignTotal.gross_minor: CampaignTotal.gross_minor + gross,
+            CampaignTotal.corrections_minor: CampaignTotal.corrections_minor + corrections,
             column: column + delta,
             CampaignTotal.revision: CampaignTotal.revision + 1,
             CampaignTotal.updated_at: utcnow(),
         }
     ).where(CampaignTotal.campaign_id == campaign_id).execute()
     database.obj.after_commit(notify.local_commit)
+
+
+def _sum_entries(donation_id: int, kinds: tuple[str, ...] | None = None) -> int:
+    query = LedgerEntry.select(pw.fn.COALESCE(pw.fn.SUM(LedgerEntry.amount_minor), 0)).where(
+        LedgerEntry.donation == donation_id)
+    if kinds is not None:
+        query = query.where(LedgerEntry.kind.in_(kinds))
+    return int(query.scalar() or 0)
+
+
+def net_minor(donation_id: int) -> int:
+    """What a donation is worth now: the sum of its entries."""
+    return _sum_entries(donation_id)
+
+
+def _add_entry(donation: Donation, kind: str, amount_minor: int, key: str, *, via: str,
+               recorded_by: str | None = None, reason: str | None = None) -> bool:
+    """Append one entry once (by key) and move the kept total with it; True if added."""
+    if amount_minor == 0:
+        return False  # a correction of nothing (e.g. a refund of a gift already voided)
+    before = net_minor(donation.id)
+    cursor = database.obj.execute(LedgerEntry.insert(
+        key=key, donation=donation.id, campaign_id=donation.campaign_id, kind=kind,
+        amount_minor=amount_minor, currency=donation.currency, method=donation.method,
+        livemode=donation.livemode, recorded_by=recorded_by, via=via, reason=reason,
+        created_at=utcnow(),
+    ).on_conflict_ignore())
+    # rowcount 0: the unique key ignored it — another path applied this entry first.
+    if cursor.rowcount != 1:
+        return False
+    after = before + amount_minor
+    _move_total(donation.campaign_id, donation.currency, donation.method, amount_minor,
+                int(after > 0) - int(before > 0),
+                gross=amount_minor if kind in GIFT_KINDS else 0,
+                corrections=amount_minor if kind in CORRECTION_KINDS else 0)
+    _relabel(donation)
+    log.info("ledger %s %s: %+d minor %s on %s/%s via %s", kind, key, amount_minor,
+             donation.currency, donation.source, donation.provider_ref, via)
+    return True
+
+
+def _relabel(donation: Donation) -> None:
+    """The donation's status, worked out from its entries (and its disputes)."""
+    entries: list[tuple[str, str, int]] = list(
+        LedgerEntry.select(LedgerEntry.kind, LedgerEntry.key, LedgerEntry.amount_minor)
+        .where(LedgerEntry.donation == donation.id).tuples())  # type: ignore[arg-type]
+    gross = sum(a for kind, _, a in entries if kind in GIFT_KINDS)
+    refunded = -sum(a for kind, _, a in entries if kind == "refund")
+    withdrawn = {key.split(":")[1] for kind, key, _ in entries if kind == "dispute_withdrawn"}
+    reinstated = {key.split(":")[1] for kind, key, _ in entries if kind == "dispute_reinstated"}
+    open_disputes = withdrawn - reinstated
+    if any(kind == "void" for kind, _, _ in entries):
+        label = "voided"
+    elif open_disputes:
+        lost = Dispute.select().where((Dispute.dispute_id.in_(list(open_disputes))) &
+                                      (Dispute.state == "lost")).exists()
+        label = "dispute_lost" if lost else "disputed"
+    elif refunded >= gross > 0:
+        label = "refunded"
+    elif refunded > 0:
+        label = "partially_refunded"
+    else:
+        label = "counted"
+    Donation.update(status=label).where(Donation.id == donation.id).execute()
 
 
 def _count_donation(
@@ -142,51 +256,93 @@ def _count_donation(
     currency: str,
     display_name: str | None,
     via: str,
-    refunded: bool = False,
     note: str | None = None,
     late: bool = False,
+    first_kind: str = "gift",
+    recorded_by: str | None = None,
 ) -> int | None:
-    """Insert the donation once; move the total only if this call inserted it."""
+    """Insert the donation and its first entry once; None if it was already counted."""
     query = Donation.insert(
         source=source, provider_ref=provider_ref, intent=intent_id, campaign_id=campaign_id,
         kiosk_id=kiosk_id, method=method, coin=coin, amount_minor=amount_minor,
         currency=currency, display_name=display_name, via=via, note=note, late=late,
-        status="refunded" if refunded else "counted", created_at=utcnow(),
+        status="counted", livemode=_live(), created_at=utcnow(),
     ).on_conflict_ignore()
     cursor = database.obj.execute(query)
     # rowcount is 0 when the unique (source, provider_ref) index ignored the insert:
     # someone else (a webhook, the poller, another kiosk) counted this gift first.
-    inserted = cursor.rowcount == 1
-    donation_id = cursor.lastrowid
-    if not inserted:
+    if cursor.rowcount != 1:
         return None
-    if not refunded:
-        _move_total(campaign_id, currency, method, amount_minor, 1)
+    donation = Donation.get_by_id(cursor.lastrowid)
+    _add_entry(donation, first_kind, amount_minor, f"gift:{source}:{provider_ref}", via=via,
+               recorded_by=recorded_by, reason=note)
     log.info("counted %s donation %s/%s (%d minor %s) via %s", method, source, provider_ref,
              amount_minor, currency, via)
-    return int(donation_id)
-
-
-def _refund_donation(source: str, provider_ref: str) -> bool:
-    donation = Donation.get_or_none(
-        (Donation.source == source) & (Donation.provider_ref == provider_ref)
-    )
-    if donation is None:
-        return False
-    moved = (
-        Donation.update(status="refunded")
-        .where((Donation.id == donation.id) & (Donation.status == "counted"))
-        .execute()
-    )
-    if moved:
-        _move_total(donation.campaign_id, donation.currency, donation.method,
-                    -donation.amount_minor, -1)
-        log.info("refunded donation %s/%s", source, provider_ref)
-    return True
+    return int(donation.id)
 
 
 def _campaign_matches(campaign_id: str | None) -> bool:
     return bool(campaign_id) and campaign_id == get_settings().campaign_id
+
+
+def _bump(key: str) -> None:
+    with database.atomic():
+        Meta.insert(key=key, value=str(counter(key) + 1)).on_conflict_replace().execute()
+
+
+def counter(key: str) -> int:
+    row = Meta.get_or_none(Meta.key == key)
+    return int(row.value) if row is not None else 0
+
+
+# --- pending events ---------------------------------------------------------
+
+
+def _keep_pending(event: ProviderEvent, waiting_for: str, via: str, mode: Mode) -> None:
+    PendingEvent.insert(
+        key=f"{event.provider}:{event.dedup_key}", waiting_for=waiting_for,
+        provider=event.provider, event_type=event.event_type,
+        payload=json.dumps(event.payload, default=str), mode=mode, origin=event.origin, via=via,
+    ).on_conflict_ignore().execute()
+    log.info("kept %s event %s until %s is known", event.provider, event.dedup_key, waiting_for)
+
+
+def _release(waiting_for: str) -> None:
+    """Apply the events that were waiting for `waiting_for`, now that it is known."""
+    row: Any
+    for row in list(PendingEvent.select().where(PendingEvent.waiting_for == waiting_for)):
+        row.delete_instance()
+        payload = json.loads(row.payload, parse_float=Decimal)
+        event = ProviderEvent(row.provider, row.key.split(":", 1)[1], row.event_type, payload,
+                              mode=row.mode, origin=row.origin)
+        apply_event(event, via=row.via)
+
+
+def drop_pending(waiting_for: str, reason: str) -> int:
+    """Stop waiting: what these events wait for turned out not to be this campaign's."""
+    ensure_database()
+    with database.atomic():
+        dropped = PendingEvent.delete().where(PendingEvent.waiting_for == waiting_for).execute()
+    if dropped:
+        log.info("dropped %d kept events waiting for %s: %s", dropped, waiting_for, reason)
+    return int(dropped)
+
+
+def pending_events() -> list[dict[str, Any]]:
+    """Events kept until what they refer to is known, for staff and `check`."""
+    ensure_database()
+    return [{"key": p.key, "waiting_for": p.waiting_for, "type": p.event_type,
+             "received_at": p.received_at.replace(tzinfo=dt.UTC).isoformat()}
+            for p in PendingEvent.select().order_by(PendingEvent.received_at)]
+
+
+def wanted_crypto_payments() -> list[str]:
+    """NOWPayments payments that kept events wait for (a repeat deposit's parent): the
+    reconciler asks NOWPayments about each."""
+    ensure_database()
+    rows = (PendingEvent.select(PendingEvent.waiting_for).distinct()
+            .where(PendingEvent.waiting_for.startswith("nowpayments:")))
+    return [str(row.waiting_for).split(":", 1)[1] for row in rows]
 
 
 # --- Stripe -----------------------------------------------------------------
@@ -202,6 +358,14 @@ def stripe_session_status(session: Mapping[str, Any]) -> str:
     return "awaiting_payment"
 
 
+def _stripe_donation(payment_intent: str) -> Donation | None:
+    payment = StripePayment.get_or_none(StripePayment.payment_intent == payment_intent)
+    if payment is None:
+        return None
+    return Donation.get_or_none((Donation.source == "stripe") &
+                                (Donation.provider_ref == payment.session_id))
+
+
 def apply_stripe_session(
     session: Mapping[str, Any], *, via: str, status: str | None = None
 ) -> LedgerOutcome:
@@ -212,10 +376,10 @@ def apply_stripe_session(
         raise UserError("That is not a Stripe Checkout Session id.")
     new_status = status or stripe_session_status(session)
     metadata = session.get("metadata") or {}
-    live_kiosk = get_settings().mode == "live"
-    if "livemode" in session and bool(session.get("livemode")) != live_kiosk:
-        # A test-mode event on a live kiosk (a stale webhook secret, a shared relay)
-        # or the reverse: never counted, whatever it says.
+    said = object_mode(session)
+    if said is not None and said != _kiosk_mode():
+        # A test-mode session on a live kiosk (a stale webhook secret, a shared relay),
+        # the reverse, or an object whose livemode and id disagree: never counted.
         return LedgerOutcome(new_status, ignored_reason="test and live payments are never mixed")
     with database.atomic():
         payment = StripePayment.get_or_none(StripePayment.session_id == session_id)
@@ -231,8 +395,7 @@ def apply_stripe_session(
             StripePayment.insert(
                 session_id=session_id, intent=intent_id, campaign_id=metadata.get("campaign_id"),
                 kiosk_id=metadata.get("kiosk_id"), amount_minor=int(session.get("amount_total") or 0),
-                currency=currency, expires_at=session.get("expires_at"),
-                livemode=bool(session.get("livemode")),
+                currency=currency, expires_at=session.get("expires_at"), livemode=_live(),
             ).on_conflict_ignore().execute()
             payment = StripePayment.get(StripePayment.session_id == session_id)
         if session.get("payment_intent") and not payment.payment_intent:
@@ -247,10 +410,6 @@ def apply_stripe_session(
         _advance_intent(intent_id, new_status)
         donation_id = None
         if new_status == "paid":
-            refund_known = bool(session.get("payment_intent")) and OrphanRefund.get_or_none(
-                (OrphanRefund.source == "stripe")
-                & (OrphanRefund.payment_ref == session.get("payment_intent"))
-            ) is not None
             intent = ContributionIntent.get_or_none(ContributionIntent.id == intent_id)
             donation_id = _count_donation(
                 source="stripe", provider_ref=session_id, intent_id=intent_id,
@@ -258,11 +417,12 @@ def apply_stripe_session(
                 kiosk_id=payment.kiosk_id, method="card", coin=None,
                 amount_minor=payment.amount_minor, currency=payment.currency,
                 display_name=intent.display_name if intent else metadata.get("display_name"),
-                via=via, refunded=refund_known, late=late,
+                via=via, late=late,
             )
-            if refund_known:
-                _advance(StripePayment, StripePayment.session_id, session_id, "refunded")
-                _advance_intent(intent_id, "refunded")
+        pi = session.get("payment_intent") or payment.payment_intent
+        if pi and _stripe_donation(str(pi)) is not None:
+            # Refunds and disputes heard before the payment apply now.
+            _release(f"stripe-pi:{pi}")
         current = StripePayment.get(StripePayment.session_id == session_id)
         return LedgerOutcome(current.status, counted=donation_id is not None and
                              current.status == "paid", intent_id=intent_id,
@@ -270,22 +430,83 @@ def apply_stripe_session(
 
 
 def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome:
+    """`charge.refunded`, full or partial. `amount_refunded` is cumulative, so the
+    entry brings this donation's refunds up to it: repeats and reordering of the
+    events can never refund more than the charge says, or less."""
     ensure_database()
     payment_intent = charge.get("payment_intent")
-    if not payment_intent:
+    if not isinstance(payment_intent, str) or not payment_intent:
         return LedgerOutcome("refunded", ignored_reason="refund without a payment intent")
-    if not charge.get("refunded"):
-        # A partial refund: the gift stands; staff see it in Stripe.
-        return LedgerOutcome("paid", ignored_reason="partial refund: the gift stays counted")
+    level = charge.get("amount_refunded")
+    if isinstance(level, bool) or not isinstance(level, int | None) or (level or 0) < 0:
+        raise UserError("The refund's amount_refunded is not a whole number of minor units.")
     with database.atomic():
-        payment = StripePayment.get_or_none(StripePayment.payment_intent == payment_intent)
-        if payment is not None and _refund_donation("stripe", payment.session_id):
+        donation = _stripe_donation(payment_intent)
+        if donation is None:
+            raise _Waiting(f"stripe-pi:{payment_intent}")
+        gross = _sum_entries(donation.id, GIFT_KINDS)
+        target = gross if level is None or charge.get("refunded") is True else min(level, gross)
+        already = -_sum_entries(donation.id, ("refund",))
+        amount = min(target - already, net_minor(donation.id))
+        if amount > 0:
+            _add_entry(donation, "refund", -amount, f"refund:stripe:{payment_intent}:{target}",
+                       via=via)
+        payment = StripePayment.get(StripePayment.payment_intent == payment_intent)
+        if target >= gross:
             _advance(StripePayment, StripePayment.session_id, payment.session_id, "refunded")
             _advance_intent(payment.intent_id, "refunded")
-            return LedgerOutcome("refunded", intent_id=payment.intent_id)
-        # The refund came before the payment it refunds; remember it.
-        OrphanRefund.insert(source="stripe", payment_ref=payment_intent).on_conflict_ignore().execute()
-        return LedgerOutcome("refunded", ignored_reason="payment not seen yet; refund kept")
+        status = "refunded" if target >= gross else "partially_refunded"
+        return LedgerOutcome(status, intent_id=payment.intent_id, donation_id=donation.id)
+
+
+def apply_stripe_dispute(dispute: Mapping[str, Any], event_type: str, *,
+                         via: str) -> LedgerOutcome:
+    """A card dispute: the funds leave the total when withdrawn, come back if it is won.
+
+    Its events can arrive in any order; `Dispute` keeps where it stands and only
+    moves it forward, so a `closed: won` heard before `created` nets to nothing.
+    """
+    ensure_database()
+    dispute_id, payment_intent = dispute.get("id"), dispute.get("payment_intent")
+    amount = dispute.get("amount")
+    if not isinstance(dispute_id, str) or not isinstance(payment_intent, str) or \
+            isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        return LedgerOutcome("disputed", ignored_reason="dispute without id, payment or amount")
+    status = str(dispute.get("status") or "")
+    if event_type == "charge.dispute.closed":
+        target = {"won": "won", "lost": "lost", "warning_closed": "closed"}.get(status)
+    elif event_type == "charge.dispute.funds_reinstated":
+        target = "won"
+    elif event_type == "charge.dispute.funds_withdrawn":
+        target = "withdrawn"
+    else:  # created: an inquiry (warning_*) withdraws nothing
+        target = "inquiry" if status.startswith("warning") else "withdrawn"
+    if target is None:
+        return LedgerOutcome("disputed", ignored_reason=f"dispute status {status!r} not used")
+    with database.atomic():
+        donation = _stripe_donation(payment_intent)
+        if donation is None:
+            raise _Waiting(f"stripe-pi:{payment_intent}")
+        row = Dispute.get_or_none(Dispute.dispute_id == dispute_id)
+        current = row.state if row else None
+        if DISPUTE_RANK[target] <= DISPUTE_RANK[current]:
+            return LedgerOutcome(current or target, donation_id=donation.id)
+        Dispute.insert(dispute_id=dispute_id, payment_ref=payment_intent, state=target,
+                       state_rank=DISPUTE_RANK[target], amount_minor=amount).on_conflict(
+            conflict_target=[Dispute.dispute_id],
+            update={Dispute.state: target, Dispute.state_rank: DISPUTE_RANK[target],
+                    Dispute.updated_at: utcnow()}).execute()
+        withdrawn_key = f"dispute:{dispute_id}:withdrawn"
+        if target == "withdrawn" or (target == "lost" and current != "withdrawn"):
+            out = min(amount, net_minor(donation.id))
+            _add_entry(donation, "dispute_withdrawn", -out, withdrawn_key, via=via)
+        elif target in ("won", "closed") and current == "withdrawn":
+            taken = LedgerEntry.get_or_none(LedgerEntry.key == withdrawn_key)
+            if taken is not None:
+                _add_entry(donation, "dispute_reinstated", -taken.amount_minor,
+                           f"dispute:{dispute_id}:reinstated", via=via)
+        _relabel(donation)
+        return LedgerOutcome(target, donation_id=donation.id)
 
 
 # --- NOWPayments ------------------------------------------------------------
@@ -317,11 +538,14 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
         record = CryptoPayment.get_or_none(CryptoPayment.payment_id == payment_id)
         if record is None:
             campaign_id, kiosk_id, intent_id = parse_order_id(payment.get("order_id"))
-            if payment.get("parent_payment_id") and not campaign_id:
-                parent = CryptoPayment.get_or_none(
-                    CryptoPayment.payment_id == str(payment["parent_payment_id"]))
-                if parent is not None:
-                    campaign_id, kiosk_id, intent_id = parent.campaign_id, parent.kiosk_id, None
+            parent_id = str(payment.get("parent_payment_id") or "") or None
+            if parent_id and not campaign_id:
+                parent = CryptoPayment.get_or_none(CryptoPayment.payment_id == parent_id)
+                if parent is None:
+                    # A repeat deposit heard before its parent: only the parent names
+                    # the campaign. Kept; the reconciler asks NOWPayments about the parent.
+                    raise _Waiting(f"nowpayments:{parent_id}")
+                campaign_id, kiosk_id, intent_id = parent.campaign_id, parent.kiosk_id, None
             if not _campaign_matches(campaign_id):
                 return LedgerOutcome(new_status, ignored_reason="not this campaign")
             currency = str(payment.get("price_currency") or "").lower()
@@ -329,18 +553,16 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
                 return LedgerOutcome(new_status, ignored_reason="not the campaign currency")
             if intent_id and not ContributionIntent.get_or_none(ContributionIntent.id == intent_id):
                 intent_id = None
-            if payment.get("parent_payment_id"):
+            if parent_id:
                 intent_id = None  # a repeat deposit is a gift of its own
             CryptoPayment.insert(
                 payment_id=payment_id, intent=intent_id, campaign_id=campaign_id,
-                kiosk_id=kiosk_id,
-                parent_payment_id=(str(payment["parent_payment_id"])
-                                   if payment.get("parent_payment_id") else None),
+                kiosk_id=kiosk_id, parent_payment_id=parent_id,
                 price_minor=provider_amount_to_minor(payment.get("price_amount"), currency),
                 price_currency=currency, pay_amount=_decimal_or_none(payment.get("pay_amount")),
                 pay_currency=str(payment.get("pay_currency") or "").lower(),
                 pay_address=payment.get("pay_address"),
-                payin_extra_id=_text_or_none(payment.get("payin_extra_id")),
+                payin_extra_id=_text_or_none(payment.get("payin_extra_id")), livemode=_live(),
             ).on_conflict_ignore().execute()
             record = CryptoPayment.get(CryptoPayment.payment_id == payment_id)
         actually_paid = _decimal_or_none(payment.get("actually_paid"))
@@ -359,11 +581,20 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
         if intent_id and moved:
             ContributionIntent.update(needs_staff=new_status == "partially_paid").where(
                 ContributionIntent.id == intent_id).execute()
+        record = CryptoPayment.get(CryptoPayment.payment_id == payment_id)
         donation_id = None
         if new_status == "paid":
             donation_id = _count_crypto(record, via=via, late=late)
-        elif new_status == "refunded":
-            _refund_donation("nowpayments", payment_id)
+            if donation_id is None:
+                _top_up(record, via=via)
+        if record.status == "refunded":
+            donation = Donation.get_or_none((Donation.source == "nowpayments") &
+                                            (Donation.provider_ref == payment_id))
+            if donation is not None:
+                _add_entry(donation, "refund", -net_minor(donation.id),
+                           f"refund:nowpayments:{payment_id}:full", via=via)
+        # Repeat deposits and staff decisions heard before this payment apply now.
+        _release(f"nowpayments:{payment_id}")
         current = CryptoPayment.get(CryptoPayment.payment_id == payment_id)
         return LedgerOutcome(current.status, counted=donation_id is not None and
                              current.status == "paid", intent_id=intent_id,
@@ -371,7 +602,8 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
 
 
 def _count_crypto(record: CryptoPayment, *, via: str, amount_minor: int | None = None,
-                  note: str | None = None, late: bool = False) -> int | None:
+                  note: str | None = None, late: bool = False, first_kind: str = "gift",
+                  recorded_by: str | None = None) -> int | None:
     intent = ContributionIntent.get_or_none(ContributionIntent.id == record.intent_id)
     return _count_donation(
         source="nowpayments", provider_ref=record.payment_id, intent_id=record.intent_id,
@@ -379,37 +611,71 @@ def _count_crypto(record: CryptoPayment, *, via: str, amount_minor: int | None =
         method="crypto", coin=record.pay_currency,
         amount_minor=record.price_minor if amount_minor is None else amount_minor,
         currency=record.price_currency, display_name=intent.display_name if intent else None,
-        via=via, refunded=record.status == "refunded", note=note, late=late,
+        via=via, note=note, late=late, first_kind=first_kind, recorded_by=recorded_by,
     )
 
 
+def _top_up(record: CryptoPayment, *, via: str) -> None:
+    """A payment staff accepted as partly paid has now been paid in full: count the rest."""
+    donation = Donation.get_or_none((Donation.source == "nowpayments") &
+                                    (Donation.provider_ref == record.payment_id))
+    if donation is None or not LedgerEntry.select().where(
+            (LedgerEntry.donation == donation.id) &
+            (LedgerEntry.kind == "partial_accepted")).exists():
+        return
+    rest = record.price_minor - _sum_entries(donation.id, GIFT_KINDS)
+    if rest > 0:
+        _add_entry(donation, "top_up", rest, f"topup:nowpayments:{record.payment_id}", via=via)
+
+
 def resolve_partial(payment_id: str, *, accept: bool) -> LedgerOutcome:
-    """Staff decide on a partially paid crypto gift: count what arrived, or refuse it."""
+    """Staff at this kiosk decide on a partially paid crypto gift: count what arrived,
+    or refuse it. The decision is queued for the other kiosks in the same commit."""
     ensure_database()
+    settings = get_settings()
     with database.atomic():
         record = CryptoPayment.get_or_none(CryptoPayment.payment_id == str(payment_id))
         if record is None:
             raise UserError(f"No crypto payment {payment_id} is known here.")
         if record.status != "partially_paid":
             raise UserError(f"Payment {payment_id} is {record.status}, not partially paid.")
-        if record.intent_id:
-            ContributionIntent.update(needs_staff=False).where(
-                ContributionIntent.id == record.intent_id).execute()
-        if not accept:
-            # The coins that arrived go back by hand in the NOWPayments dashboard.
-            _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "refused")
-            _advance_intent(record.intent_id, "refused")
-            return LedgerOutcome("refused", intent_id=record.intent_id)
-        amount = _prorated(record)
-        if amount <= 0:
+        amount = _prorated(record) if accept else None
+        if amount is not None and amount <= 0:
             raise UserError("Less than one cent arrived; refuse the payment instead.")
-        _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "paid")
-        _advance_intent(record.intent_id, "paid")
-        record = CryptoPayment.get(CryptoPayment.payment_id == record.payment_id)
-        donation_id = _count_crypto(record, via="staff", amount_minor=amount,
-                                    note="partial payment accepted by staff")
-        return LedgerOutcome("paid", counted=donation_id is not None,
-                             intent_id=record.intent_id, donation_id=donation_id)
+        outcome = _decide_partial(record, amount, via="staff", decided_by=settings.kiosk_id)
+        body: dict[str, Any] = {
+            "type": "partial.accepted" if accept else "partial.refused",
+            "id": f"{settings.kiosk_id}/decision-{record.payment_id}-{pysecrets.token_hex(4)}",
+            "payment_id": record.payment_id, **_staff_stamp()}
+        if amount is not None:
+            body["amount_minor"] = amount
+        queue_for_relay(body)
+        return outcome
+
+
+def _decide_partial(record: CryptoPayment, amount: int | None, *, via: str,
+                    decided_by: str) -> LedgerOutcome:
+    """Apply a staff decision (here or relayed). Accepting wins over refusing and a
+    full payment wins over both, so kiosks that hear them in any order agree."""
+    if record.intent_id:
+        ContributionIntent.update(needs_staff=False).where(
+            ContributionIntent.id == record.intent_id).execute()
+    if amount is None:
+        _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "refused")
+        _advance_intent(record.intent_id, "refused")
+        current = CryptoPayment.get(CryptoPayment.payment_id == record.payment_id)
+        return LedgerOutcome(current.status, intent_id=record.intent_id)
+    if record.status in ("paid", "refunded"):
+        return LedgerOutcome(record.status, intent_id=record.intent_id,
+                             ignored_reason="already paid in full")
+    _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "paid")
+    _advance_intent(record.intent_id, "paid")
+    record = CryptoPayment.get(CryptoPayment.payment_id == record.payment_id)
+    donation_id = _count_crypto(record, via=via, amount_minor=amount,
+                                note="partial payment accepted by staff",
+                                first_kind="partial_accepted", recorded_by=decided_by)
+    return LedgerOutcome("paid", counted=donation_id is not None, intent_id=record.intent_id,
+                         donation_id=donation_id)
 
 
 def _prorated(record: CryptoPayment) -> int:
@@ -434,21 +700,70 @@ def _text_or_none(value: object) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-# --- events, cash, cancel, totals -------------------------------------------
+# --- events -----------------------------------------------------------------
+
+
+def event_mode(event: ProviderEvent) -> Mode | None:
+    """The mode an event is established to be in, or None when it cannot be.
+
+    Stripe: the event's `livemode`, its object's and a mode-bearing id must agree
+    (and with the relay's stamp, if any). NOWPayments: only the secret that
+    verified the IPN knows (stamped by whoever verified it). Kiosk events: the
+    relay's stamp from the sending kiosk's token, which the body must not contradict.
+    """
+    if event.provider == "stripe":
+        said = stripe_event_mode(event.payload)
+        if said is None or (event.mode is not None and event.mode != said):
+            return None
+        return said
+    if event.provider in ("kiosk", "cash"):
+        flag = event.payload.get("livemode")
+        body: Mode | None = None if not isinstance(flag, bool) else ("live" if flag else "test")
+        if event.mode is not None and body is not None and body != event.mode:
+            return None
+        return event.mode or body
+    return event.mode
 
 
 def apply_event(event: ProviderEvent, *, via: str) -> LedgerOutcome:
-    """Apply a verified (or relay-vouched) provider event. Unknown types are ignored."""
+    """Apply a verified (or relay-vouched) event of this kiosk's mode, once.
+
+    Unknown types are ignored; events of the other mode are ignored; events
+    whose mode cannot be established are refused and counted for `check`.
+    """
+    ensure_database()
+    mode = event_mode(event)
+    if mode is None:
+        _bump(MODE_UNKNOWN_KEY)
+        log.warning("%s event %s refused: its mode (test or live) cannot be established",
+                    event.provider, event.dedup_key)
+        return LedgerOutcome("ignored", ignored_reason="mode cannot be established")
+    if mode != _kiosk_mode():
+        _bump(OTHER_MODE_KEY)
+        return LedgerOutcome("ignored", ignored_reason=f"a {mode}-mode event on a "
+                             f"{_kiosk_mode()}-mode kiosk")
+    try:
+        with database.atomic():  # a savepoint: a kept event leaves nothing half-applied
+            return _apply(event, via=via)
+    except _Waiting as waiting:
+        _keep_pending(event, waiting.waiting_for, via, mode)
+        return LedgerOutcome("pending", ignored_reason=f"kept until {waiting.waiting_for} is "
+                             "known")
+
+
+def _apply(event: ProviderEvent, *, via: str) -> LedgerOutcome:
     if event.provider == "nowpayments":
         return apply_crypto_payment(event.payload, via=via)
-    if event.provider == "cash":
-        return apply_cash_event(event.payload, via=via)
+    if event.provider in ("kiosk", "cash"):
+        return apply_kiosk_event(event, via=via)
     data = event.payload.get("data")
     obj = data.get("object") if isinstance(data, Mapping) else None
     if event.event_type not in STRIPE_EVENT_TYPES or not isinstance(obj, Mapping):
         return LedgerOutcome("ignored", ignored_reason=f"event type {event.event_type} not used")
     if event.event_type == "charge.refunded":
         return apply_stripe_refund(obj, via=via)
+    if event.event_type in DISPUTE_EVENT_TYPES:
+        return apply_stripe_dispute(obj, event.event_type, via=via)
     if event.event_type == "checkout.session.async_payment_failed":
         return apply_stripe_session(obj, via=via, status="failed")
     if event.event_type == "checkout.session.async_payment_succeeded":
@@ -456,23 +771,161 @@ def apply_event(event: ProviderEvent, *, via: str) -> LedgerOutcome:
     return apply_stripe_session(obj, via=via)
 
 
+# --- staff actions: cash gifts, voids, decisions, shared through the relay ---------
+
+
+def _staff_stamp() -> dict[str, Any]:
+    settings = get_settings()
+    return {"campaign_id": settings.campaign_id, "kiosk_id": settings.kiosk_id,
+            "created_at": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "livemode": settings.mode == "live"}
+
+
+def queue_for_relay(body: Mapping[str, Any]) -> None:
+    """Queue a staff action for the other kiosks, in the caller's transaction (the
+    one that applied it here), when this kiosk shares through a relay."""
+    from backend.models import Outbox
+
+    if not get_settings().relay_url:
+        return
+    Outbox.insert(event_id=str(body["id"]), body=json.dumps(dict(body))).on_conflict_ignore(
+    ).execute()
+
+
+def cash_limit_minor() -> int:
+    settings = get_settings()
+    return to_minor(settings.max_amount, settings.currency)
+
+
 def record_cash_gift(amount_minor: int, *, display_name: str | None = None,
                      note: str | None = None) -> int:
-    """A cash gift recorded by staff: counted like any other donation."""
+    """A cash gift recorded by staff here: counted, and queued for the other kiosks."""
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         raise UserError("A cash gift must be a positive whole number of minor units.")
+    if amount_minor > cash_limit_minor():
+        raise UserError("A cash gift cannot be more than the campaign's maximum gift.")
     ensure_database()
     settings = get_settings()
+    # The kiosk's name first: ids are namespaced by kiosk, so no kiosk can name
+    # (or pre-empt) another's gift; the relay and every kiosk check it.
+    ref = (f"{settings.kiosk_id}/cash-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}-"
+           f"{pysecrets.token_hex(3)}")
     with database.atomic():
         donation_id = _count_donation(
-            source="cash", provider_ref=f"cash-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}-"
-            f"{settings.kiosk_id}", intent_id=None, campaign_id=settings.campaign_id,
+            source="cash", provider_ref=ref, intent_id=None, campaign_id=settings.campaign_id,
             kiosk_id=settings.kiosk_id, method="cash", coin=None, amount_minor=amount_minor,
             currency=settings.currency, display_name=display_name, via="staff", note=note,
+            recorded_by=settings.kiosk_id,
         )
-    if donation_id is None:
-        raise UserError("The cash gift could not be recorded; try again.")
+        if donation_id is None:
+            raise UserError("The cash gift could not be recorded; try again.")
+        queue_for_relay({"type": "cash.recorded", "id": ref, "amount_minor": amount_minor,
+                         "currency": settings.currency, "display_name": display_name,
+                         **_staff_stamp()})
     return donation_id
+
+
+def void_cash_gift(donation_id: int, reason: str) -> int:
+    """Staff void a mistyped cash gift recorded at this kiosk; the void's amount.
+
+    The gift stays in the records with a void entry beside it (the export shows
+    both); the void reaches every kiosk through the relay.
+    """
+    ensure_database()
+    settings = get_settings()
+    text = " ".join(str(reason or "").split())
+    if not text or len(text) > 200:
+        raise UserError("Say why the gift is voided (1 to 200 characters).")
+    with database.atomic():
+        donation = Donation.get_or_none(Donation.id == donation_id)
+        if donation is None or donation.campaign_id != settings.campaign_id:
+            raise UserError(f"No donation {donation_id} is known here.")
+        if donation.source != "cash":
+            raise UserError("Only cash gifts can be voided here; card and crypto gifts are "
+                            "refunded with their provider.")
+        if donation.kiosk_id != settings.kiosk_id:
+            raise UserError(f"This gift was recorded at kiosk {donation.kiosk_id}; void it "
+                            "there, where it was recorded.")
+        net = net_minor(donation.id)
+        if donation.status == "voided" or net <= 0:
+            raise UserError("That gift is already voided.")
+        _add_entry(donation, "void", -net, f"void:{donation.provider_ref}", via="staff",
+                   recorded_by=settings.kiosk_id, reason=text)
+        queue_for_relay({"type": "cash.voided",
+                         "id": f"{settings.kiosk_id}/void-{pysecrets.token_hex(6)}",
+                         "gift_id": donation.provider_ref, "reason": text, **_staff_stamp()})
+    return net
+
+
+def apply_kiosk_event(event: ProviderEvent, *, via: str) -> LedgerOutcome:
+    """A staff action from another kiosk (or this one's own echo: applied once).
+
+    The relay vouches for the sender (`event.origin`); ids are namespaced by the
+    sending kiosk, a void may only come from the kiosk that recorded the gift,
+    and amounts must fit this campaign's limits.
+    """
+    payload, origin = event.payload, event.origin
+    if not origin:
+        _bump(REFUSED_KEY)
+        return LedgerOutcome("ignored", ignored_reason="the sending kiosk is not authenticated")
+    if not str(payload.get("id", "")).startswith(f"{origin}/") or payload.get("kiosk_id") != origin:
+        _bump(REFUSED_KEY)
+        log.warning("kiosk event %s refused: it names another kiosk than its sender %s",
+                    event.dedup_key, origin)
+        return LedgerOutcome("ignored", ignored_reason="names another kiosk than its sender")
+    settings = get_settings()
+    if not _campaign_matches(payload.get("campaign_id")):
+        return LedgerOutcome("ignored", ignored_reason="not this campaign")
+    amount = payload.get("amount_minor")
+    if isinstance(amount, int) and not isinstance(amount, bool) and \
+            not 0 < amount <= cash_limit_minor():
+        _bump(REFUSED_KEY)
+        return LedgerOutcome("ignored", ignored_reason="amount outside the campaign's limits")
+    kind = event.event_type
+    if kind == "cash.recorded":
+        currency = str(payload.get("currency") or "").lower()
+        if currency != settings.currency:
+            return LedgerOutcome("ignored", ignored_reason="not the campaign currency")
+        donation_id = _count_donation(
+            source="cash", provider_ref=str(payload["id"]), intent_id=None,
+            campaign_id=settings.campaign_id, kiosk_id=origin, method="cash", coin=None,
+            amount_minor=int(payload["amount_minor"]), currency=currency,
+            display_name=payload.get("display_name"), via=via, recorded_by=origin)
+        if donation_id is not None:
+            _release(f"cash:{payload['id']}")
+        return LedgerOutcome("paid", counted=donation_id is not None, donation_id=donation_id)
+    if kind == "cash.voided":
+        gift_id = str(payload.get("gift_id") or "")
+        if not gift_id.startswith(f"{origin}/"):
+            _bump(REFUSED_KEY)
+            return LedgerOutcome("ignored", ignored_reason="a void from another kiosk than "
+                                 "the one that recorded the gift")
+        donation = Donation.get_or_none((Donation.source == "cash") &
+                                        (Donation.provider_ref == gift_id))
+        if donation is None:
+            raise _Waiting(f"cash:{gift_id}")
+        _add_entry(donation, "void", -net_minor(donation.id), f"void:{gift_id}", via=via,
+                   recorded_by=origin, reason=str(payload.get("reason") or "")[:200])
+        return LedgerOutcome("voided", donation_id=donation.id)
+    if kind in ("partial.accepted", "partial.refused"):
+        payment_id = str(payload.get("payment_id") or "")
+        record = CryptoPayment.get_or_none(CryptoPayment.payment_id == payment_id)
+        if record is None:
+            raise _Waiting(f"nowpayments:{payment_id}")
+        accepted = int(payload["amount_minor"]) if kind == "partial.accepted" else None
+        if accepted is not None and accepted > record.price_minor:
+            _bump(REFUSED_KEY)
+            return LedgerOutcome(record.status, ignored_reason="accepts more than the price")
+        return _decide_partial(record, accepted, via=via, decided_by=origin)
+    return LedgerOutcome("ignored", ignored_reason=f"kiosk event {kind} not used")
+
+
+def apply_cash_event(payload: Mapping[str, Any], *, via: str, origin: str | None = None,
+                     mode: Mode | None = None) -> LedgerOutcome:
+    """A cash gift from another kiosk, as a plain mapping (see `apply_kiosk_event`)."""
+    event = ProviderEvent("kiosk", str(payload.get("id") or ""), "cash.recorded",
+                          dict(payload), mode=mode, origin=origin)
+    return apply_event(event, via=via)
 
 
 def cancel_intent(intent_id: str) -> str:
@@ -486,37 +939,62 @@ def cancel_intent(intent_id: str) -> str:
         return str(ContributionIntent.get(ContributionIntent.id == intent_id).status)
 
 
+# --- totals -----------------------------------------------------------------
+
+
 def totals(campaign_id: str | None = None) -> dict[str, Any]:
+    """The kept total: gross given, corrections (refunds, disputes, voids), net."""
     settings = get_settings()
     ensure_database()
     campaign = campaign_id or settings.campaign_id
     row = CampaignTotal.get_or_none(CampaignTotal.campaign_id == campaign)
     if row is None:
         return {"campaign_id": campaign, "currency": settings.currency, "total_minor": 0,
-                "count": 0, "by_method": {"card": 0, "crypto": 0, "cash": 0}, "revision": 0}
+                "gross_minor": 0, "corrections_minor": 0, "count": 0,
+                "by_method": {"card": 0, "crypto": 0, "cash": 0}, "revision": 0}
     return {
         "campaign_id": campaign, "currency": row.currency, "total_minor": row.total_minor,
+        "gross_minor": row.gross_minor, "corrections_minor": row.corrections_minor,
         "count": row.count, "revision": row.revision,
         "by_method": {"card": row.card_minor, "crypto": row.crypto_minor, "cash": row.cash_minor},
     }
 
 
 def recomputed_totals(campaign_id: str | None = None) -> dict[str, Any]:
-    """The total summed from the donations themselves, to check the kept one against."""
+    """The total summed from the entries themselves, to check the kept one against."""
     ensure_database()
     campaign = campaign_id or get_settings().campaign_id
-    query = (Donation.select(Donation.method, pw.fn.SUM(Donation.amount_minor),
-                             pw.fn.COUNT(Donation.id))
-             .where((Donation.campaign_id == campaign) & (Donation.status == "counted"))
-             .group_by(Donation.method).tuples())
     by_method = {"card": 0, "crypto": 0, "cash": 0}
-    count = 0
-    rows: list[tuple[str, int | None, int]] = list(query)  # type: ignore[arg-type]
-    for method, amount, number in rows:
-        by_method[method] = int(amount or 0)
-        count += int(number)
-    return {"campaign_id": campaign, "total_minor": sum(by_method.values()), "count": count,
+    gross = corrections = 0
+    query = (LedgerEntry.select(LedgerEntry.method, LedgerEntry.kind,
+                                pw.fn.SUM(LedgerEntry.amount_minor))
+             .where(LedgerEntry.campaign_id == campaign)
+             .group_by(LedgerEntry.method, LedgerEntry.kind).tuples())
+    rows: list[tuple[str, str, int | None]] = list(query)  # type: ignore[arg-type]
+    for method, kind, amount in rows:
+        by_method[method] += int(amount or 0)
+        if kind in GIFT_KINDS:
+            gross += int(amount or 0)
+        else:
+            corrections += int(amount or 0)
+    count = database.obj.execute_sql(
+        "SELECT COUNT(*) FROM (SELECT SUM(amount_minor) AS net FROM ledger_entry "
+        "WHERE campaign_id = ? GROUP BY donation_id) WHERE net > 0", (campaign,)).fetchone()[0]
+    return {"campaign_id": campaign, "total_minor": sum(by_method.values()),
+            "gross_minor": gross, "corrections_minor": corrections, "count": int(count or 0),
             "by_method": by_method}
+
+
+def mode_mismatches() -> dict[str, int]:
+    """Records of the other mode in this kiosk's database (there should be none)."""
+    ensure_database()
+    live = _live()
+    return {
+        "donations": Donation.select().where(Donation.livemode != live).count(),
+        "entries": LedgerEntry.select().where(LedgerEntry.livemode != live).count(),
+        "card_payments": StripePayment.select().where(StripePayment.livemode != live).count(),
+        "crypto_payments": CryptoPayment.select().where(CryptoPayment.livemode != live).count(),
+    }
 
 
 def pending_minor(campaign_id: str | None = None) -> int:
@@ -541,24 +1019,3 @@ def late_gifts(limit: int = 20) -> list[dict[str, Any]]:
     return [{"donation_id": d.id, "amount_minor": d.amount_minor, "currency": d.currency,
              "method": d.method, "via": d.via, "provider_ref": d.provider_ref,
              "created_at": d.created_at.replace(tzinfo=dt.UTC).isoformat()} for d in rows]
-
-
-def apply_cash_event(payload: Mapping[str, Any], *, via: str) -> LedgerOutcome:
-    """A cash gift recorded at another kiosk (or this one's own echo: counted once)."""
-    ensure_database()
-    settings = get_settings()
-    if not _campaign_matches(payload.get("campaign_id")):
-        return LedgerOutcome("ignored", ignored_reason="not this campaign")
-    currency = str(payload.get("currency") or "").lower()
-    if currency != settings.currency:
-        return LedgerOutcome("ignored", ignored_reason="not the campaign currency")
-    if "livemode" in payload and bool(payload["livemode"]) != (settings.mode == "live"):
-        # A rehearsal gift from a test-mode kiosk on a shared relay, or the reverse.
-        return LedgerOutcome("ignored", ignored_reason="recorded in the other mode")
-    with database.atomic():
-        donation_id = _count_donation(
-            source="cash", provider_ref=str(payload["id"]), intent_id=None,
-            campaign_id=settings.campaign_id, kiosk_id=str(payload.get("kiosk_id") or ""),
-            method="cash", coin=None, amount_minor=int(payload["amount_minor"]),
-            currency=currency, display_name=payload.get("display_name"), via=via)
-    return LedgerOutcome("paid", counted=donation_id is not None, donation_id=donation_id)

@@ -80,6 +80,7 @@ class ContributionIntent(BaseModel):
     display_name = pw.CharField(null=True)
     status = pw.CharField(default="created", index=True)
     status_rank = pw.IntegerField(default=0)
+    livemode = pw.BooleanField(default=False)  # schema 3
     provider_ref = pw.CharField(null=True, index=True)
     expires_at = pw.BigIntegerField(null=True)  # unix seconds
     needs_staff = pw.BooleanField(default=False)
@@ -130,6 +131,7 @@ class CryptoPayment(BaseModel):
     status_rank = pw.IntegerField(default=1)
     provider_status = pw.CharField(null=True)
     expires_at = pw.BigIntegerField(null=True)
+    livemode = pw.BooleanField(default=False)  # schema 3
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
     # Reconciler bookkeeping (schema 2): when to ask the provider next, and how it went.
@@ -139,8 +141,22 @@ class CryptoPayment(BaseModel):
     failures = pw.IntegerField(default=0)
 
 
+# What a ledger entry does to the total. The first entry of a donation is its
+# gift (or a partial payment staff accepted); every later one is a correction.
+GIFT_KINDS = ("gift", "partial_accepted", "top_up")
+CORRECTION_KINDS = ("refund", "dispute_withdrawn", "dispute_reinstated", "void")
+ENTRY_KINDS = GIFT_KINDS + CORRECTION_KINDS
+# A donation's status is a label worked out from its entries (see ledger._relabel).
+DONATION_STATUSES = ("counted", "partially_refunded", "refunded", "disputed", "dispute_lost",
+                     "voided")
+
+
 class Donation(BaseModel):
-    """One confirmed gift, counted once: unique on (source, provider_ref)."""
+    """One confirmed gift, counted once: unique on (source, provider_ref).
+
+    Its `amount_minor` is the amount of its first entry and is never edited;
+    what it is worth now is the sum of its entries (`LedgerEntry`).
+    """
 
     id = pw.AutoField()
     intent_id: str | None
@@ -154,15 +170,82 @@ class Donation(BaseModel):
     amount_minor = pw.BigIntegerField()
     currency = pw.CharField()
     display_name = pw.CharField(null=True)
-    status = pw.CharField(default="counted", index=True)  # counted | refunded
+    status = pw.CharField(default="counted", index=True)  # one of DONATION_STATUSES
     via = pw.CharField()  # webhook | poller | relay | staff | reconciler
     note = pw.TextField(null=True)
     # Counted after the donor had left the payment screen (schema 2).
     late = pw.BooleanField(default=False)
+    livemode = pw.BooleanField(default=False)  # schema 3
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
     class Meta:
         indexes = ((("source", "provider_ref"), True),)
+
+
+class LedgerEntry(BaseModel):
+    """One movement of a campaign's total. The kept total is the sum of these.
+
+    Append only: a refund, a dispute or a void is a new entry, never an edit.
+    `key` names the entry the same way on every kiosk (e.g. `refund:stripe:pi_…:1500`),
+    so an entry reported twice, or by two paths, is applied once.
+    """
+
+    id = pw.AutoField()
+    key = pw.CharField(unique=True)
+    donation = pw.ForeignKeyField(Donation, backref="entries", index=True)
+    campaign_id = pw.CharField(index=True)
+    kind = pw.CharField()  # one of ENTRY_KINDS
+    amount_minor = pw.BigIntegerField()  # signed: corrections are negative (a won dispute +)
+    currency = pw.CharField()
+    method = pw.CharField()
+    livemode = pw.BooleanField()
+    recorded_by = pw.CharField(null=True)  # the kiosk whose staff made it (voids, decisions)
+    via = pw.CharField()
+    reason = pw.TextField(null=True)
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+
+
+class Dispute(BaseModel):
+    """Where a card dispute stands, so its events apply once in any order (schema 3)."""
+
+    dispute_id = pw.CharField(primary_key=True)
+    payment_ref = pw.CharField(index=True)  # the PaymentIntent
+    state = pw.CharField()  # inquiry | withdrawn | won | lost | closed
+    state_rank = pw.IntegerField()
+    amount_minor = pw.BigIntegerField()
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class PendingEvent(BaseModel):
+    """An event about something this kiosk has not heard of yet (schema 3).
+
+    Events arrive out of order: a refund or a dispute before its payment, a void
+    before its cash gift, a repeat deposit before its parent. Each is kept here
+    and applied once what it waits for is known.
+    """
+
+    key = pw.CharField(primary_key=True)
+    waiting_for = pw.CharField(index=True)  # e.g. stripe-pi:pi_…, nowpayments:123, cash:kiosk/…
+    provider = pw.CharField()
+    event_type = pw.CharField()
+    payload = pw.TextField()
+    mode = pw.CharField()
+    origin = pw.CharField(null=True)
+    via = pw.CharField()
+    received_at = pw.DateTimeField(default=utcnow)
+
+
+class Outbox(BaseModel):
+    """Staff actions still to be shared with the other kiosks through the relay (schema 3).
+
+    Written in the transaction that applies the action here; removed once the
+    relay has it. Sent oldest first, so a void never overtakes its gift.
+    """
+
+    id = pw.AutoField()
+    event_id = pw.CharField(unique=True)
+    body = pw.TextField()
+    created_at = pw.DateTimeField(default=utcnow)
 
 
 class CampaignTotal(BaseModel):
@@ -179,12 +262,17 @@ class CampaignTotal(BaseModel):
     card_minor = pw.BigIntegerField(default=0)
     crypto_minor = pw.BigIntegerField(default=0)
     cash_minor = pw.BigIntegerField(default=0)
+    # Schema 3: the total split into what was given and what left it again
+    # (refunds, disputes, voids; a won dispute brings some back).
+    gross_minor = pw.BigIntegerField(default=0)
+    corrections_minor = pw.BigIntegerField(default=0)
     revision = pw.BigIntegerField(default=0)
     updated_at = pw.DateTimeField(default=utcnow)
 
 
 class OrphanRefund(BaseModel):
-    """A refund that arrived before the payment it refunds (events come out of order)."""
+    """Schema 1-2: a refund heard before its payment. Schema 3 keeps these as
+    `PendingEvent`s; the table stays so old files migrate (its rows move over)."""
 
     source = pw.CharField()
     payment_ref = pw.CharField()  # Stripe payment_intent id
@@ -216,4 +304,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     OrphanRefund,
     SyncCursor,
     Meta,
+    LedgerEntry,
+    Dispute,
+    PendingEvent,
+    Outbox,
 ]

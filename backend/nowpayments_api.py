@@ -24,7 +24,7 @@ from backend.db import database, ensure_database
 from backend.models import ContributionIntent, CryptoPayment, new_id
 from backend.money import check_range, major_text, to_minor
 from backend.result import ProviderBusy, ProviderUnavailable, Result, UserError, ok, public
-from backend.secrets import get_secret, require_secret
+from backend.secrets import get_mode_secret, get_secret, require_mode_secret
 from backend.settings import Settings, get_settings
 from backend.wallet_uri import wallet_request
 from backend.webhooks import ProviderEvent, verify_nowpayments
@@ -32,6 +32,9 @@ from backend.webhooks import ProviderEvent, verify_nowpayments
 log = logging.getLogger("charter.nowpayments")
 
 DEFAULT_BASE = "https://api.nowpayments.io"
+# NOWPayments' sandbox is a separate service with separate accounts: test mode
+# talks to it unless NOWPAYMENTS_API_BASE says otherwise, never to production.
+SANDBOX_BASE = "https://api-sandbox.nowpayments.io"
 TIMEOUT = (5.0, 10.0)  # connect, read: the issue's ceiling
 CRYPTO_MINIMUM_MAJOR = Decimal(1)  # below this, network fees eat the gift
 _PAYMENT_ID = re.compile(r"^[0-9]{1,20}$")
@@ -84,8 +87,8 @@ class NowPaymentsClient:
     def _explain(status: int, body: object) -> UserError:
         message = body.get("message") if isinstance(body, dict) else None
         if status in (401, 403):
-            return UserError("NOWPayments refused the kiosk's API key. Check NOWPAYMENTS_API_KEY "
-                             "with `charter-kiosk check`.")
+            return UserError("NOWPayments refused the kiosk's API key. Check NOWPAYMENTS_API_KEY_TEST "
+                             "or _LIVE with `charter-kiosk check`.")
         if status == 404:
             return UserError("NOWPayments does not know that payment.")
         if status == 429:
@@ -112,7 +115,9 @@ class NowPaymentsClient:
 
 def nowpayments_client(settings: Settings | None = None) -> NowPaymentsClient:
     settings = settings or get_settings()
-    return NowPaymentsClient(require_secret("NOWPAYMENTS_API_KEY"), settings.nowpayments_api_base)
+    base = settings.nowpayments_api_base or (DEFAULT_BASE if settings.mode == "live"
+                                             else SANDBOX_BASE)
+    return NowPaymentsClient(require_mode_secret("NOWPAYMENTS_API_KEY", settings.mode), base)
 
 
 def check_coin(coin: object, settings: Settings) -> str:
@@ -260,7 +265,9 @@ def get_invoice_status(invoice_id: str) -> Result:
 
 
 def ipn_secrets() -> list[str]:
-    secrets = [get_secret("NOWPAYMENTS_IPN_SECRET"), get_secret("NOWPAYMENTS_IPN_SECRET_PREVIOUS")]
+    mode = get_settings().mode
+    secrets = [get_mode_secret("NOWPAYMENTS_IPN_SECRET", mode),
+               get_mode_secret("NOWPAYMENTS_IPN_SECRET_PREVIOUS", mode)]
     return [s for s in secrets if s]
 
 

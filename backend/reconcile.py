@@ -144,6 +144,7 @@ class Reconciler:
                  ) -> ReconcileReport:
         report = ReconcileReport(started_at=self._clock())
         _share_pending_cash()
+        self._ask_for_missing_payments(report, stop)
         for provider, payment in self.due(force=force):
             if stop is not None and stop.is_set():
                 break
@@ -158,6 +159,30 @@ class Reconciler:
         self.last_report = report
         _remember_run(report)
         return report
+
+    def _ask_for_missing_payments(self, report: ReconcileReport,
+                                  stop: threading.Event | None) -> None:
+        """Kept events wait for a NOWPayments payment this kiosk never heard of (a repeat
+        deposit's parent, a payment a staff decision names): ask NOWPayments about it.
+        Applying it releases what waited; one of another campaign ends their wait."""
+        for payment_id in ledger.wanted_crypto_payments():
+            if (stop is not None and stop.is_set()) or \
+                    self._clock() < self._paused_until["nowpayments"]:
+                return
+            self._wait_for_rate_limit(stop)
+            report.checked += 1
+            try:
+                outcome, _ = self._refresh["nowpayments"](payment_id, via="reconciler")
+            except ProviderUnavailable as exc:
+                report.errors += 1
+                self._pause("nowpayments", busy=isinstance(exc, ProviderBusy))
+                return
+            except Exception as exc:
+                report.errors += 1
+                log.info("asking NOWPayments about payment %s failed: %s", payment_id, exc)
+                continue
+            if outcome.ignored_reason in ("not this campaign", "not the campaign currency"):
+                ledger.drop_pending(f"nowpayments:{payment_id}", outcome.ignored_reason)
 
     def _claim(self, provider: Provider, payment: Payment, *, force: bool) -> bool:
         now = self._clock()

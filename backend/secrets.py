@@ -25,6 +25,14 @@ KNOWN_SECRETS = (
     "STRIPE_SECRET_KEY_LIVE",
     "STRIPE_PUBLISHABLE_KEY_TEST",
     "STRIPE_PUBLISHABLE_KEY_LIVE",
+    "NOWPAYMENTS_API_KEY_TEST",
+    "NOWPAYMENTS_API_KEY_LIVE",
+    "NOWPAYMENTS_IPN_SECRET_TEST",
+    "NOWPAYMENTS_IPN_SECRET_LIVE",
+    "NOWPAYMENTS_IPN_SECRET_TEST_PREVIOUS",
+    "NOWPAYMENTS_IPN_SECRET_LIVE_PREVIOUS",
+    # The original single names, read only as a fallback for live mode (with a
+    # warning): NOWPayments' sandbox is a separate account with keys of its own.
     "NOWPAYMENTS_API_KEY",
     "NOWPAYMENTS_IPN_SECRET",
     "BASE_URL",
@@ -106,6 +114,45 @@ def require_secret(name: str) -> str:
         raise SecretMissing(
             f"The secret {name} is not configured. Run `charter-kiosk secrets set {name}` "
             f"or set the {name} environment variable."
+        )
+    return value
+
+
+def mode_secret_name(base: str, mode: str) -> str:
+    """`NOWPAYMENTS_API_KEY` + live → `NOWPAYMENTS_API_KEY_LIVE` (and `..._PREVIOUS` kept last)."""
+    if base.endswith("_PREVIOUS"):
+        return f"{base.removesuffix('_PREVIOUS')}_{mode.upper()}_PREVIOUS"
+    return f"{base}_{mode.upper()}"
+
+
+_warned_legacy: set[str] = set()
+
+
+def get_mode_secret(base: str, mode: str) -> str | None:
+    """The secret of one mode, e.g. `NOWPAYMENTS_API_KEY_TEST`.
+
+    The original single name (`NOWPAYMENTS_API_KEY`) is read as a fallback for
+    live mode only, with a warning: it always held a production key, and test
+    mode must never reach a production account.
+    """
+    value = get_secret(mode_secret_name(base, mode))
+    if value or mode != "live" or base not in KNOWN_SECRETS:
+        return value
+    legacy = get_secret(base)
+    if legacy and base not in _warned_legacy:
+        _warned_legacy.add(base)
+        log.warning("%s is read as %s; rename it (charter-kiosk secrets set %s)", base,
+                    mode_secret_name(base, mode), mode_secret_name(base, mode))
+    return legacy
+
+
+def require_mode_secret(base: str, mode: str) -> str:
+    value = get_mode_secret(base, mode)
+    if not value:
+        name = mode_secret_name(base, mode)
+        raise SecretMissing(
+            f"The secret {name} is not configured ({mode} mode). Run `charter-kiosk secrets set "
+            f"{name}` or set the {name} environment variable."
         )
     return value
 

@@ -26,6 +26,8 @@ kiosk only through its own poller or the reconciler.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import logging
 import random
 import socket
@@ -44,11 +46,12 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from backend import ledger
 from backend.db import ensure_database
-from backend.models import SyncCursor, utcnow
+from backend.models import Meta, SyncCursor, utcnow
 from backend.result import UserError
 from backend.webhooks import (
     ProviderEvent,
     parse_cash_event,
+    parse_kiosk_event,
     parse_nowpayments_event,
     parse_stripe_event,
 )
@@ -136,12 +139,25 @@ def _abortable_adapter(registry: _SocketRegistry) -> requests.adapters.HTTPAdapt
 # --- the loop -------------------------------------------------------------------------
 
 
-def _parse(provider: str, payload: str) -> ProviderEvent:
+RELAY_IDENTITY_KEY = "relay_identity"
+
+
+def relay_identity() -> dict[str, Any] | None:
+    """The kiosk name and mode the relay last said this kiosk's token belongs to."""
+    ensure_database()
+    row = Meta.get_or_none(Meta.key == RELAY_IDENTITY_KEY)
+    return json.loads(row.value) if row is not None else None
+
+
+def _parse(provider: str, payload: str, event_type: str | None = None) -> ProviderEvent:
     raw = payload.encode("utf-8")
     if provider == "stripe":
         return parse_stripe_event(raw)
     if provider == "nowpayments":
         return parse_nowpayments_event(raw)
+    if provider == "kiosk":
+        # A body sent to /v1/cash may leave out its type; the relay stored it.
+        return parse_kiosk_event(raw, default_type=event_type)
     if provider == "cash":
         return parse_cash_event(raw)
     raise UserError(f"unknown provider {provider!r}")
@@ -204,6 +220,7 @@ class RelaySync:
         self._applied = 0
         self._gaps = 0
         self._stopping = False
+        self._identity: dict[str, Any] | None = None
 
     # --- public -------------------------------------------------------------------
 
@@ -330,7 +347,13 @@ class RelaySync:
             for event in events:
                 try:
                     provider = str(event["provider"])
-                    parsed = _parse(provider, str(event["payload"]))
+                    parsed = _parse(provider, str(event["payload"]), event.get("type"))
+                    # What the relay vouches for: the mode it established (the
+                    # secret that verified, the sender's token) and the sender.
+                    mode, origin = event.get("mode"), event.get("kiosk")
+                    parsed = dataclasses.replace(
+                        parsed, mode=mode if mode in ("test", "live") else None,
+                        origin=origin if isinstance(origin, str) and origin else None)
                 except (KeyError, TypeError, UserError) as exc:
                     # Unreadable on arrival means unreadable forever: skip it, or
                     # it would block every later payment.
@@ -350,6 +373,13 @@ class RelaySync:
                 if received is not None:
                     newest_received = received
             self._store_cursor(next_seq)
+            you = page.get("you")
+            if isinstance(you, dict) and you != self._identity:
+                # Who the relay takes this kiosk for (name and mode): `check` and the
+                # staff screen compare it with kiosk.toml.
+                Meta.insert(key=RELAY_IDENTITY_KEY, value=json.dumps(you)).on_conflict_replace(
+                ).execute()
+                self._identity = dict(you)
         now = self._wall()
         with self._lock:
             self._cursor = next_seq

@@ -13,7 +13,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +21,9 @@ from typing import Any, Literal
 
 from backend.result import UserError
 
-Provider = Literal["stripe", "nowpayments", "cash"]
+Provider = Literal["stripe", "nowpayments", "cash", "kiosk"]
+Mode = Literal["test", "live"]
+MODES: tuple[Mode, ...] = ("test", "live")
 
 STRIPE_TOLERANCE_SECONDS = 300
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -39,6 +41,12 @@ class ProviderEvent:
     dedup_key: str
     event_type: str
     payload: dict[str, Any]
+    # Who vouches for the event's mode: the secret that verified it (NOWPayments),
+    # the kiosk token that sent it (kiosk events), stamped by the relay or by the
+    # kiosk that verified it. None: not established by anyone but the body.
+    mode: Mode | None = None
+    # The kiosk that sent a kiosk-originated event, as authenticated by the relay.
+    origin: str | None = None
 
 
 # --- Stripe -----------------------------------------------------------------
@@ -113,6 +121,45 @@ def parse_stripe_event(payload: bytes) -> ProviderEvent:
     return ProviderEvent("stripe", event_id, event_type, body)
 
 
+def stripe_event_mode(body: Mapping[str, Any]) -> Mode | None:
+    """The mode of a Stripe event, when everything in it agrees; else None.
+
+    The event's `livemode`, its object's `livemode` and a mode-bearing id prefix
+    (`cs_test_`, `cs_live_`) must all say the same thing, and the event's own
+    flag must be there: a mode guessed from a missing field is no mode at all.
+    """
+    flag = body.get("livemode")
+    if not isinstance(flag, bool):
+        return None
+    data = body.get("data")
+    obj = data.get("object") if isinstance(data, Mapping) else None
+    if isinstance(obj, Mapping) and object_mode(obj) not in (None, _mode(flag)):
+        return None
+    if isinstance(obj, Mapping) and "livemode" in obj and not isinstance(obj["livemode"], bool):
+        return None
+    return _mode(flag)
+
+
+def object_mode(obj: Mapping[str, Any]) -> Mode | Literal["conflict"] | None:
+    """What a Stripe object says of its mode: its `livemode` and its id prefix."""
+    said: set[Mode] = set()
+    if isinstance(obj.get("livemode"), bool):
+        said.add(_mode(obj["livemode"]))
+    ident = obj.get("id")
+    if isinstance(ident, str):
+        if "_test_" in ident[:12]:
+            said.add("test")
+        elif "_live_" in ident[:12]:
+            said.add("live")
+    if len(said) > 1:
+        return "conflict"
+    return next(iter(said)) if said else None
+
+
+def _mode(livemode: bool) -> Mode:
+    return "live" if livemode else "test"
+
+
 # --- NOWPayments ------------------------------------------------------------
 
 
@@ -123,20 +170,36 @@ def nowpayments_signature(payload: bytes, secret: str) -> str:
 
 
 def verify_nowpayments(
-    payload: bytes, signature: str | None, secrets: Sequence[str]
+    payload: bytes, signature: str | None, secrets: Sequence[str], *, mode: Mode | None = None
 ) -> ProviderEvent:
-    """Check an IPN against any of `secrets`, in both canonical forms.
+    """Check an IPN against any of `secrets` (one mode's current and previous).
 
     The official Node SDK signs keys sorted recursively and serialised like
     JavaScript's JSON.stringify; the documented Python example uses
     `json.dumps(sort_keys=True, separators=(",", ":"))`. Both are accepted,
-    each compared in constant time.
+    each compared in constant time. The event carries `mode`, the mode of the
+    secrets that verified it.
+    """
+    return verify_nowpayments_modes(payload, signature, {mode or "test": secrets},
+                                    stamp=mode is not None)
+
+
+def verify_nowpayments_modes(
+    payload: bytes, signature: str | None, secrets: Mapping[Mode, Sequence[str]], *,
+    stamp: bool = True,
+) -> ProviderEvent:
+    """Check an IPN against each mode's secrets; the event carries the mode that matched.
+
+    An IPN carries no mode of its own: the only witness is which account's
+    secret signed it. A body that verifies under both modes (the same secret
+    configured twice) has no established mode and is refused.
     """
     if not signature:
         raise WebhookError("The x-nowpayments-sig header is missing.")
-    usable = [s.strip() for s in secrets if s and s.strip()]
-    if not usable:
-        raise WebhookError("No NOWPayments IPN secret is configured (NOWPAYMENTS_IPN_SECRET).")
+    usable = {m: [s.strip() for s in values if s and s.strip()] for m, values in secrets.items()}
+    if not any(usable.values()):
+        raise WebhookError("No NOWPayments IPN secret is configured "
+                           "(NOWPAYMENTS_IPN_SECRET_TEST or NOWPAYMENTS_IPN_SECRET_LIVE).")
     event = parse_nowpayments_event(payload)
     try:
         forms = {
@@ -146,15 +209,25 @@ def verify_nowpayments(
     except RecursionError:
         raise WebhookError("The NOWPayments webhook body is nested too deeply.") from None
     given = signature.strip().lower().encode("utf-8", "replace")
-    matched = False
-    for secret in usable:
-        for form in forms:
-            digest = hmac.new(secret.encode(), form.encode(), hashlib.sha512).hexdigest()
-            # Evaluate every candidate: no early exit that would time the match.
-            matched |= hmac.compare_digest(digest.encode(), given)
+    matched: list[Mode] = []
+    for mode, values in usable.items():
+        hit = False
+        for secret in values:
+            for form in forms:
+                digest = hmac.new(secret.encode(), form.encode(), hashlib.sha512).hexdigest()
+                # Evaluate every candidate: no early exit that would time the match.
+                hit |= hmac.compare_digest(digest.encode(), given)
+        if hit:
+            matched.append(mode)
     if not matched:
         raise WebhookError("The NOWPayments signature does not match the payload.")
-    return event
+    if len(matched) > 1:
+        raise WebhookError("The NOWPayments IPN verifies with both the test and the live secret; "
+                           "its mode cannot be established. Give each mode its own secret.")
+    if not stamp:
+        return event
+    return ProviderEvent(event.provider, event.dedup_key, event.event_type, event.payload,
+                         mode=matched[0])
 
 
 def parse_nowpayments_event(payload: bytes) -> ProviderEvent:
@@ -169,31 +242,63 @@ def parse_nowpayments_event(payload: bytes) -> ProviderEvent:
     return ProviderEvent("nowpayments", dedup, f"payment.{status}", body)
 
 
-# --- cash gifts recorded by staff at a kiosk, shared through the relay ---------
+# --- events a kiosk's staff make, shared through the relay ----------------------
+
+KIOSK_EVENT_TYPES = ("cash.recorded", "cash.voided", "partial.accepted", "partial.refused")
+MAX_KIOSK_AMOUNT_MINOR = 99_999_999  # the most any provider takes; the campaign's cap is lower
 
 
 def parse_cash_event(payload: bytes) -> ProviderEvent:
-    """A cash gift one kiosk shares with the others (sent with its relay token)."""
-    body = _load_object(payload, "cash gift")
-    ref, amount, currency = body.get("id"), body.get("amount_minor"), body.get("currency")
-    if not isinstance(ref, str) or not 0 < len(ref) <= 100:
-        raise WebhookError("The cash gift has no id (1 to 100 characters).")
-    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= 99_999_999:
-        raise WebhookError("The cash gift's amount_minor must be a whole number from 1 to "
-                           "99,999,999.")
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        raise WebhookError("The cash gift's currency must be a 3-letter code.")
+    """A cash gift as the first relays stored it (provider "cash"): still readable."""
+    event = parse_kiosk_event(payload, default_type="cash.recorded")
+    if event.event_type != "cash.recorded":
+        raise WebhookError("A cash gift must have the type cash.recorded.")
+    return ProviderEvent("cash", event.dedup_key, event.event_type, event.payload)
+
+
+def parse_kiosk_event(payload: bytes, *, default_type: str | None = None) -> ProviderEvent:
+    """A staff action at one kiosk that every kiosk applies: a cash gift, its void,
+    a decision on a partly paid crypto gift. Checked field by field; the relay
+    then vouches for who sent it and in which mode."""
+    body = _load_object(payload, "kiosk event")
+    event_type = body.get("type", default_type)
+    if event_type not in KIOSK_EVENT_TYPES:
+        raise WebhookError("The kiosk event's type must be one of " + ", ".join(KIOSK_EVENT_TYPES)
+                           + ".")
+    ref = body.get("id")
+    if not isinstance(ref, str) or not 0 < len(ref) <= 100 or not ref.isprintable():
+        raise WebhookError("The kiosk event has no id (1 to 100 characters).")
     for key in ("campaign_id", "kiosk_id"):
         if not isinstance(body.get(key), str) or not body[key]:
-            raise WebhookError(f"The cash gift has no {key}.")
-    name = body.get("display_name")
-    if name is not None and (not isinstance(name, str) or len(name) > 40):
-        raise WebhookError("The cash gift's display_name must be text of at most 40 characters.")
+            raise WebhookError(f"The kiosk event has no {key}.")
     if not _is_iso_time(body.get("created_at")):
-        raise WebhookError("The cash gift's created_at must be an ISO 8601 date and time.")
+        raise WebhookError("The kiosk event's created_at must be an ISO 8601 date and time.")
     if "livemode" in body and not isinstance(body["livemode"], bool):
-        raise WebhookError("The cash gift's livemode must be true or false.")
-    return ProviderEvent("cash", ref, "cash.recorded", body)
+        raise WebhookError("The kiosk event's livemode must be true or false.")
+    if event_type in ("cash.recorded", "partial.accepted"):
+        amount = body.get("amount_minor")
+        if isinstance(amount, bool) or not isinstance(amount, int) or \
+                not 0 < amount <= MAX_KIOSK_AMOUNT_MINOR:
+            raise WebhookError("The amount_minor must be a whole number from 1 to 99,999,999.")
+    if event_type == "cash.recorded":
+        currency = body.get("currency")
+        if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+            raise WebhookError("The cash gift's currency must be a 3-letter code.")
+        name = body.get("display_name")
+        if name is not None and (not isinstance(name, str) or len(name) > 40):
+            raise WebhookError("The cash gift's display_name must be text of at most 40 "
+                               "characters.")
+    elif event_type == "cash.voided":
+        gift, reason = body.get("gift_id"), body.get("reason")
+        if not isinstance(gift, str) or not 0 < len(gift) <= 100:
+            raise WebhookError("The void names no gift_id.")
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > 200:
+            raise WebhookError("A void needs a reason of 1 to 200 characters.")
+    else:
+        payment = body.get("payment_id")
+        if not isinstance(payment, str) or not payment.isdigit() or len(payment) > 40:
+            raise WebhookError("The decision names no NOWPayments payment_id.")
+    return ProviderEvent("kiosk", ref, str(event_type), body)
 
 
 def _is_iso_time(value: object) -> bool:

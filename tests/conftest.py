@@ -73,8 +73,8 @@ def kiosk_env(sandbox: object, monkeypatch: pytest.MonkeyPatch) -> object:
     monkeypatch.setenv("NOWPAYMENTS_API_BASE", sandbox.url)  # type: ignore[attr-defined]
     monkeypatch.setenv("STRIPE_SECRET_KEY_TEST", config.stripe_secret_key)
     monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY_TEST", config.stripe_publishable_key)
-    monkeypatch.setenv("NOWPAYMENTS_API_KEY", config.nowpayments_api_key)
+    monkeypatch.setenv("NOWPAYMENTS_API_KEY_TEST", config.nowpayments_api_key)
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", config.stripe_webhook_secret)
-    monkeypatch.setenv("NOWPAYMENTS_IPN_SECRET", config.nowpayments_ipn_secret)
+    monkeypatch.setenv("NOWPAYMENTS_IPN_SECRET_TEST", config.nowpayments_ipn_secret)
     monkeypatch.setenv("BASE_URL", "https://relay.example.org")
     return sandbox

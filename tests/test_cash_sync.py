@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from backend import cash_share, charter, ledger
-from backend.cash_share import UNSENT_PREFIX, share_pending, unsent_count
+from backend.cash_share import share_pending, unsent_count
 from backend.db import close_database, open_database
-from backend.models import Meta
+from backend.models import Outbox
 from backend.reconcile import Reconciler
 from backend.relay import tokens
 from backend.relay.server import RelayServer
@@ -75,16 +75,22 @@ def test_relay_down_at_record_time_then_shared_later_exactly_once(
     assert ledger.totals()["total_minor"] == 2000
 
 
-GOOD = {"id": "cash-1", "campaign_id": "gala", "kiosk_id": "kiosk-a", "amount_minor": 500,
+GOOD = {"id": "kiosk-x/cash-1", "campaign_id": "gala", "kiosk_id": "kiosk-x", "amount_minor": 500,
         "currency": "usd", "display_name": None, "created_at": "2026-11-28T06:00:00.123456Z",
         "livemode": False}
+
+
+def gift_from(kiosk: str, **change: Any) -> dict[str, Any]:
+    """GOOD as kiosk `kiosk` would send it (ids live in the sender's namespace)."""
+    return {**GOOD, "id": f"{kiosk}/cash-1", "kiosk_id": kiosk, **change}
 
 
 @pytest.mark.parametrize(("change", "code"), [
     ({"amount_minor": 5.0}, 400), ({"amount_minor": 0}, 400), ({"amount_minor": True}, 400),
     ({"amount_minor": 100_000_000}, 400), ({"id": ""}, 400), ({"id": None}, 400),
     ({"currency": "dollars"}, 400), ({"campaign_id": ""}, 400), ({"display_name": "x" * 41}, 400),
-    ({"amount_minor": "500"}, 400), ({"id": "x" * 101}, 400), ({"created_at": None}, 400),
+    ({"amount_minor": "500"}, 400), ({"id": "kiosk-x/" + "x" * 101}, 400),
+    ({"created_at": None}, 400), ({"amount_minor": 1_000_001}, 400),
     ({"created_at": "yesterday"}, 400), ({"livemode": "false"}, 400),
 ])
 def test_bad_cash_gifts_are_refused_and_nothing_stored(relay: Any, change: dict[str, Any],
@@ -97,7 +103,7 @@ def test_bad_cash_gifts_are_refused_and_nothing_stored(relay: Any, change: dict[
 
 
 def test_tokens_and_sizes(relay: Any) -> None:
-    body = json.dumps(GOOD)
+    body = json.dumps(gift_from("kiosk-z"))
     assert requests.post(f"{relay.url}/v1/cash", data=body, timeout=5).status_code == 401
     token = tokens.add_kiosk(relay.db_url, "kiosk-y")
     tokens.revoke_kiosk(relay.db_url, "kiosk-y")
@@ -105,7 +111,7 @@ def test_tokens_and_sizes(relay: Any) -> None:
                          headers={"Authorization": f"Bearer {token}"}).status_code == 401
     token = tokens.add_kiosk(relay.db_url, "kiosk-z")
     auth = {"Authorization": f"Bearer {token}"}
-    huge = json.dumps({**GOOD, "padding": "x" * 70_000})
+    huge = json.dumps(gift_from("kiosk-z", padding="x" * 70_000))
     assert requests.post(f"{relay.url}/v1/cash", data=huge, timeout=5,
                          headers=auth).status_code == 413
     first = requests.post(f"{relay.url}/v1/cash", data=body, timeout=5, headers=auth).json()
@@ -116,7 +122,7 @@ def test_tokens_and_sizes(relay: Any) -> None:
 
 def test_a_missing_id_and_bodies_that_are_not_a_json_object_are_refused(relay: Any) -> None:
     auth = {"Authorization": f"Bearer {tokens.add_kiosk(relay.db_url, 'kiosk-m')}"}
-    no_id = {k: v for k, v in GOOD.items() if k != "id"}
+    no_id = {k: v for k, v in gift_from("kiosk-m").items() if k != "id"}
     for data in (json.dumps(no_id).encode(), b"[]", b"not json", b"",
                  json.dumps(GOOD).encode("utf-16"), b'{"amount_minor": NaN}'):
         answer = requests.post(f"{relay.url}/v1/cash", data=data, timeout=5, headers=auth)
@@ -127,24 +133,33 @@ def test_a_missing_id_and_bodies_that_are_not_a_json_object_are_refused(relay: A
 
 def test_the_relay_answers_with_the_seq_and_the_gift_reaches_the_feed(relay: Any) -> None:
     auth = {"Authorization": f"Bearer {tokens.add_kiosk(relay.db_url, 'kiosk-s')}"}
-    first = requests.post(f"{relay.url}/v1/cash", json=GOOD, timeout=5, headers=auth).json()
+    gift = gift_from("kiosk-s")
+    first = requests.post(f"{relay.url}/v1/cash", json=gift, timeout=5, headers=auth).json()
     assert first == {"received": True, "duplicate": False, "seq": 1}
-    again = requests.post(f"{relay.url}/v1/cash", json=GOOD, timeout=5, headers=auth).json()
+    again = requests.post(f"{relay.url}/v1/cash", json=gift, timeout=5, headers=auth).json()
     assert again == {"received": True, "duplicate": True, "seq": 1}
     feed = requests.get(f"{relay.url}/v1/events", timeout=5, headers=auth).json()
     (event,) = feed["events"]
-    assert (event["provider"], event["id"], event["type"]) == ("cash", "cash-1", "cash.recorded")
-    assert json.loads(event["payload"]) == GOOD
+    assert (event["provider"], event["id"], event["type"]) == (
+        "kiosk", "kiosk-s/cash-1", "cash.recorded")
+    # The relay vouches for the sender and its mode; the body travels as sent.
+    assert (event["kiosk"], event["mode"]) == ("kiosk-s", "test")
+    assert feed["you"] == {"kiosk": "kiosk-s", "mode": "test"}
+    assert json.loads(event["payload"]) == gift
 
 
 def test_gifts_of_another_campaign_currency_or_mode_are_not_counted(
         relay: Any, tmp_path: Path) -> None:
     auth = {"Authorization": f"Bearer {tokens.add_kiosk(relay.db_url, 'kiosk-o')}"}
+    live = {"Authorization": f"Bearer {tokens.add_kiosk(relay.db_url, 'kiosk-l', 'live')}"}
     campaign = charter.on_ready()["data"]["campaign_id"]
-    others = [{"campaign_id": "another-campaign"}, {"currency": "eur"}, {"livemode": True}]
-    for n, change in enumerate(others):
-        body = {**GOOD, "campaign_id": campaign, "id": f"cash-other-{n}", **change}
-        answer = requests.post(f"{relay.url}/v1/cash", json=body, timeout=5, headers=auth)
+    others = [({"campaign_id": "another-campaign"}, auth), ({"currency": "eur"}, auth),
+              ({"livemode": True}, live)]
+    for n, (change, headers) in enumerate(others):
+        sender = "kiosk-l" if headers is live else "kiosk-o"
+        body = {**gift_from(sender), "campaign_id": campaign, "id": f"{sender}/cash-other-{n}",
+                **change}
+        answer = requests.post(f"{relay.url}/v1/cash", json=body, timeout=5, headers=headers)
         assert answer.status_code == 200, answer.text
     as_kiosk(tmp_path / "b.sqlite3")
     assert RelaySync(relay.url, tokens.add_kiosk(relay.db_url, "kiosk-b")).poll_once(wait=1) == 3
@@ -157,9 +172,9 @@ def test_a_gift_the_relay_refuses_does_not_hold_back_the_ones_after_it(
     monkeypatch.setenv("CHARTER_RELAY_URL", "http://127.0.0.1:9")
     assert charter.record_cash_gift("5")["success"]
     assert charter.record_cash_gift("7")["success"]
-    first = Meta.select().where(Meta.key.startswith(UNSENT_PREFIX)).order_by(Meta.key).first()
-    bad = {**json.loads(first.value), "amount_minor": 0}  # a body the relay will never take
-    Meta.update(value=json.dumps(bad)).where(Meta.key == first.key).execute()
+    first = Outbox.select().order_by(Outbox.id).first()
+    bad = {**json.loads(first.body), "amount_minor": 0}  # a body the relay will never take
+    Outbox.update(body=json.dumps(bad)).where(Outbox.id == first.id).execute()
     monkeypatch.setenv("CHARTER_RELAY_URL", relay.url)
     assert share_pending() == 1
     assert unsent_count() == 1 and stored(relay) == 1  # the refused one stays visible

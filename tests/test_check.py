@@ -59,11 +59,11 @@ def test_unreachable_relay_fails_with_a_fix(kiosk_env: Any, monkeypatch: pytest.
 
 def test_missing_secret_fails_naming_it(kiosk_env: Any, monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.delenv("NOWPAYMENTS_API_KEY")
+    monkeypatch.delenv("NOWPAYMENTS_API_KEY_TEST")
     assert main(["check", "--offline"]) == 1
     out = capsys.readouterr().out
-    assert "NOWPAYMENTS_API_KEY — missing" in out
-    assert "fix: charter-kiosk secrets set NOWPAYMENTS_API_KEY" in out
+    assert "NOWPAYMENTS_API_KEY_TEST — missing" in out
+    assert "fix: charter-kiosk secrets set NOWPAYMENTS_API_KEY_TEST" in out
 
 
 def test_secret_values_never_printed(kiosk_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -146,7 +146,7 @@ def test_a_card_only_kiosk_passes_without_the_ipn_secret_but_hears_of_a_silent_r
         monkeypatch.setenv("CHARTER_RELAY_URL", relay.url)
         monkeypatch.setenv("RELAY_TOKEN", tokens.add_kiosk(url, "kiosk-a"))
         checks = by_name(run_checks(offline=False))
-    assert checks["services:relay NOWPAYMENTS_IPN_SECRET"].status == "warn"
+    assert checks["services:relay NOWPAYMENTS_IPN_SECRET_TEST"].status == "warn"
     assert checks["services:relay events"].status == "warn"
     assert "test webhook" in checks["services:relay events"].fix
     assert not [c for c in checks.values() if c.status == "fail"], checks

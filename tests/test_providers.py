@@ -94,7 +94,7 @@ def test_stripe_webhook_alone_counts_the_gift(kiosk_env: Any) -> None:
     kiosk_env.pay_stripe_session(data["session_id"], webhook=False)
     session = stripe_api.stripe_client().v1.checkout.sessions.retrieve(data["session_id"]).to_dict()
     body = json.dumps({"id": "evt_1", "object": "event", "type": "checkout.session.completed",
-                       "data": {"object": session}}).encode()
+                       "livemode": False, "data": {"object": session}}).encode()
     header = stripe_signature_header(body, kiosk_env.config.stripe_webhook_secret, int(time.time()))
     result = stripe_api.handle_webhook(body, header)
     assert result["success"] and result["data"]["counted"] is True
@@ -207,7 +207,7 @@ def test_export_csv_neutralises_formulas(kiosk_env: Any, tmp_path: Any) -> None:
     result = charter.export_donations_csv(tmp_path / "gifts.csv")
     assert result["success"] and result["data"]["rows"] == 1
     text = (tmp_path / "gifts.csv").read_text()
-    assert "'=HYPERLINK" in text and "$7.25" in text
+    assert "'=HYPERLINK" in text and ",7.25,USD," in text
 
 
 # --- bad input and faults: an error envelope, nothing written ----------------
@@ -272,9 +272,9 @@ def test_missing_secret_is_named_and_nothing_written(kiosk_env: Any,
     monkeypatch.delenv("STRIPE_SECRET_KEY_TEST")
     assert_refused_without_writes(lambda: charter.fiat_button_click(25, "card"),
                                   "STRIPE_SECRET_KEY_TEST")
-    monkeypatch.delenv("NOWPAYMENTS_API_KEY")
+    monkeypatch.delenv("NOWPAYMENTS_API_KEY_TEST")
     assert_refused_without_writes(lambda: charter.crypto_button_click(25, "btc"),
-                                  "NOWPAYMENTS_API_KEY")
+                                  "NOWPAYMENTS_API_KEY_TEST")
 
 
 def test_live_key_in_test_mode_is_refused(kiosk_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:

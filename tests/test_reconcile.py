@@ -247,7 +247,7 @@ def test_migrating_a_version_1_database_backs_it_up(tmp_path: Any) -> None:
     raw.commit()
     raw.close()
     db = open_database(path)
-    assert schema_version(db) == 2
+    assert schema_version(db) == 3
     assert "late" in {c.name for c in db.get_columns("donation")}
     backups = list(tmp_path.glob("old.sqlite3.v1-*.bak"))
     assert len(backups) == 1

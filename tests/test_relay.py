@@ -331,7 +331,7 @@ def test_secrets_default_to_environment_and_keyring(
     monkeypatch: pytest.MonkeyPatch, hermetic: MemoryKeyring, http: requests.Session
 ) -> None:
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET)
-    hermetic.set_password("charter-kiosk", "NOWPAYMENTS_IPN_SECRET_PREVIOUS",
+    hermetic.set_password("charter-kiosk", "NOWPAYMENTS_IPN_SECRET_TEST_PREVIOUS",
                           NOWPAYMENTS_SECRET_PREVIOUS)
     with RelayServer() as relay:
         body = stripe_event()
@@ -343,7 +343,7 @@ def test_secrets_default_to_environment_and_keyring(
                          timeout=5).status_code == 200
         health = http.get(f"{relay.url}/healthz", timeout=5).json()
         assert health["secrets_configured"] == ["STRIPE_WEBHOOK_SECRET",
-                                                "NOWPAYMENTS_IPN_SECRET"]
+                                                "NOWPAYMENTS_IPN_SECRET_TEST"]
 
 
 @pytest.mark.slow
@@ -434,6 +434,7 @@ def test_long_poll_holds_then_answers_empty(server: RelayServer, token: str,
     started = time.monotonic()
     page = feed(http, server, token, "after=0&wait=0.6").json()
     elapsed = time.monotonic() - started
+    assert page.pop("you")["mode"] == "test"
     assert page == {"events": [], "next": 0, "gap": False}
     assert 0.55 <= elapsed < 2.0
 
@@ -491,8 +492,9 @@ def test_gap_when_events_after_the_cursor_were_pruned(server: RelayServer, token
     assert [e["seq"] for e in page["events"]] == [10]
     # A kiosk already past the pruned range sees no gap.
     assert feed(http, server, token, "after=9").json()["gap"] is False
-    assert feed(http, server, token, "after=10").json() == {"events": [], "next": 10,
-                                                            "gap": False}
+    page = feed(http, server, token, "after=10").json()
+    page.pop("you")
+    assert page == {"events": [], "next": 10, "gap": False}
 
 
 def test_gap_when_the_cursor_comes_from_another_database(server: RelayServer, token: str,
@@ -519,8 +521,8 @@ def test_healthz_reports_without_revealing_secrets(server: RelayServer,
     assert 0 <= health["events"]["newest_age_s"] < 5
     assert health["secrets_configured"] == ["STRIPE_WEBHOOK_SECRET",
                                             "STRIPE_WEBHOOK_SECRET_PREVIOUS",
-                                            "NOWPAYMENTS_IPN_SECRET",
-                                            "NOWPAYMENTS_IPN_SECRET_PREVIOUS"]
+                                            "NOWPAYMENTS_IPN_SECRET_TEST",
+                                            "NOWPAYMENTS_IPN_SECRET_TEST_PREVIOUS"]
     for secret in (STRIPE_SECRET, STRIPE_SECRET_PREVIOUS, NOWPAYMENTS_SECRET):
         assert secret not in answer.text
 

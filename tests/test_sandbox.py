@@ -747,7 +747,7 @@ def test_cli_runs_prints_exports_and_stops_on_ctrl_c() -> None:
                 break
         assert exports["STRIPE_SECRET_KEY_TEST"].startswith("sk_test_")
         assert exports["STRIPE_WEBHOOK_SECRET"].startswith("whsec_")
-        assert {"NOWPAYMENTS_API_KEY", "NOWPAYMENTS_IPN_SECRET",
+        assert {"NOWPAYMENTS_API_KEY_TEST", "NOWPAYMENTS_IPN_SECRET_TEST",
                 "STRIPE_PUBLISHABLE_KEY_TEST"} <= set(exports)
         base = exports["STRIPE_API_BASE"]
         assert base == exports["NOWPAYMENTS_API_BASE"]

@@ -77,16 +77,16 @@ def leak_env(hermetic: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterat
         "STRIPE_SECRET_KEY_LIVE": "rk_live_",
         "STRIPE_WEBHOOK_SECRET": "whsec_",
         "STRIPE_WEBHOOK_SECRET_PREVIOUS": "whsec_",
-        "NOWPAYMENTS_API_KEY": "NP-",
-        "NOWPAYMENTS_IPN_SECRET": "ipn_",
+        "NOWPAYMENTS_API_KEY_TEST": "NP-",
+        "NOWPAYMENTS_IPN_SECRET_TEST": "ipn_",
     }
     values = {name: _secret(prefix) for name, prefix in prefixes.items()}
     config = SandboxConfig(
         stripe_secret_key=values["STRIPE_SECRET_KEY_TEST"],
         stripe_publishable_key=values["STRIPE_PUBLISHABLE_KEY_TEST"],
         stripe_webhook_secret=values["STRIPE_WEBHOOK_SECRET"],
-        nowpayments_api_key=values["NOWPAYMENTS_API_KEY"],
-        nowpayments_ipn_secret=values["NOWPAYMENTS_IPN_SECRET"],
+        nowpayments_api_key=values["NOWPAYMENTS_API_KEY_TEST"],
+        nowpayments_ipn_secret=values["NOWPAYMENTS_IPN_SECRET_TEST"],
     )
     logger = logging.getLogger("charter")
     saved_handlers = list(logger.handlers)
@@ -97,7 +97,7 @@ def leak_env(hermetic: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
     with SandboxServer(config) as sandbox, RelayServer(
         stripe_secrets=[values["STRIPE_WEBHOOK_SECRET"]],
-        nowpayments_secrets=[values["NOWPAYMENTS_IPN_SECRET"]],
+        nowpayments_secrets=[values["NOWPAYMENTS_IPN_SECRET_TEST"]],
     ) as relay:
         write_settings({"campaign": CAMPAIGN, "kiosk": {"id": "kiosk-leak", "mode": "test"}})
         monkeypatch.setenv("STRIPE_API_BASE", sandbox.url)
@@ -110,8 +110,8 @@ def leak_env(hermetic: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> Iterat
         # Half in the environment, half in the keyring: both paths must stay quiet.
         for name in ("STRIPE_SECRET_KEY_TEST", "STRIPE_PUBLISHABLE_KEY_TEST", "STRIPE_WEBHOOK_SECRET"):
             monkeypatch.setenv(name, values[name])
-        for name in ("STRIPE_SECRET_KEY_LIVE", "STRIPE_WEBHOOK_SECRET_PREVIOUS", "NOWPAYMENTS_API_KEY",
-                     "NOWPAYMENTS_IPN_SECRET", "RELAY_TOKEN"):
+        for name in ("STRIPE_SECRET_KEY_LIVE", "STRIPE_WEBHOOK_SECRET_PREVIOUS", "NOWPAYMENTS_API_KEY_TEST",
+                     "NOWPAYMENTS_IPN_SECRET_TEST", "RELAY_TOKEN"):
             hermetic.set_password("charter-kiosk", name, values[name])
         # BASE_URL is configured too but is public by design: it is the relay's address,
         # printed into every checkout link.
@@ -165,7 +165,7 @@ def _drive_successes(env: LeakEnv) -> None:
     body = stripe_event(obj={"id": session_id, "object": "checkout.session"})
     keep(charter.after_payment_webhook(body, stripe_headers(body, env.secrets["STRIPE_WEBHOOK_SECRET"])))
     ipn = nowpayments_ipn(payment_id, "finished")
-    keep(charter.after_payment_webhook(ipn, nowpayments_headers(ipn, env.secrets["NOWPAYMENTS_IPN_SECRET"])))
+    keep(charter.after_payment_webhook(ipn, nowpayments_headers(ipn, env.secrets["NOWPAYMENTS_IPN_SECRET_TEST"])))
 
 
 def _drive_failures(env: LeakEnv, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -45,7 +45,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -70,10 +70,13 @@ from backend.relay.store import (
 )
 from backend.webhooks import (
     MAX_WEBHOOK_BYTES,
+    MODES,
+    Mode,
     ProviderEvent,
     WebhookError,
-    parse_cash_event,
-    verify_nowpayments,
+    parse_kiosk_event,
+    stripe_event_mode,
+    verify_nowpayments_modes,
     verify_stripe,
 )
 
@@ -101,11 +104,24 @@ TOUCH_EVERY_SECONDS = 60.0
 DEFAULT_RETENTION_DAYS = 30.0
 
 STRIPE_SECRET_NAMES = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
-NOWPAYMENTS_SECRET_NAMES = ("NOWPAYMENTS_IPN_SECRET", "NOWPAYMENTS_IPN_SECRET_PREVIOUS")
+# Each mode its own IPN secret (NOWPayments' sandbox is a separate account): the
+# secret that verifies an IPN is the only witness of its mode. The original
+# single names are read as the live secret (they always held production's).
+NOWPAYMENTS_SECRET_NAMES_BY_MODE: dict[Mode, tuple[str, ...]] = {
+    "test": ("NOWPAYMENTS_IPN_SECRET_TEST", "NOWPAYMENTS_IPN_SECRET_TEST_PREVIOUS"),
+    "live": ("NOWPAYMENTS_IPN_SECRET_LIVE", "NOWPAYMENTS_IPN_SECRET_LIVE_PREVIOUS",
+             "NOWPAYMENTS_IPN_SECRET", "NOWPAYMENTS_IPN_SECRET_PREVIOUS"),
+}
+NOWPAYMENTS_SECRET_NAMES = tuple(n for names in NOWPAYMENTS_SECRET_NAMES_BY_MODE.values()
+                                 for n in names)
 
 
 def _configured_secrets(names: Sequence[str]) -> list[str]:
-    values: list[str] = []
+    return [value for _, value in _configured_named(names)]
+
+
+def _configured_named(names: Sequence[str]) -> list[tuple[str, str]]:
+    values: list[tuple[str, str]] = []
     for name in names:
         try:
             value = secret_store.get_secret(name)
@@ -114,8 +130,28 @@ def _configured_secrets(names: Sequence[str]) -> list[str]:
             # the only source, and an absent keyring is not an error here.
             value = None
         if value:
-            values.append(value)
+            values.append((name, value))
     return values
+
+
+def _nowpayments_secrets_by_mode(
+    given: Mapping[str, Sequence[str]] | Sequence[str] | None,
+) -> dict[Mode, list[str]]:
+    """Each mode's IPN secrets: as given (a plain list means test mode: tests and the
+    demo), else from the environment/keyring by name."""
+    if given is None:
+        found: dict[Mode, list[str]] = {}
+        for mode, names in NOWPAYMENTS_SECRET_NAMES_BY_MODE.items():
+            named = _configured_named(names)
+            if any(name in ("NOWPAYMENTS_IPN_SECRET", "NOWPAYMENTS_IPN_SECRET_PREVIOUS")
+                   for name, _ in named):
+                log.warning("NOWPAYMENTS_IPN_SECRET is read as the live IPN secret; rename it "
+                            "NOWPAYMENTS_IPN_SECRET_LIVE")
+            found[mode] = [value for _, value in named]
+        return found
+    if isinstance(given, Mapping):
+        return {m: [s for s in given.get(m, ()) if s] for m in MODES}
+    return {"test": [s for s in given if s], "live": []}
 
 
 class BadRequest(Exception):
@@ -211,7 +247,7 @@ class Relay:
         self,
         store: RelayStore,
         stripe_secrets: Sequence[str],
-        nowpayments_secrets: Sequence[str],
+        nowpayments_secrets: Mapping[Mode, Sequence[str]],
         *,
         retention_seconds: float | None,
         prune_interval: float,
@@ -219,7 +255,13 @@ class Relay:
     ) -> None:
         self.store = store
         self.stripe_secrets = [s for s in stripe_secrets if s]
-        self.nowpayments_secrets = [s for s in nowpayments_secrets if s]
+        self.nowpayments_secrets: dict[Mode, list[str]] = {
+            m: [s for s in nowpayments_secrets.get(m, ()) if s] for m in MODES}
+        overlap = set(self.nowpayments_secrets["test"]) & set(self.nowpayments_secrets["live"])
+        if overlap:
+            # The IPN's mode would be unknowable: every IPN is then refused (400).
+            log.error("the same NOWPayments IPN secret is configured for test and live mode; "
+                      "IPNs cannot be told apart and will be refused")
         self.retention_seconds = retention_seconds
         self.prune_interval = prune_interval
         self.notifier = Notifier()
@@ -327,18 +369,24 @@ class Relay:
         return await asyncio.shield(future)
 
     async def authenticate(self, request: Request) -> str | None:
+        identity = await self.identify(request)
+        return identity[0] if identity else None
+
+    async def identify(self, request: Request) -> tuple[str, str | None] | None:
+        """(kiosk name, mode) of the bearer token's kiosk, or None."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return None
-        name = await self.run_db(tokens.kiosk_for_token, self.store, token)
-        if name is not None:
+        identity = await self.run_db(tokens.kiosk_identity, self.store, token)
+        if identity is not None:
+            name = identity[0]
             now = time.time()
             if now - self._touched.get(name, 0.0) > TOUCH_EVERY_SECONDS:
                 # "Last seen" is for the operator, not worth a write per poll.
                 self._touched[name] = now
                 self._spawn(self._touch(name, now))
-        return name
+        return identity
 
     async def _touch(self, name: str, when: float) -> None:
         try:
@@ -348,7 +396,8 @@ class Relay:
 
     def configured_secret_names(self) -> list[str]:
         names = list(STRIPE_SECRET_NAMES[: len(self.stripe_secrets)])
-        names += NOWPAYMENTS_SECRET_NAMES[: len(self.nowpayments_secrets)]
+        for mode in MODES:
+            names += NOWPAYMENTS_SECRET_NAMES_BY_MODE[mode][: len(self.nowpayments_secrets[mode])]
         return names
 
 
@@ -389,15 +438,23 @@ async def _read_body(request: Request) -> bytes | Response:
 
 
 def _verify(provider: str, relay: Relay, body: bytes, signature: str | None) -> ProviderEvent:
+    """Verify, and establish the event's mode; refuse (400) what has none."""
     if provider == "stripe":
-        return verify_stripe(body, signature, relay.stripe_secrets)
-    return verify_nowpayments(body, signature, relay.nowpayments_secrets)
+        event = verify_stripe(body, signature, relay.stripe_secrets)
+        mode = stripe_event_mode(event.payload)
+        if mode is None:
+            raise WebhookError("The Stripe event's livemode is missing or contradicts its "
+                               "object; its mode cannot be established.")
+        return ProviderEvent(event.provider, event.dedup_key, event.event_type, event.payload,
+                             mode=mode)
+    return verify_nowpayments_modes(body, signature, relay.nowpayments_secrets)
 
 
 async def _ingest(request: Request, provider: str, header: str) -> Response:
     relay = _relay(request)
     started = time.monotonic()
-    secrets_for = relay.stripe_secrets if provider == "stripe" else relay.nowpayments_secrets
+    secrets_for = relay.stripe_secrets if provider == "stripe" else [
+        s for values in relay.nowpayments_secrets.values() for s in values]
     body_or_response = await _read_body(request)
     if isinstance(body_or_response, Response):
         return body_or_response
@@ -423,7 +480,8 @@ async def _ingest(request: Request, provider: str, header: str) -> Response:
         return _error(400, str(exc))
     if len(event.dedup_key) > MAX_DEDUP_KEY_CHARS:
         return _error(400, "The webhook's identifying fields are implausibly long.")
-    item = IngestItem(provider, event.dedup_key, event.event_type, text, signature or "")
+    item = IngestItem(provider, event.dedup_key, event.event_type, text, signature or "",
+                      mode=event.mode)
     remaining = INGEST_DEADLINE_SECONDS - (time.monotonic() - started)
     try:
         outcome = await relay.writer.submit(item, remaining)
@@ -433,18 +491,34 @@ async def _ingest(request: Request, provider: str, header: str) -> Response:
     return JSONResponse({"received": True, "duplicate": outcome.duplicate})
 
 
+async def kiosk_event(request: Request) -> Response:
+    """A staff action at a kiosk (a cash gift, its void, a decision on a partly paid
+    crypto gift), shared with every kiosk through the feed.
+
+    The relay is the authority on who sent it: the body must name the token's
+    kiosk (ids in that kiosk's namespace, `kiosk/...`) and the token's mode, else
+    403; the event is stored with that kiosk and mode, which the feed hands on.
+    """
+    return await _kiosk_event(request, default_type=None)
+
+
 async def cash_gift(request: Request) -> Response:
-    """A cash gift recorded at a kiosk, shared with every kiosk through the feed."""
+    """`/v1/cash`: a cash gift (the first relay's route; `type` may be left out)."""
+    return await _kiosk_event(request, default_type="cash.recorded")
+
+
+async def _kiosk_event(request: Request, *, default_type: str | None) -> Response:
     relay = _relay(request)
     started = time.monotonic()
     try:
-        kiosk = await relay.authenticate(request)
+        identity = await relay.identify(request)
     except DatabaseUnavailable:
         return _error(503, "The relay could not check the token; please retry.")
-    if kiosk is None:
+    if identity is None:
         return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
                       {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
-    too_big = _error(413, "A cash gift is at most 64 KiB.")
+    kiosk, mode = identity
+    too_big = _error(413, "A kiosk event is at most 64 KiB.")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_CASH_BYTES:
         return too_big
@@ -458,19 +532,54 @@ async def cash_gift(request: Request) -> Response:
         # Checked first: json.loads would also take UTF-16, which the feed cannot carry.
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return _error(400, "The cash gift body is not UTF-8.")
+        return _error(400, "The kiosk event body is not UTF-8.")
     try:
-        event = parse_cash_event(body)
+        event = parse_kiosk_event(body, default_type=default_type)
     except WebhookError as exc:
         return _error(400, str(exc))
-    item = IngestItem("cash", event.dedup_key, event.event_type, text, f"kiosk:{kiosk}")
+    refusal = _authority(event, kiosk, mode)
+    if refusal is not None:
+        log.warning("kiosk %s: event %s refused: %s", kiosk, event.dedup_key, refusal)
+        return _error(403, refusal)
+    limit = _campaign_limit_minor()
+    amount = event.payload.get("amount_minor")
+    if isinstance(amount, int) and amount > limit:
+        return _error(400, f"The amount is over the campaign's maximum gift ({limit} minor "
+                      "units).")
+    item = IngestItem("kiosk", event.dedup_key, event.event_type, text, f"kiosk:{kiosk}",
+                      mode=mode, origin=kiosk)
     try:
         outcome = await relay.writer.submit(item, INGEST_DEADLINE_SECONDS -
                                             (time.monotonic() - started))
     except DatabaseUnavailable as exc:
-        log.warning("cash gift not stored, answered 503: %s", exc)
-        return _error(503, "The relay could not store the gift; please retry.")
+        log.warning("kiosk event not stored, answered 503: %s", exc)
+        return _error(503, "The relay could not store the event; please retry.")
     return JSONResponse({"received": True, "duplicate": outcome.duplicate, "seq": outcome.seq})
+
+
+def _authority(event: ProviderEvent, kiosk: str, mode: str | None) -> str | None:
+    """Why this kiosk may not send this event, or None when it may."""
+    body = event.payload
+    if mode not in MODES:
+        return (f"Kiosk {kiosk}'s token has no mode; re-issue it with "
+                "`charter-kiosk relay add-kiosk NAME --mode test|live`.")
+    if body.get("kiosk_id") != kiosk or not event.dedup_key.startswith(f"{kiosk}/"):
+        return f"A kiosk may only send its own events: this token is kiosk {kiosk}'s."
+    if "livemode" in body and body["livemode"] != (mode == "live"):
+        return f"Kiosk {kiosk}'s token is for {mode} mode; the event says otherwise."
+    if event.event_type == "cash.voided" and not str(body.get("gift_id", "")).startswith(
+            f"{kiosk}/"):
+        return "A gift can only be voided by the kiosk that recorded it."
+    return None
+
+
+def _campaign_limit_minor() -> int:
+    """The campaign's largest gift, from the relay host's settings (default 10,000)."""
+    from backend.money import to_minor
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    return to_minor(settings.max_amount, settings.currency)
 
 
 async def stripe_webhook(request: Request) -> Response:
@@ -518,8 +627,10 @@ def _iso(ts: float) -> str:
     )
 
 
-def _page_json(page: FeedPage) -> dict[str, Any]:
+def _page_json(page: FeedPage, you: tuple[str, str | None]) -> dict[str, Any]:
     return {
+        # Who the relay takes this kiosk for: `check` compares it with kiosk.toml.
+        "you": {"kiosk": you[0], "mode": you[1]},
         "events": [
             {
                 "seq": e.seq,
@@ -527,6 +638,8 @@ def _page_json(page: FeedPage) -> dict[str, Any]:
                 "provider": e.provider,
                 "type": e.event_type,
                 "received_at": _iso(e.received_at),
+                "mode": e.mode,
+                "kiosk": e.origin,
                 "payload": e.payload,
             }
             for e in page.events
@@ -543,8 +656,8 @@ async def events_feed(request: Request) -> Response:
     except BadRequest as exc:
         return _error(400, str(exc))
     try:
-        kiosk = await relay.authenticate(request)
-        if kiosk is None:
+        identity = await relay.identify(request)
+        if identity is None:
             return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
                           {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
         deadline = time.monotonic() + wait
@@ -560,7 +673,7 @@ async def events_feed(request: Request) -> Response:
     except DatabaseUnavailable as exc:
         log.warning("feed unavailable: %s", exc)
         return _error(503, "The relay's database is unavailable; retry shortly.")
-    return JSONResponse(_page_json(page), headers={"Cache-Control": "no-store"})
+    return JSONResponse(_page_json(page, identity), headers={"Cache-Control": "no-store"})
 
 
 async def healthz(request: Request) -> Response:
@@ -603,7 +716,7 @@ def create_app(
     db_url: str | None = None,
     *,
     stripe_secrets: Sequence[str] | None = None,
-    nowpayments_secrets: Sequence[str] | None = None,
+    nowpayments_secrets: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
     retention_days: float | None = DEFAULT_RETENTION_DAYS,
     prune_interval: float = 3600.0,
     db_threads: int = 16,
@@ -621,9 +734,7 @@ def create_app(
     relay = Relay(
         store,
         _configured_secrets(STRIPE_SECRET_NAMES) if stripe_secrets is None else stripe_secrets,
-        _configured_secrets(NOWPAYMENTS_SECRET_NAMES)
-        if nowpayments_secrets is None
-        else nowpayments_secrets,
+        _nowpayments_secrets_by_mode(nowpayments_secrets),
         retention_seconds=retention_days * 86400 if retention_days else None,
         prune_interval=prune_interval,
         db_threads=db_threads,
@@ -649,6 +760,7 @@ def create_app(
             Route("/v1/webhooks/nowpayments", nowpayments_webhook, methods=["POST"]),
             Route("/v1/events", events_feed, methods=["GET"]),
             Route("/v1/cash", cash_gift, methods=["POST"]),
+            Route("/v1/kiosk-events", kiosk_event, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/thanks", pages.thanks, methods=["GET"]),
             Route("/cancelled", pages.cancelled, methods=["GET"]),

@@ -54,7 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     db_option(sweep)
 
     add = sub.add_parser("add-kiosk", help="register a kiosk and print its token once")
-    add.add_argument("name", help="kiosk name: letters, digits, '.', '_', '-'")
+    add.add_argument("name", help="kiosk name: letters, digits, '.', '_', '-' (the kiosk's "
+                     "[kiosk] id in kiosk.toml)")
+    add.add_argument("--mode", choices=("test", "live"), default="test",
+                     help="the kiosk's mode (default test): its cash gifts, voids and "
+                     "decisions are stamped with it, and only kiosks of that mode count them")
     db_option(add)
 
     revoke = sub.add_parser("revoke", help="revoke a kiosk's token")
@@ -86,8 +90,9 @@ def run(args: argparse.Namespace) -> int:
             if command == "sweep":
                 return _sweep(store)
             if command == "add-kiosk":
-                token = tokens.add_kiosk(store, args.name)
-                print(f"Kiosk {args.name!r} added. Its relay token (shown only this once):")
+                token = tokens.add_kiosk(store, args.name, args.mode)
+                print(f"Kiosk {args.name!r} added for {args.mode} mode. Its relay token "
+                      "(shown only this once):")
                 print()
                 print(f"    {token}")
                 print()
@@ -104,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
                 if not rows:
                     print("No kiosks yet. Add one with `charter-kiosk relay add-kiosk NAME`.")
                     return 0
-                print(f"{'NAME':<24} {'CREATED':<21} {'LAST SEEN':<21} REVOKED")
+                print(f"{'NAME':<24} {'MODE':<5} {'CREATED':<21} {'LAST SEEN':<21} REVOKED")
                 for row in rows:
-                    print(f"{row.name:<24} {_when(row.created_at):<21} "
+                    print(f"{row.name:<24} {row.mode or '-':<5} {_when(row.created_at):<21} "
                           f"{_when(row.last_seen_at):<21} {_when(row.revoked_at)}")
                 return 0
         finally:

@@ -6,7 +6,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -88,7 +88,7 @@ class RelayServer:
         db_url: str | None = None,
         *,
         stripe_secrets: Sequence[str] | None = None,
-        nowpayments_secrets: Sequence[str] | None = None,
+        nowpayments_secrets: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         log_level: str = "warning",

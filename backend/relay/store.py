@@ -40,7 +40,10 @@ from backend.settings import data_dir
 log = logging.getLogger("charter.relay.store")
 
 DEFAULT_DB_FILE = "relay.sqlite3"
-SCHEMA_VERSION = 1
+# Numbered like the kiosk's: step N takes the relay database from N-1 to N.
+# Step 1 created the original tables; step 2 adds modes and senders (see
+# `_relay_migration_2`). A fresh database is created at the newest version.
+SCHEMA_VERSION = 2
 NOTIFY_CHANNEL = "charter_relay_events"
 # Any constant works; it only has to be the same in every relay process.
 _INGEST_LOCK_KEY = 0x43484152  # "CHAR"
@@ -69,6 +72,10 @@ class IngestItem:
     event_type: str
     payload: str
     signature: str
+    # The mode the relay established (the verifying secret, the event's livemode,
+    # the sending kiosk's token) and, for kiosk events, the authenticated sender.
+    mode: str | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ class StoredEvent:
     event_type: str
     payload: str
     received_at: float
+    mode: str | None = None
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,7 @@ class KioskInfo:
     created_at: float
     last_seen_at: float | None
     revoked_at: float | None
+    mode: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,8 @@ def _build_models(db: peewee.Database) -> tuple[type[peewee.Model], ...]:
         payload = peewee.TextField()
         signature = peewee.TextField()
         received_at = peewee.DoubleField(index=True)
+        mode = peewee.CharField(max_length=8, null=True)  # schema 2
+        origin = peewee.CharField(max_length=64, null=True)  # schema 2
 
         class Meta:
             table_name = "relay_event"
@@ -193,6 +205,7 @@ def _build_models(db: peewee.Database) -> tuple[type[peewee.Model], ...]:
         created_at = peewee.DoubleField()
         last_seen_at = peewee.DoubleField(null=True)
         revoked_at = peewee.DoubleField(null=True)
+        mode = peewee.CharField(max_length=8, null=True)  # schema 2: test | live
 
         class Meta:
             table_name = "relay_kiosk"
@@ -247,15 +260,25 @@ class RelayStore:
             if self.is_postgres:
                 # Two relays starting at once must not race on CREATE TABLE.
                 self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_INGEST_LOCK_KEY,))
+            fresh = not self.db.table_exists(self.Meta._meta.table_name)
             self.db.create_tables([self.Event, self.Kiosk, self.Meta], safe=True)
             row = self.Meta.get_or_none(self.Meta.key == "schema_version")
             if row is None:
-                self.Meta.create(key="schema_version", value=str(SCHEMA_VERSION))
-            elif int(row.value) > SCHEMA_VERSION:
+                # Fresh tables are today's; an old database without a version row
+                # is version 1 (the first relay wrote none only if it never started).
+                row = self.Meta.create(key="schema_version",
+                                       value=str(SCHEMA_VERSION if fresh else 1))
+            current = int(row.value)
+            if current > SCHEMA_VERSION:
                 raise RuntimeError(
                     f"The relay database has schema version {row.value}; this relay "
                     f"knows up to {SCHEMA_VERSION}. Upgrade the relay."
                 )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                RELAY_MIGRATIONS[version - 2](self)
+                self.Meta.update(value=str(version)).where(
+                    self.Meta.key == "schema_version").execute()
+                log.info("migrated the relay database to schema %d", version)
         self._schema_ready = True
 
     def ensure_schema(self) -> None:
@@ -295,7 +318,7 @@ class RelayStore:
         find = f"SELECT seq FROM {table} WHERE provider = {p} AND dedup_key = {p}"  # noqa: S608
         insert = (
             f"INSERT INTO {table} (provider, dedup_key, event_type, payload, signature, "  # noqa: S608
-            f"received_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
+            f"received_at, mode, origin) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
             + (" RETURNING seq" if self.is_postgres else "")
         )
         outcomes: list[IngestOutcome] = []
@@ -312,7 +335,7 @@ class RelayStore:
                     continue
                 cursor = self.db.execute_sql(insert, (
                     item.provider, item.dedup_key, item.event_type, item.payload,
-                    item.signature, now,
+                    item.signature, now, item.mode, item.origin,
                 ))
                 seq = cursor.fetchone()[0] if self.is_postgres else cursor.lastrowid
                 outcomes.append(IngestOutcome(int(seq), False))
@@ -341,7 +364,7 @@ class RelayStore:
         query = (
             Event.select(
                 Event.seq, Event.provider, Event.dedup_key, Event.event_type,
-                Event.payload, Event.received_at,
+                Event.payload, Event.received_at, Event.mode, Event.origin,
             )
             .where(Event.seq > start)
             .order_by(Event.seq)
@@ -350,13 +373,12 @@ class RelayStore:
         )
         events: list[StoredEvent] = []
         size = 0
-        for seq, provider, dedup_key, event_type, payload, received_at in query:
+        for seq, provider, dedup_key, event_type, payload, received_at, mode, origin in query:
             if events and size + len(payload) > max_bytes:
                 break  # the kiosk asks again from here; keeps answers a sane size
             size += len(payload)
-            events.append(
-                StoredEvent(int(seq), provider, dedup_key, event_type, payload, float(received_at))
-            )
+            events.append(StoredEvent(int(seq), provider, dedup_key, event_type, payload,
+                                      float(received_at), mode, origin))
         next_seq = events[-1].seq if events else start
         return FeedPage(events, next_seq, gap)
 
@@ -415,7 +437,7 @@ class RelayStore:
 
     # --- kiosks ---------------------------------------------------------------
 
-    def add_kiosk(self, name: str, token_hash: str) -> None:
+    def add_kiosk(self, name: str, token_hash: str, mode: str = "test") -> None:
         """Register a kiosk (or re-issue a revoked one). Refuses an active name."""
 
         def query() -> None:
@@ -426,7 +448,7 @@ class RelayStore:
                     raise KioskExists(name)
                 if row is not None:
                     Kiosk.delete().where(Kiosk.name == name).execute()
-                Kiosk.create(name=name, token_hash=token_hash, created_at=time.time())
+                Kiosk.create(name=name, token_hash=token_hash, created_at=time.time(), mode=mode)
 
         self._run(query)
 
@@ -446,7 +468,7 @@ class RelayStore:
         def query() -> list[KioskInfo]:
             Kiosk = self.Kiosk
             return [
-                KioskInfo(r.name, r.created_at, r.last_seen_at, r.revoked_at)
+                KioskInfo(r.name, r.created_at, r.last_seen_at, r.revoked_at, r.mode)
                 for r in Kiosk.select().order_by(Kiosk.name)
             ]
 
@@ -454,16 +476,21 @@ class RelayStore:
 
     def kiosk_for_token_hash(self, token_hash: str) -> str | None:
         """The active kiosk holding this token hash, or None (unknown or revoked)."""
+        identity = self.identity_for_token_hash(token_hash)
+        return identity[0] if identity else None
 
-        def query() -> str | None:
+    def identity_for_token_hash(self, token_hash: str) -> tuple[str, str | None] | None:
+        """(name, mode) of the active kiosk holding this token hash, or None."""
+
+        def query() -> tuple[str, str | None] | None:
             Kiosk = self.Kiosk
             row = (
-                Kiosk.select(Kiosk.name)
+                Kiosk.select(Kiosk.name, Kiosk.mode)
                 .where((Kiosk.token_hash == token_hash) & Kiosk.revoked_at.is_null())
                 .tuples()
                 .first()
             )
-            return str(row[0]) if row else None
+            return (str(row[0]), row[1]) if row else None
 
         return self._run(query)
 
@@ -502,6 +529,42 @@ class RelayStore:
         with self.db.connection_context():
             query()
         self._schema_ready = False
+
+
+def _relay_migration_2(store: RelayStore) -> None:
+    """Modes and senders: every event carries the mode the relay established and,
+    for kiosk events, the kiosk that sent it; every kiosk token has a mode.
+
+    Stored Stripe events get the mode their own `livemode` says (when the event and
+    its object agree). Older NOWPayments IPNs and cash gifts cannot be told apart:
+    they stay without a mode, and kiosks refuse them rather than guess. Tokens
+    issued before modes existed stay without one; such a kiosk can still read the
+    feed, but its staff actions are refused until it is re-issued with `--mode`.
+    """
+    import json
+
+    from backend.webhooks import stripe_event_mode
+
+    db, event, kiosk = store.db, store.Event, store.Kiosk
+    for table, column in ((event, "mode"), (event, "origin"), (kiosk, "mode")):
+        have = {c.name for c in db.get_columns(table._meta.table_name)}
+        if column not in have:
+            size = 64 if column == "origin" else 8
+            db.execute_sql(f"ALTER TABLE {table._meta.table_name} ADD COLUMN {column} "
+                           f"VARCHAR({size}) NULL")
+    rows = event.select(event.seq, event.payload).where(
+        (event.provider == "stripe") & event.mode.is_null()).tuples()
+    for seq, payload in list(rows):
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            continue
+        mode = stripe_event_mode(body) if isinstance(body, dict) else None
+        if mode is not None:
+            event.update(mode=mode).where(event.seq == seq).execute()
+
+
+RELAY_MIGRATIONS = [_relay_migration_2]
 
 
 class KioskExists(Exception):

@@ -26,6 +26,7 @@ import stripe
 
 from backend.relay.store import IngestItem, RelayStore
 from backend.result import UserError
+from backend.webhooks import stripe_event_mode
 
 log = logging.getLogger("charter.relay.sweep")
 
@@ -35,6 +36,10 @@ SWEPT_TYPES = (
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "charge.refunded",
+    "charge.dispute.created",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+    "charge.dispute.closed",
 )
 STRIPE_RETRY_WINDOW_S = 3 * 24 * 3600  # Stripe retries for up to three days
 OVERLAP_S = 3600  # events can be listed a little after their `created`
@@ -74,12 +79,19 @@ def sweep_stripe(store: RelayStore, client: stripe.StripeClient, *,
     for params in queries:
         for event in _events(client, params):
             seen[event.id] = event
-    items = [
-        IngestItem(provider="stripe", dedup_key=event.id, event_type=event.type,
-                   payload=json.dumps(event.to_dict(), separators=(",", ":")),
-                   signature=SWEEP_SIGNATURE)
-        for event in sorted(seen.values(), key=lambda e: (e.created, e.id))
-    ]
+    items = []
+    for event in sorted(seen.values(), key=lambda e: (e.created, e.id)):
+        body = event.to_dict()
+        # Stored with the mode the event itself establishes, like a webhook; one
+        # whose mode is unclear is left out, as the webhook path would refuse it.
+        mode = stripe_event_mode(body)
+        if mode is None:
+            log.warning("sweep skipped Stripe event %s: its mode cannot be established",
+                        event.id)
+            continue
+        items.append(IngestItem(provider="stripe", dedup_key=event.id, event_type=event.type,
+                                payload=json.dumps(body, separators=(",", ":")),
+                                signature=SWEEP_SIGNATURE, mode=mode))
     outcomes = store.insert_batch(items) if items else []
     stored = sum(1 for o in outcomes if not o.duplicate)
     finished = clock()

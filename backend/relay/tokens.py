@@ -50,16 +50,19 @@ def _opened(store: RelayStore | str | None) -> Iterator[RelayStore]:
         opened.close()
 
 
-def add_kiosk(store: RelayStore | str | None, name: str) -> str:
-    """Register `name` and return its new token (the only time it is ever visible).
+def add_kiosk(store: RelayStore | str | None, name: str, mode: str = "test") -> str:
+    """Register `name` for one mode and return its new token (the only time it is ever
+    visible). The relay stamps the kiosk's staff actions with this name and mode.
 
     `store` is a `RelayStore` or a relay database URL.
     """
     check_name(name)
+    if mode not in ("test", "live"):
+        raise UserError(f"A kiosk's mode is 'test' or 'live', not {mode!r}.")
     token = new_token()
     with _opened(store) as opened:
         try:
-            opened.add_kiosk(name, hash_token(token))
+            opened.add_kiosk(name, hash_token(token), mode)
         except KioskExists as exc:
             raise UserError(str(exc)) from None
     return token
@@ -80,3 +83,10 @@ def kiosk_for_token(store: RelayStore, token: str) -> str | None:
     if not token or len(token) > 200:
         return None
     return store.kiosk_for_token_hash(hash_token(token))
+
+
+def kiosk_identity(store: RelayStore, token: str) -> tuple[str, str | None] | None:
+    """(name, mode) of the active kiosk holding `token`, or None."""
+    if not token or len(token) > 200:
+        return None
+    return store.identity_for_token_hash(hash_token(token))

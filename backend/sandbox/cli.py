@@ -52,8 +52,8 @@ def exports(server: SandboxServer) -> list[str]:
         "STRIPE_SECRET_KEY_TEST": cfg.stripe_secret_key,
         "STRIPE_PUBLISHABLE_KEY_TEST": cfg.stripe_publishable_key,
         "STRIPE_WEBHOOK_SECRET": cfg.stripe_webhook_secret,
-        "NOWPAYMENTS_API_KEY": cfg.nowpayments_api_key,
-        "NOWPAYMENTS_IPN_SECRET": cfg.nowpayments_ipn_secret,
+        "NOWPAYMENTS_API_KEY_TEST": cfg.nowpayments_api_key,
+        "NOWPAYMENTS_IPN_SECRET_TEST": cfg.nowpayments_ipn_secret,
     }
     return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 

@@ -50,7 +50,7 @@ def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
         monkeypatch.setenv("STRIPE_API_BASE", server.url)
         monkeypatch.setenv("NOWPAYMENTS_API_BASE", server.url)
         monkeypatch.setenv("STRIPE_SECRET_KEY_TEST", config.stripe_secret_key)
-        monkeypatch.setenv("NOWPAYMENTS_API_KEY", config.nowpayments_api_key)
+        monkeypatch.setenv("NOWPAYMENTS_API_KEY_TEST", config.nowpayments_api_key)
         monkeypatch.setenv("BASE_URL", server.url)
         yield server
 
