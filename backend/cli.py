@@ -68,8 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="ask about every open payment now, not only those due")
     rec.add_argument("--json", action="store_true", help="machine-readable output")
 
-    export = sub.add_parser("export", help="write every donation to a CSV file")
+    export = sub.add_parser("export", help="write every ledger entry (gifts and corrections) "
+                            "to a CSV file")
     export.add_argument("path")
+
+    void = sub.add_parser("void-cash", help="void a mistyped cash gift recorded at this kiosk "
+                          "(shared with every kiosk through the relay)")
+    void.add_argument("donation_id", type=int, help="the gift's number (staff screen, export)")
+    void.add_argument("--reason", required=True, help="why, for the treasurer (1-200 chars)")
 
     relay = sub.add_parser("relay", help="the webhook relay service and its kiosk tokens")
     sandbox = sub.add_parser("sandbox", help="a local Stripe/NOWPayments look-alike for testing")
@@ -116,7 +122,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from backend import charter
 
         return _report(charter.export_donations_csv(args.path),
-                       lambda d: f"Wrote {d['rows']} donations to {d['path']}")
+                       lambda d: f"Wrote {d['rows']} ledger entries to {d['path']}")
+    if command == "void-cash":
+        from backend import charter
+        from backend.money import format_money
+        from backend.settings import get_settings
+
+        currency = get_settings().currency
+        return _report(charter.void_cash_gift(args.donation_id, args.reason),
+                       lambda d: f"Gift {d['donation_id']} voided "
+                       f"({format_money(d['voided_minor'], currency)} out of the total; now "
+                       f"{format_money(d['total_minor'], currency)})"
+                       + ("" if d["shared"] else "; it reaches the other kiosks on the next "
+                          "reconciler pass"))
     for name in ("relay", "sandbox"):
         if command == name:
             cli = _optional_module(f"backend.{name}.cli")

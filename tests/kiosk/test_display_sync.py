@@ -45,7 +45,7 @@ def test_the_board_shows_a_cash_gift_recorded_at_another_kiosk(
                 [sys.executable, "-c", KIOSK], cwd=REPO, text=True, capture_output=True,
                 timeout=60, check=False,
                 env={**os.environ, "CHARTER_KIOSK_HOME": str(home),
-                     "RELAY_TOKEN": tokens.add_kiosk(relay_db, "kiosk-b")})
+                     "RELAY_TOKEN": tokens.add_kiosk(relay_db, "kiosk-test")})
             assert result.returncode == 0, result.stderr
             total = board.findChild(QLabel, "totalLabel")
             assert total is not None
