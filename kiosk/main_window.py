@@ -218,6 +218,7 @@ class KioskWindow(QWidget):
         self.staff.pause_changed.connect(self._set_paused)
         self.staff.exit_app.connect(self._exit_app)
         self.staff.resolve_partial.connect(self._resolve_partial)
+        self.staff.void_cash.connect(self._void_cash)
         self.staff.run_checks.connect(self._run_checks)
 
     def submit(self, tag: str, job: Callable[[], Result],
@@ -768,6 +769,20 @@ class KioskWindow(QWidget):
 
         self.submit(f"resolve:{payment_id}",
                     lambda: self.services.resolve_partial(payment_id, accept), done)
+
+    def _void_cash(self, donation_id: int, reason: str) -> None:
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                self.staff.set_notice(self.tr("Gift voided: {amount} out of the total.").format(
+                    amount=money(int(result["data"]["voided_minor"]), self.campaign.currency)),
+                    "ok")
+            else:
+                self.staff.set_notice(str(result.get("error", "")), "error")
+            self.staff.show_main()
+            self._refresh_staff()
+
+        self.submit(f"void:{donation_id}",
+                    lambda: self.services.void_cash_gift(donation_id, reason), done)
 
     def _set_paused(self, paused: bool) -> None:
         self.paused = paused

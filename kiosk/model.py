@@ -57,6 +57,8 @@ class Totals:
     count: int = 0
     by_method: dict[str, int] = field(default_factory=dict)
     revision: int = 0
+    gross_minor: int = 0
+    corrections_minor: int = 0  # refunds, disputes, voids: zero or less
 
     def update_from(self, data: dict[str, Any]) -> None:
         self.total_minor = int(data.get("total_minor", self.total_minor) or 0)
@@ -65,6 +67,8 @@ class Totals:
         self.count = int(data.get("count", self.count) or 0)
         self.by_method = dict(data.get("by_method", self.by_method) or {})
         self.revision = int(data.get("revision", self.revision) or 0)
+        self.gross_minor = int(data.get("gross_minor", self.gross_minor) or 0)
+        self.corrections_minor = int(data.get("corrections_minor", self.corrections_minor) or 0)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kiosk.model import Campaign, Totals
 from kiosk.screens.amount import edit_amount, to_minor
 from kiosk.screens.base import button, label, repolish
+from kiosk.staff_void import VoidPage
 from kiosk.text import method_label, money, parse_time, time_ago
 from kiosk.widgets.keypad import Keypad
 
@@ -49,6 +50,7 @@ class StaffScreen(QWidget):
     resolve_partial = Signal(str, bool)
     refresh = Signal()
     run_checks = Signal()
+    void_cash = Signal(int, str)  # donation id, reason
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +67,11 @@ class StaffScreen(QWidget):
         self._pages.addWidget(self._main)
         self._pages.addWidget(self._cash)
         self._pages.addWidget(self._checks)
+        self.void_page = VoidPage()
+        self.void_page.void.connect(self.void_cash)
+        self.void_page.back.connect(self.show_main)
+        self._pages.addWidget(self.void_page)
+        self._recent: list[dict[str, Any]] = []
         self._build_main()
         self._build_cash()
         self._build_checks()
@@ -90,9 +97,11 @@ class StaffScreen(QWidget):
         cards = QHBoxLayout()
         cards.setSpacing(16)
         self.values: dict[str, Any] = {}
-        for key, title in (("total", self.tr("Total")), ("card", self.tr("Card")),
-                           ("crypto", self.tr("Crypto")), ("cash", self.tr("Cash")),
-                           ("pending", self.tr("On its way")), ("count", self.tr("Gifts"))):
+        for key, title in (("total", self.tr("Net total")), ("gross", self.tr("Given")),
+                           ("corrections", self.tr("Refunded / voided")),
+                           ("card", self.tr("Card")), ("crypto", self.tr("Crypto")),
+                           ("cash", self.tr("Cash")), ("pending", self.tr("On its way")),
+                           ("count", self.tr("Gifts"))):
             frame, value = _card(title, f"staffTotal_{key}")
             cards.addWidget(frame)
             self.values[key] = value
@@ -146,6 +155,9 @@ class StaffScreen(QWidget):
         cash = button(self.tr("Record a cash gift"), "cashGiftButton", "secondary", min_height=68)
         cash.clicked.connect(self._open_cash)
         tools.addWidget(cash)
+        void = button(self.tr("Void a cash gift"), "voidCashButton", "secondary", min_height=68)
+        void.clicked.connect(self._open_void)
+        tools.addWidget(void)
         export = button(self.tr("Export CSV"), "exportCsvButton", "secondary", min_height=68)
         export.clicked.connect(self.export_csv)
         tools.addWidget(export)
@@ -195,12 +207,19 @@ class StaffScreen(QWidget):
     def set_totals(self, totals: Totals) -> None:
         currency = self._campaign.currency
         self.values["total"].setText(money(totals.total_minor, currency))
+        self.values["gross"].setText(money(totals.gross_minor, currency))
+        self.values["corrections"].setText(money(-totals.corrections_minor, currency))
         for key in ("card", "crypto", "cash"):
             self.values[key].setText(money(int(totals.by_method.get(key, 0)), currency))
         self.values["pending"].setText(money(totals.pending_minor, currency))
         self.values["count"].setText(f"{totals.count:,}")
 
+    def _open_void(self) -> None:
+        self.void_page.set_gifts(self._recent, self._campaign.currency)
+        self._pages.setCurrentWidget(self.void_page)
+
     def set_recent(self, donations: list[dict[str, Any]]) -> None:
+        self._recent = donations
         self.recent_table.setRowCount(len(donations))
         for row, gift in enumerate(donations):
             moment = parse_time(str(gift.get("created_at", "")))
@@ -209,7 +228,9 @@ class StaffScreen(QWidget):
             cells = [
                 f"{when} · {ago}" if when else ago,
                 money(int(gift.get("amount_minor", 0)),
-                      str(gift.get("currency", self._campaign.currency))),
+                      str(gift.get("currency", self._campaign.currency)))
+                + ("" if gift.get("status", "counted") == "counted"
+                   else f" · {str(gift['status']).replace('_', ' ')}"),
                 method_label(str(gift.get("method", "")), gift.get("coin")),
                 str(gift.get("display_name") or self.tr("Anonymous")),
             ]

@@ -67,6 +67,33 @@ def test_staff_records_a_cash_gift(qtbot: QtBot, kiosk: KioskWindow) -> None:
     qtbot.waitUntil(lambda: total.text() == "$40", timeout=5_000)
 
 
+def test_staff_void_a_mistyped_cash_gift(qtbot: QtBot, kiosk: KioskWindow) -> None:
+    assert staff_pin.set_pin(PIN)["success"]
+    unlock(qtbot, kiosk)
+    for amount in ("400", "4"):
+        tap(qtbot, kiosk, "cashGiftButton")
+        type_keys(qtbot, kiosk.staff.cash_keypad, amount)
+        tap(qtbot, kiosk, "cashRecordButton")
+        qtbot.waitUntil(lambda a=amount: f"${a}" in kiosk.staff.notice.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: kiosk.staff.values["total"].text() == "$404", timeout=5_000)
+    qtbot.waitUntil(lambda: kiosk.staff.recent_table.rowCount() == 2, timeout=5_000)
+    tap(qtbot, kiosk, "voidCashButton")
+    page = kiosk.staff.void_page
+    reasons = page.findChildren(QPushButton, "voidReasonButton")
+    assert reasons and not any(r.isEnabled() for r in reasons)  # choose a gift first
+    gifts = page.findChildren(QPushButton, "voidGiftButton")
+    mistyped = next(g for g in gifts if "$400" in g.text())
+    qtbot.mouseClick(mistyped, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: reasons[0].isEnabled(), timeout=2_000)
+    qtbot.mouseClick(reasons[0], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "voided" in kiosk.staff.notice.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: kiosk.staff.values["total"].text() == "$4", timeout=5_000)
+    assert kiosk.staff.values["gross"].text() == "$404"
+    assert kiosk.staff.values["corrections"].text() == "$400"
+    qtbot.waitUntil(lambda: "voided" in kiosk.staff.recent_table.item(1, 1).text(),
+                    timeout=5_000)
+
+
 def test_pause_shows_back_in_a_moment(qtbot: QtBot, kiosk: KioskWindow) -> None:
     assert staff_pin.set_pin(PIN)["success"]
     unlock(qtbot, kiosk)
