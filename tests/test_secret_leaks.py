@@ -165,7 +165,8 @@ def _drive_successes(env: LeakEnv) -> None:
     body = stripe_event(obj={"id": session_id, "object": "checkout.session"})
     keep(charter.after_payment_webhook(body, stripe_headers(body, env.secrets["STRIPE_WEBHOOK_SECRET"])))
     ipn = nowpayments_ipn(payment_id, "finished")
-    keep(charter.after_payment_webhook(ipn, nowpayments_headers(ipn, env.secrets["NOWPAYMENTS_IPN_SECRET_TEST"])))
+    keep(charter.after_payment_webhook(
+        ipn, nowpayments_headers(ipn, env.secrets["NOWPAYMENTS_IPN_SECRET_TEST"])))
 
 
 def _drive_failures(env: LeakEnv, monkeypatch: pytest.MonkeyPatch) -> None:
