@@ -1,0 +1,385 @@
+"""A state machine over three kiosks sharing one relay, in both modes.
+
+Random interleavings and repetitions of card payments, partial refunds,
+disputes, crypto payments (partly paid, accepted or refused by staff at any
+kiosk, topped up, refunded), repeat deposits heard before their parent, cash
+gifts and their voids, kiosk restarts, cursor resets and a kiosk going live on
+a relay that carried its rehearsal. Everything goes over real HTTP to a real
+relay under uvicorn, and each kiosk keeps its own SQLite file.
+
+Invariants: after every step the kept total of the kiosk in hand equals the sum
+of its entries and holds no record of the other mode; whenever the kiosks have
+synced, every kiosk of a mode shows the same total, and it is the net the model
+expects from what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from backend import charter, ledger
+from backend.db import close_database, open_database
+from backend.models import SyncCursor
+from backend.relay import tokens
+from backend.relay.server import RelayServer
+from backend.settings import write_settings
+from backend.sync import RelaySync
+from backend.webhooks import nowpayments_signature, stripe_signature_header
+from tests.conftest import CAMPAIGN
+
+STRIPE_SECRET = "whsec_state_machine_0123456789"
+IPN = {"test": "ipn-secret-sandbox-account", "live": "ipn-secret-production-account"}
+KIOSKS = ("k1", "k2", "k3")
+AMOUNTS = st.integers(min_value=100, max_value=90_000)
+
+
+class Card:
+    def __init__(self, sid: str, mode: str, amount: int) -> None:
+        self.sid, self.mode, self.amount = sid, mode, amount
+        self.refunded = 0
+        self.dispute: str | None = None  # withdrawn | won | lost
+
+    @property
+    def net(self) -> int:
+        if self.dispute in ("withdrawn", "lost"):
+            return 0
+        return self.amount - self.refunded
+
+
+class Crypto:
+    def __init__(self, pid: int, mode: str, price: int, parent: Crypto | None = None) -> None:
+        self.pid, self.mode, self.price, self.parent = pid, mode, price, parent
+        self.sent: set[str] = set()  # statuses sent to the relay
+        self.accepted: int | None = None
+        self.refused = False
+
+    @property
+    def known(self) -> bool:
+        """Does a kiosk know this payment's campaign? A repeat deposit only through its parent."""
+        return bool(self.sent) and (self.parent is None or bool(self.parent.sent))
+
+    @property
+    def net(self) -> int:
+        if not self.known:
+            return 0
+        if "refunded" in self.sent:
+            return 0
+        if "finished" in self.sent:
+            return self.price
+        return self.accepted or 0
+
+
+class Cash:
+    def __init__(self, ref: str, kiosk: str, mode: str, amount: int) -> None:
+        self.ref, self.kiosk, self.mode, self.amount = ref, kiosk, mode, amount
+        self.voided = False
+        self.donation_ids: dict[str, int] = {}
+
+
+def machine_for(root: Path) -> type[RuleBasedStateMachine]:
+    class FleetMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.dir = root / f"run-{time.monotonic_ns()}"
+            self.dir.mkdir(parents=True)
+            self.db_url = f"sqlite:///{self.dir / 'relay.sqlite3'}"
+            self.relay = RelayServer(self.db_url, stripe_secrets=[STRIPE_SECRET],
+                                     nowpayments_secrets={m: [s] for m, s in IPN.items()})
+            self.relay.start()
+            os.environ["CHARTER_RELAY_URL"] = self.relay.url
+            self.modes = {"k1": "live", "k2": "live", "k3": "test"}
+            self.tokens = {k: tokens.add_kiosk(self.db_url, k, m) for k, m in self.modes.items()}
+            self.cards: list[Card] = []
+            self.cryptos: list[Crypto] = []
+            self.cash: list[Cash] = []
+            self.sent_stripe: list[tuple[str, dict[str, Any], bool]] = []
+            self.current: str | None = None
+            self.synced = True
+            self.counter = 0
+
+        def teardown(self) -> None:
+            close_database()
+            self.relay.stop()
+
+        # --- plumbing ------------------------------------------------------------
+
+        def be(self, kiosk: str) -> None:
+            if self.current == kiosk:
+                return
+            mode = self.modes[kiosk]
+            write_settings({"campaign": CAMPAIGN, "kiosk": {"id": kiosk, "mode": mode},
+                            "endpoints": {"relay_url": self.relay.url}})
+            os.environ["CHARTER_KIOSK_MODE"] = mode
+            os.environ["RELAY_TOKEN"] = self.tokens[kiosk]
+            close_database()
+            open_database(self.dir / f"{kiosk}-{mode}.sqlite3")
+            self.current = kiosk
+
+        def next_id(self) -> int:
+            self.counter += 1
+            return self.counter
+
+        def stripe(self, event_type: str, obj: dict[str, Any], live: bool) -> None:
+            body = {"id": f"evt_{self.next_id()}", "object": "event", "type": event_type,
+                    "livemode": live, "data": {"object": obj}}
+            raw = json.dumps(body).encode()
+            answer = requests.post(
+                f"{self.relay.url}/v1/webhooks/stripe", data=raw, timeout=10,
+                headers={"Stripe-Signature": stripe_signature_header(raw, STRIPE_SECRET,
+                                                                     int(time.time()))})
+            assert answer.status_code == 200, answer.text
+            self.sent_stripe.append((event_type, obj, live))
+            self.synced = False
+
+        def ipn(self, payment: Crypto, status: str, paid: str | None = None) -> None:
+            body: dict[str, Any] = {
+                "payment_id": payment.pid, "payment_status": status,
+                "price_amount": str(Decimal(payment.price) / 100), "price_currency": "usd",
+                "pay_amount": "0.001", "pay_currency": "btc", "actually_paid": paid,
+                "pay_address": "bc1qexample", "updated_at": f"2026-11-30T10:00:{status[:3]}",
+                "parent_payment_id": payment.parent.pid if payment.parent else None,
+                "order_id": None if payment.parent else f"gala/web/i{payment.pid}"}
+            raw = json.dumps(body).encode()
+            answer = requests.post(
+                f"{self.relay.url}/v1/webhooks/nowpayments", data=raw, timeout=10,
+                headers={"x-nowpayments-sig": nowpayments_signature(raw, IPN[payment.mode])})
+            assert answer.status_code == 200, answer.text
+            payment.sent.add(status)
+            self.synced = False
+
+        def sync(self, kiosk: str) -> None:
+            self.be(kiosk)
+            sync = RelaySync(self.relay.url, self.tokens[kiosk])
+            while sync.poll_once(wait=0):
+                pass
+
+        # --- providers --------------------------------------------------------------
+
+        @rule(mode=st.sampled_from(("test", "live")), amount=AMOUNTS)
+        def card_paid(self, mode: str, amount: int) -> None:
+            card = Card(f"cs_{mode}_{self.next_id()}", mode, amount)
+            self.cards.append(card)
+            self.stripe("checkout.session.completed", {
+                "id": card.sid, "object": "checkout.session", "amount_total": amount,
+                "currency": "usd", "status": "complete", "payment_status": "paid",
+                "payment_intent": f"pi_{card.sid}", "livemode": mode == "live",
+                "metadata": {"campaign_id": "gala", "kiosk_id": "web"}}, mode == "live")
+
+        @precondition(lambda self: any(c.dispute is None and c.refunded < c.amount
+                                       for c in self.cards))
+        @rule(data=st.data(), share=st.integers(1, 100))
+        def card_refund(self, data: st.DataObject, share: int) -> None:
+            card = data.draw(st.sampled_from([c for c in self.cards if c.dispute is None
+                                              and c.refunded < c.amount]))
+            level = min(card.amount, card.refunded + max(1, card.amount * share // 100))
+            card.refunded = level
+            self.stripe("charge.refunded", {
+                "id": f"ch_{card.sid}", "object": "charge", "payment_intent": f"pi_{card.sid}",
+                "amount": card.amount, "amount_refunded": level, "refunded": level == card.amount,
+                "livemode": card.mode == "live"}, card.mode == "live")
+
+        @precondition(lambda self: any(c.refunded == 0 and c.dispute in (None, "withdrawn")
+                                       for c in self.cards))
+        @rule(data=st.data(), outcome=st.sampled_from(("created", "won", "lost")))
+        def card_dispute(self, data: st.DataObject, outcome: str) -> None:
+            card = data.draw(st.sampled_from([c for c in self.cards if c.refunded == 0
+                                              and c.dispute in (None, "withdrawn")]))
+            if outcome == "created" and card.dispute is None:
+                event, status, card.dispute = "charge.dispute.created", "needs_response", "withdrawn"
+            elif outcome != "created":
+                event, status, card.dispute = "charge.dispute.closed", outcome, outcome
+            else:
+                return
+            self.stripe(event, {"id": f"dp_{card.sid}", "object": "dispute",
+                                "payment_intent": f"pi_{card.sid}", "amount": card.amount,
+                                "status": status, "livemode": card.mode == "live"},
+                        card.mode == "live")
+
+        @precondition(lambda self: bool(self.sent_stripe))
+        @rule(data=st.data())
+        def stripe_event_again(self, data: st.DataObject) -> None:
+            """A late or repeated delivery of something already said: changes nothing."""
+            event_type, obj, live = data.draw(st.sampled_from(self.sent_stripe))
+            self.stripe(event_type, obj, live)
+
+        @rule(mode=st.sampled_from(("test", "live")), amount=AMOUNTS,
+              status=st.sampled_from(("finished", "partially_paid", "waiting")))
+        def crypto_payment(self, mode: str, amount: int, status: str) -> None:
+            payment = Crypto(1000 + self.next_id(), mode, amount)
+            self.cryptos.append(payment)
+            self.ipn(payment, status, "0.0005" if status == "partially_paid" else None)
+
+        @precondition(lambda self: any(p.parent is None for p in self.cryptos))
+        @rule(data=st.data(), amount=AMOUNTS)
+        def repeat_deposit(self, data: st.DataObject, amount: int) -> None:
+            parent = data.draw(st.sampled_from([p for p in self.cryptos if p.parent is None]))
+            child = Crypto(1000 + self.next_id(), parent.mode, amount, parent)
+            self.cryptos.append(child)
+            self.ipn(child, "finished")
+
+        @precondition(lambda self: any(p.parent is None and not p.sent for p in self.cryptos))
+        @rule(data=st.data())
+        def parent_heard_late(self, data: st.DataObject) -> None:
+            parent = data.draw(st.sampled_from([p for p in self.cryptos
+                                                if p.parent is None and not p.sent]))
+            self.ipn(parent, "waiting")
+
+        @precondition(lambda self: any(p.sent and "refunded" not in p.sent and p.parent is None
+                                       for p in self.cryptos))
+        @rule(data=st.data(), status=st.sampled_from(("finished", "refunded")))
+        def crypto_later(self, data: st.DataObject, status: str) -> None:
+            payment = data.draw(st.sampled_from([p for p in self.cryptos if p.sent and p.parent
+                                                 is None and "refunded" not in p.sent]))
+            if status == "refunded" and "finished" not in payment.sent:
+                status = "finished"
+            self.ipn(payment, status)
+
+        # --- staff ------------------------------------------------------------------
+
+        def kiosks_of(self, mode: str) -> list[str]:
+            return [k for k in KIOSKS if self.modes[k] == mode]
+
+        @rule(kiosk=st.sampled_from(KIOSKS), amount=AMOUNTS)
+        def cash_gift(self, kiosk: str, amount: int) -> None:
+            self.be(kiosk)
+            result = charter.record_cash_gift(str(Decimal(amount) / 100))
+            assert result["success"] and result["data"]["shared"], result
+            gift = Cash(f"{kiosk}-{len(self.cash)}", kiosk, self.modes[kiosk], amount)
+            gift.donation_ids[kiosk] = result["data"]["donation_id"]
+            self.cash.append(gift)
+            self.synced = False
+
+        @precondition(lambda self: any(not g.voided and g.mode == self.modes[g.kiosk]
+                                       for g in self.cash))
+        @rule(data=st.data())
+        def void_cash(self, data: st.DataObject) -> None:
+            gift = data.draw(st.sampled_from([g for g in self.cash if not g.voided
+                                              and g.mode == self.modes[g.kiosk]]))
+            self.be(gift.kiosk)
+            result = charter.void_cash_gift(gift.donation_ids[gift.kiosk], "mistyped")
+            assert result["success"] and result["data"]["shared"], result
+            gift.voided = True
+            self.synced = False
+
+        @precondition(lambda self: any(
+            p.parent is None and p.sent == {"partially_paid"} and p.accepted is None
+            and not p.refused and self.kiosks_of(p.mode) for p in self.cryptos))
+        @rule(data=st.data(), accept=st.booleans())
+        def staff_decide(self, data: st.DataObject, accept: bool) -> None:
+            payment = data.draw(st.sampled_from([
+                p for p in self.cryptos if p.parent is None and p.sent == {"partially_paid"}
+                and p.accepted is None and not p.refused and self.kiosks_of(p.mode)]))
+            kiosk = data.draw(st.sampled_from(self.kiosks_of(payment.mode)))
+            self.sync(kiosk)  # staff see it on their screen first
+            result = charter.resolve_partial_payment(str(payment.pid), accept)
+            assert result["success"], result
+            if accept:
+                payment.accepted = int((Decimal(payment.price) / 2).to_integral_value(ROUND_DOWN))
+            else:
+                payment.refused = True
+            self.synced = False
+
+        # --- kiosks -----------------------------------------------------------------
+
+        @rule(kiosk=st.sampled_from(KIOSKS))
+        def sync_one(self, kiosk: str) -> None:
+            self.sync(kiosk)
+
+        @rule(kiosk=st.sampled_from(KIOSKS))
+        def restart(self, kiosk: str) -> None:
+            self.be(kiosk)
+            close_database()
+            self.current = None
+            self.be(kiosk)
+
+        @rule(kiosk=st.sampled_from(KIOSKS))
+        def cursor_reset(self, kiosk: str) -> None:
+            """The kiosk forgets where it was in the feed and hears everything again."""
+            self.be(kiosk)
+            SyncCursor.delete().execute()
+            self.synced = False
+
+        @precondition(lambda self: self.modes["k3"] == "test")
+        @rule()
+        def k3_goes_live(self) -> None:
+            self.sync("k3")
+            tokens.revoke_kiosk(self.db_url, "k3")
+            self.tokens["k3"] = tokens.add_kiosk(self.db_url, "k3", "live")
+            self.modes["k3"] = "live"
+            self.current = None
+            self.be("k3")  # a new, live database file; its cursor starts at 0
+            self.synced = False
+
+        @rule()
+        def everyone_syncs(self) -> None:
+            for kiosk in KIOSKS:
+                self.sync(kiosk)
+            self.synced = True
+            self.check_fleet()
+
+        # --- invariants ---------------------------------------------------------------
+
+        def expected(self, mode: str) -> int:
+            return (sum(c.net for c in self.cards if c.mode == mode)
+                    + sum(p.net for p in self.cryptos if p.mode == mode)
+                    + sum(g.amount for g in self.cash if g.mode == mode and not g.voided))
+
+        def check_fleet(self) -> None:
+            for kiosk in KIOSKS:
+                self.be(kiosk)
+                mode = self.modes[kiosk]
+                shown = ledger.totals()["total_minor"]
+                assert shown == self.expected(mode), (kiosk, mode, shown, self.expected(mode))
+
+        @invariant()
+        def kept_total_is_the_sum_of_entries_and_of_one_mode(self) -> None:
+            if self.current is None:
+                return
+            kept, summed = ledger.totals(), ledger.recomputed_totals()
+            for key in ("total_minor", "gross_minor", "corrections_minor", "count",
+                        "by_method"):
+                assert kept[key] == summed[key], (key, kept, summed)
+            assert not any(ledger.mode_mismatches().values())
+
+        @initialize()
+        def start(self) -> None:
+            self.be("k1")
+
+    return FleetMachine
+
+
+def test_every_kiosk_of_a_mode_agrees_and_matches_the_expected_net(
+        kiosk_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CHARTER_RELAY_URL", "CHARTER_KIOSK_MODE", "RELAY_TOKEN"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after the test
+    machine = machine_for(tmp_path)
+
+    class Final(machine):  # type: ignore[misc, valid-type]
+        def teardown(self) -> None:
+            try:
+                self.everyone_syncs()  # every run ends with the fleet in agreement
+            finally:
+                super().teardown()
+
+    run_state_machine_as_test(Final, settings=settings(
+        max_examples=int(os.environ.get("FLEET_EXAMPLES", "12")), stateful_step_count=25,
+        deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                              HealthCheck.function_scoped_fixture]))
