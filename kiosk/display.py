@@ -76,8 +76,12 @@ class DisplayWindow(QWidget):
         self.goal_label = label("", "boardStat", "goalLabel", wrap=False)
         self.donors_label = label("", "boardStat", "donorsLabel", wrap=False)
         self.pending_label = label("", "boardStatMuted", "pendingLabel", wrap=False)
+        # The total is net: when refunds or voids took money out, say so beside it,
+        # so the number on the wall can be explained by the gifts behind it.
+        self.net_label = label("", "boardStatMuted", "netLabel", wrap=False)
         stats.addWidget(self.goal_label)
         stats.addWidget(self.pending_label)
+        stats.addWidget(self.net_label)
         stats.addStretch(1)
         stats.addWidget(self.donors_label)
         left.addLayout(stats)
@@ -242,6 +246,10 @@ class DisplayWindow(QWidget):
         self.pending_label.setText(self.tr("+ {amount} on its way").format(
             amount=money(totals.pending_minor, currency, cents=False))
             if totals.pending_minor else "")
+        self.net_label.setText(self.tr("{gross} given · {out} refunded or voided").format(
+            gross=money(totals.gross_minor, currency), out=money(-totals.corrections_minor,
+                                                                  currency))
+            if totals.corrections_minor else "")
         self.donors_label.setText(self.tr("{n} donors").format(n=f"{totals.count:,}")
                                   if totals.count != 1 else self.tr("1 donor"))
 

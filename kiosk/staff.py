@@ -231,7 +231,9 @@ class StaffScreen(QWidget):
                       str(gift.get("currency", self._campaign.currency)))
                 + ("" if gift.get("status", "counted") == "counted"
                    else f" · {str(gift['status']).replace('_', ' ')}"),
-                method_label(str(gift.get("method", "")), gift.get("coin")),
+                method_label(str(gift.get("method", "")), gift.get("coin"))
+                + (f" · {gift['kiosk_id']}" if gift.get("method") == "cash"
+                   and gift.get("kiosk_id") else ""),
                 str(gift.get("display_name") or self.tr("Anonymous")),
             ]
             for column, text in enumerate(cells):

@@ -40,3 +40,22 @@ def test_display_follows_gifts_from_another_thread(qtbot: QtBot, board: DisplayW
     qtbot.waitUntil(lambda: "Lee" in board.recent_rows[0][1].text(), timeout=5_000)
     assert board.progress.value() == 7
     assert board.chart._points  # the chart has its first point
+
+
+def test_the_board_shows_a_void_as_money_out_of_the_total(qtbot: QtBot,
+                                                          board: DisplayWindow) -> None:
+    total = board.findChild(QLabel, "totalLabel")
+    net = board.findChild(QLabel, "netLabel")
+    assert total is not None and net is not None
+    writer = threading.Thread(target=lambda: charter.record_cash_gift("90"))
+    writer.start()
+    writer.join()
+    qtbot.waitUntil(lambda: total.text() == "$90", timeout=5_000)
+    assert net.text() == ""  # nothing came out: nothing to explain
+    gift = charter.recent_donations()["data"]["donations"][0]["donation_id"]
+    voider = threading.Thread(target=lambda: charter.void_cash_gift(gift, "mistyped"))
+    voider.start()
+    voider.join()
+    qtbot.waitUntil(lambda: total.text() == "$0", timeout=5_000)
+    qtbot.waitUntil(lambda: net.text() == "$90 given · $90 refunded or voided", timeout=5_000)
+    qtbot.waitUntil(lambda: board.chart._points[-1][1] == 0, timeout=5_000)  # the chart too
