@@ -272,7 +272,8 @@ def ipn_secrets() -> list[str]:
 
 
 def verify_webhook(payload: bytes, signature: str | None) -> ProviderEvent:
-    return verify_nowpayments(payload, signature, ipn_secrets())
+    """Verify with this kiosk's mode's IPN secrets: a match establishes that mode."""
+    return verify_nowpayments(payload, signature, ipn_secrets(), mode=get_settings().mode)
 
 
 @public

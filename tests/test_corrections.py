@@ -472,3 +472,18 @@ def test_check_reports_the_sum_of_entries_and_records_of_the_other_mode(fleet: F
     assert {c.name: c for c in check_database()}["modes"].status == "fail"
     LedgerEntry.update(amount_minor=999).execute()  # an entry edited behind the ledger's back
     assert {c.name: c for c in check_database()}["total"].status == "fail"
+
+
+def test_1_an_ipn_sent_straight_to_a_kiosk_counts_in_the_mode_of_the_secret_that_signed_it(
+        kiosk_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOWPAYMENTS_IPN_SECRET_TEST", IPN_TEST)
+    monkeypatch.setenv("NOWPAYMENTS_IPN_SECRET_LIVE", IPN_LIVE)
+    live = json.dumps(crypto(701, "finished", "9")).encode()
+    answer = charter.after_payment_webhook(
+        live, {"x-nowpayments-sig": nowpayments_signature(live, IPN_LIVE)})
+    assert not answer["success"]  # a test kiosk checks only its own mode's secret
+    test = json.dumps(crypto(702, "finished", "9")).encode()
+    answer = charter.after_payment_webhook(
+        test, {"x-nowpayments-sig": nowpayments_signature(test, IPN_TEST)})
+    assert answer["success"] and answer["data"]["counted"] is True, answer
+    assert ledger.totals()["total_minor"] == 900
