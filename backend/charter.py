@@ -30,7 +30,7 @@ from backend.settings import get_settings
 
 log = logging.getLogger("charter.charter")
 
-PAYMENT_METHODS = ("card",)
+PAYMENT_METHODS = ("card", "tap")
 
 
 def _totals_data() -> dict[str, Any]:
@@ -81,7 +81,12 @@ def fiat_button_click(amount: Any, payment_method: str, display_name: str | None
     from backend import stripe_api
 
     if payment_method not in PAYMENT_METHODS:
-        raise UserError(f"{payment_method!r} is not a payment method here; choose card or crypto.")
+        raise UserError(f"{payment_method!r} is not a payment method here; choose card (on "
+                        "your phone), tap (on the card reader) or crypto.")
+    if payment_method == "tap":
+        from backend import terminal
+
+        return terminal.create_tap_payment({"amount": amount, "display_name": display_name})
     return stripe_api.create_checkout_session({"amount": amount, "display_name": display_name})
 
 
@@ -141,6 +146,13 @@ def cancel_payment(intent_id: str) -> Result:
 
     if not isinstance(intent_id, str) or not intent_id:
         raise UserError("No payment to cancel.")
+    ensure_database()
+    known = ContributionIntent.get_or_none(ContributionIntent.id == intent_id)
+    if known is not None and known.method == "tap":
+        from backend import terminal
+
+        # The reader stops first; a tap that went through a moment before is kept.
+        return ok({"intent_id": intent_id, "status": terminal.cancel_tap(intent_id)})
     status = ledger.cancel_intent(intent_id)
     intent = ContributionIntent.get(ContributionIntent.id == intent_id)
     if intent.method == "card" and intent.provider_ref and status == "cancelled":

@@ -223,6 +223,8 @@ def check_services() -> list[Check]:
                              "other kiosks and late webhooks reach this kiosk only by polling",
                              "Set CHARTER_RELAY_URL (or endpoints.relay_url in kiosk.toml)."))
     results.append(_check_stripe())
+    if settings.terminal_reader_id:
+        results.append(_check_reader())
     if settings.coins:
         results.append(_check_nowpayments())
     return results
@@ -308,6 +310,29 @@ def _check_identity(you: Any) -> Check:
                      "mode", f"Re-issue it: charter-kiosk relay revoke {name}; charter-kiosk "
                      f"relay add-kiosk {name} --mode {settings.mode}")
     return Check("services", "relay identity", "pass", f"kiosk {name}, {mode} mode")
+
+
+def _check_reader() -> Check:
+    """The card reader for tap to give: known to Stripe, online, of the kiosk's mode."""
+    from backend.terminal import reader_status
+
+    result = reader_status()
+    if not result["success"]:
+        return Check("services", "card reader", "fail", str(result["error"]),
+                     "charter-kiosk terminal readers; register it again if it is gone.")
+    reader = result["data"]
+    mode = get_settings().mode
+    if reader["mode"] != mode:
+        return Check("services", "card reader", "fail",
+                     f"reader {reader['id']} is a {reader['mode']}-mode reader; the kiosk is in "
+                     f"{mode} mode", "Register a reader with this mode's keys.")
+    if reader["status"] != "online":
+        return Check("services", "card reader", "fail",
+                     f"reader {reader['label']} ({reader['device_type']}) is offline",
+                     "Power the reader on and check its network; the kiosk offers phone and "
+                     "crypto meanwhile.")
+    return Check("services", "card reader", "pass",
+                 f"{reader['label']} ({reader['device_type']}) online, {reader['mode']} mode")
 
 
 def _check_stripe() -> Check:

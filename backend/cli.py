@@ -77,6 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     void.add_argument("donation_id", type=int, help="the gift's number (staff screen, export)")
     void.add_argument("--reason", required=True, help="why, for the treasurer (1-200 chars)")
 
+    term = sub.add_parser("terminal", help="the Stripe Terminal card reader for tap to give")
+    term_sub = term.add_subparsers(dest="terminal_command", required=True)
+    locations = term_sub.add_parser("locations", help="list Terminal locations, or --create one")
+    locations.add_argument("--create", metavar="NAME", help="create a location with this name")
+    for field in ("line1", "city", "state", "country", "postal-code"):
+        locations.add_argument(f"--{field}", default="")
+    register = term_sub.add_parser("register", help="register a reader by its registration "
+                                   "code and use it on this kiosk")
+    register.add_argument("code", help="the code the reader shows (test mode: simulated-wpe)")
+    register.add_argument("--location", required=True, help="a location id (tml_...)")
+    register.add_argument("--label", default=None)
+    term_sub.add_parser("readers", help="list readers: status, type, label, this kiosk's")
+    term_sub.add_parser("forget", help="stop using the reader on this kiosk")
+
     relay = sub.add_parser("relay", help="the webhook relay service and its kiosk tokens")
     sandbox = sub.add_parser("sandbox", help="a local Stripe/NOWPayments look-alike for testing")
     for name, module in (("relay", relay), ("sandbox", sandbox)):
@@ -123,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return _report(charter.export_donations_csv(args.path),
                        lambda d: f"Wrote {d['rows']} ledger entries to {d['path']}")
+    if command == "terminal":
+        return terminal_command(args)
     if command == "void-cash":
         from backend import charter
         from backend.money import format_money
@@ -141,6 +157,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(cli.run(args))
     parser.print_usage(sys.stderr)
     return USAGE_ERROR
+
+
+def terminal_command(args: argparse.Namespace) -> int:
+    from backend import terminal
+
+    sub = args.terminal_command
+    if sub == "locations":
+        if args.create:
+            address = {"line1": args.line1, "city": args.city, "state": args.state,
+                       "country": args.country, "postal_code": args.postal_code}
+            return _report(terminal.create_location(args.create, address),
+                           lambda d: f"Location {d['id']} created: {d['display_name']}")
+        return _report(terminal.list_locations(), lambda d: "\n".join(
+            f"{x['id']}  {x['display_name']}" for x in d["locations"])
+            or "No locations yet: charter-kiosk terminal locations --create NAME --line1 ...")
+    if sub == "register":
+        return _report(terminal.register_reader(args.code, args.location, args.label),
+                       lambda d: f"Reader {d['id']} ({d['device_type']}, {d['status']}) "
+                       "registered and set as this kiosk's reader in kiosk.toml")
+    if sub == "readers":
+        return _report(terminal.list_readers(), lambda d: "\n".join(
+            f"{r['id']}  {r['status']:<8} {r['device_type']:<24} {r['label']}"
+            + ("  <- this kiosk" if r["this_kiosk"] else "") for r in d["readers"])
+            or "No readers registered.")
+    return _report(terminal.forget_reader(),
+                   lambda d: f"This kiosk no longer uses reader {d['forgotten'] or '(none)'}.")
 
 
 def _run_window(extra: list[str], args: argparse.Namespace) -> int:

@@ -68,13 +68,31 @@ DISPUTE_EVENT_TYPES = {
     "charge.dispute.funds_reinstated",
     "charge.dispute.closed",
 }
+PAYMENT_INTENT_EVENT_TYPES = {
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+}
+READER_EVENT_TYPES = {"terminal.reader.action_succeeded", "terminal.reader.action_failed"}
 STRIPE_EVENT_TYPES = {
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "charge.refunded",
-} | DISPUTE_EVENT_TYPES
+} | DISPUTE_EVENT_TYPES | PAYMENT_INTENT_EVENT_TYPES | READER_EVENT_TYPES
+
+# A card-present PaymentIntent's status, in the ledger's words. A decline leaves it
+# at requires_payment_method: the donor may try another card on the same intent.
+PAYMENT_INTENT_STATUS = {
+    "requires_payment_method": "awaiting_payment",
+    "requires_confirmation": "awaiting_payment",
+    "requires_action": "awaiting_payment",
+    "processing": "confirming",
+    "requires_capture": "confirming",
+    "succeeded": "paid",
+    "canceled": "cancelled",
+}
 
 NOWPAYMENTS_STATUS = {
     "waiting": "awaiting_payment",
@@ -429,6 +447,84 @@ def apply_stripe_session(
                              donation_id=donation_id)
 
 
+def apply_payment_intent(payment: Mapping[str, Any], *, via: str) -> LedgerOutcome:
+    """Apply what Stripe says of a card-present PaymentIntent (tap to give).
+
+    Kept like a Checkout payment (a `StripePayment` whose id is the PaymentIntent's),
+    so refunds and disputes find it the same way; counted once when it succeeds.
+    """
+    ensure_database()
+    payment_id = str(payment.get("id") or "")
+    if not payment_id.startswith("pi_"):
+        raise UserError("That is not a Stripe PaymentIntent id.")
+    new_status = PAYMENT_INTENT_STATUS.get(str(payment.get("status") or ""))
+    if new_status is None:
+        return LedgerOutcome(str(payment.get("status")), ignored_reason="unknown status")
+    said = object_mode(payment)
+    if said is not None and said != _kiosk_mode():
+        return LedgerOutcome(new_status, ignored_reason="test and live payments are never mixed")
+    metadata = payment.get("metadata") or {}
+    with database.atomic():
+        record = StripePayment.get_or_none(StripePayment.session_id == payment_id)
+        if record is None:
+            if not _campaign_matches(metadata.get("campaign_id")):
+                return LedgerOutcome(new_status, ignored_reason="not this campaign")
+            currency = str(payment.get("currency") or "").lower()
+            if currency != get_settings().currency:
+                return LedgerOutcome(new_status, ignored_reason="not the campaign currency")
+            intent_id = metadata.get("intent_id")
+            if intent_id and not ContributionIntent.get_or_none(ContributionIntent.id == intent_id):
+                intent_id = None
+            StripePayment.insert(
+                session_id=payment_id, intent=intent_id, campaign_id=metadata.get("campaign_id"),
+                kiosk_id=metadata.get("kiosk_id"), amount_minor=int(payment.get("amount") or 0),
+                currency=currency, payment_intent=payment_id, livemode=_live(),
+            ).on_conflict_ignore().execute()
+            record = StripePayment.get(StripePayment.session_id == payment_id)
+        StripePayment.update(provider_status=payment.get("status")).where(
+            StripePayment.session_id == payment_id).execute()
+        return _settle_card_present(record, new_status, via=via,
+                                    display_name=metadata.get("display_name"))
+
+
+def _settle_card_present(record: StripePayment, new_status: str, *, via: str,
+                         display_name: str | None = None) -> LedgerOutcome:
+    intent_id = record.intent_id
+    late = _donor_left(intent_id)
+    _advance(StripePayment, StripePayment.session_id, record.session_id, new_status)
+    _advance_intent(intent_id, new_status)
+    donation_id = None
+    if new_status == "paid":
+        intent = ContributionIntent.get_or_none(ContributionIntent.id == intent_id)
+        donation_id = _count_donation(
+            source="stripe", provider_ref=record.session_id, intent_id=intent_id,
+            campaign_id=record.campaign_id or get_settings().campaign_id,
+            kiosk_id=record.kiosk_id, method="card", coin=None, amount_minor=record.amount_minor,
+            currency=record.currency, display_name=intent.display_name if intent
+            else display_name, via=via, late=late)
+        _release(f"stripe-pi:{record.session_id}")
+    current = StripePayment.get(StripePayment.session_id == record.session_id)
+    return LedgerOutcome(current.status, counted=donation_id is not None and
+                         current.status == "paid", intent_id=intent_id, donation_id=donation_id)
+
+
+def apply_reader_action(reader: Mapping[str, Any], event_type: str, *,
+                        via: str) -> LedgerOutcome:
+    """`terminal.reader.action_succeeded` for a PaymentIntent this kiosk created: with
+    automatic capture the payment has succeeded. A reader event carries no amount, so
+    one for a payment not known here waits for the PaymentIntent's own event."""
+    action = reader.get("action") or {}
+    payment_id = (action.get("process_payment_intent") or {}).get("payment_intent")
+    if event_type != "terminal.reader.action_succeeded" or not isinstance(payment_id, str):
+        return LedgerOutcome("ignored", ignored_reason="reader event without a result to count")
+    ensure_database()
+    with database.atomic():
+        record = StripePayment.get_or_none(StripePayment.session_id == payment_id)
+        if record is None:
+            return LedgerOutcome("ignored", ignored_reason="payment not known here")
+        return _settle_card_present(record, "paid", via=via)
+
+
 def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome:
     """`charge.refunded`, full or partial. `amount_refunded` is cumulative, so the
     entry brings this donation's refunds up to it: repeats and reordering of the
@@ -764,6 +860,10 @@ def _apply(event: ProviderEvent, *, via: str) -> LedgerOutcome:
         return apply_stripe_refund(obj, via=via)
     if event.event_type in DISPUTE_EVENT_TYPES:
         return apply_stripe_dispute(obj, event.event_type, via=via)
+    if event.event_type in PAYMENT_INTENT_EVENT_TYPES:
+        return apply_payment_intent(obj, via=via)
+    if event.event_type in READER_EVENT_TYPES:
+        return apply_reader_action(obj, event.event_type, via=via)
     if event.event_type == "checkout.session.async_payment_failed":
         return apply_stripe_session(obj, via=via, status="failed")
     if event.event_type == "checkout.session.async_payment_succeeded":

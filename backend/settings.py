@@ -65,6 +65,8 @@ class Settings:
     stripe_api_base: str | None = None
     nowpayments_api_base: str | None = None
     relay_url: str | None = None
+    # [terminal] reader_id: the Stripe Terminal reader of this kiosk (tap to give).
+    terminal_reader_id: str | None = None
     # Extra: free text shown under the campaign name on the attract screen.
     tagline: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -119,7 +121,9 @@ def load_settings(path: Path | None = None) -> Settings:
         nowpayments_api_base=os.environ.get("NOWPAYMENTS_API_BASE")
         or endpoints.get("nowpayments_api_base"),
         relay_url=os.environ.get("CHARTER_RELAY_URL") or endpoints.get("relay_url"),
-        extra={k: v for k, v in raw.items() if k not in ("campaign", "kiosk", "endpoints")},
+        terminal_reader_id=str(raw.get("terminal", {}).get("reader_id") or "") or None,
+        extra={k: v for k, v in raw.items()
+               if k not in ("campaign", "kiosk", "endpoints", "terminal")},
     )
 
 
@@ -136,6 +140,34 @@ def write_settings(values: dict[str, dict[str, Any]], path: Path | None = None) 
     # A rewrite within the file system's timestamp granularity keeps the same
     # mtime; never serve the old settings after writing new ones.
     _cache.clear()
+    return config_path
+
+
+def set_setting(section: str, key: str, value: Any, path: Path | None = None) -> Path:
+    """Set (or, with None, remove) one key of `kiosk.toml`, keeping every other line —
+    the operator's comments included."""
+    config_path = path or data_dir() / CONFIG_FILE
+    lines = config_path.read_text(encoding="utf-8").splitlines() if config_path.exists() else []
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"[{section}]"), None)
+    new = None if value is None else f"{key} = {_toml_value(value)}"
+    if start is None:
+        if new is not None:
+            lines += (["", f"[{section}]"] if lines else [f"[{section}]"]) + [new]
+    else:
+        end = next((i for i in range(start + 1, len(lines))
+                    if lines[i].strip().startswith("[")), len(lines))
+        found = next((i for i in range(start + 1, end)
+                      if lines[i].split("=", 1)[0].strip() == key), None)
+        if found is not None and new is not None:
+            lines[found] = new
+        elif found is not None:
+            del lines[found]
+        elif new is not None:
+            lines.insert(start + 1, new)
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _cache.clear()
+    load_settings(config_path)  # refuse to leave a file we cannot read back
     return config_path
 
 

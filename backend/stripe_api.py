@@ -203,7 +203,12 @@ def check_session_id(session_id: object) -> str:
 
 
 def refresh_session(session_id: str, *, via: str) -> tuple[ledger.LedgerOutcome, Any]:
-    """Retrieve a session and apply it through the ledger; raises `UserError`."""
+    """Retrieve a session (or a tap gift's PaymentIntent) and apply it through the
+    ledger; raises `UserError`."""
+    if isinstance(session_id, str) and session_id.startswith("pi_"):
+        from backend.terminal import refresh_payment_intent
+
+        return refresh_payment_intent(session_id, via=via)
     check_session_id(session_id)
     client = stripe_client(for_reads=True)
     try:
@@ -215,7 +220,12 @@ def refresh_session(session_id: str, *, via: str) -> tuple[ledger.LedgerOutcome,
 
 @public
 def get_payment_status(session_id: str) -> Result:
-    """Ask Stripe about a session and record what it says (once, however often asked)."""
+    """Ask Stripe about a Checkout Session, or a tap gift's PaymentIntent (`pi_...`), and
+    record what it says (once, however often asked)."""
+    if isinstance(session_id, str) and session_id.startswith("pi_"):
+        from backend.terminal import tap_status
+
+        return tap_status(session_id)
     outcome, session = refresh_session(session_id, via="poller")
     if outcome.ignored_reason:
         raise UserError(f"That session does not belong to this campaign ({outcome.ignored_reason}).")

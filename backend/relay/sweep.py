@@ -40,6 +40,9 @@ SWEPT_TYPES = (
     "charge.dispute.funds_withdrawn",
     "charge.dispute.funds_reinstated",
     "charge.dispute.closed",
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
 )
 STRIPE_RETRY_WINDOW_S = 3 * 24 * 3600  # Stripe retries for up to three days
 OVERLAP_S = 3600  # events can be listed a little after their `created`

@@ -90,6 +90,21 @@ class Sandbox:
     ) -> dict[str, Any]:
         return self.nowpayments.set_status(payment_id, status, actually_paid, webhook)
 
+    def add_simulated_reader(self, label: str = "Kiosk reader") -> dict[str, Any]:
+        """A Terminal location with a simulated WisePOS E registered at it."""
+        return self.stripe.terminal.add_simulated_reader(label)
+
+    def present_card(self, reader_id: str, number: str = "4242424242424242",
+                     webhook: bool = True) -> dict[str, Any]:
+        """A donor taps a card on the simulated reader (Stripe's test numbers)."""
+        return self.stripe.terminal.present_card(reader_id, number, webhook)
+
+    def set_reader_online(self, reader_id: str, online: bool) -> None:
+        self.stripe.terminal.set_reader_online(reader_id, online)
+
+    def reader_time_out(self, reader_id: str) -> dict[str, Any]:
+        return self.stripe.terminal.time_out(reader_id)
+
     def set_fault(self, provider: str = "all", mode: str = "none", delay: float = 0.0,
                   count: int | None = None) -> None:
         self.state.set_fault(provider, mode, delay, count)

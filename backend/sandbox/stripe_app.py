@@ -266,6 +266,11 @@ class StripeSandbox:
         # event id → None (not delivered or pending), True (delivered), False (gave up)
         self._delivery: dict[str, bool | None] = {}
         self._idempotency: dict[tuple[str, str], tuple[str, int, dict[str, Any]]] = {}
+        if not hasattr(self, "terminal"):
+            from backend.sandbox.stripe_terminal import TerminalSandbox
+
+            self.terminal = TerminalSandbox(self)
+        self.terminal.reset()
 
     # -- control (Python API and /_sandbox) ----------------------------------
 
@@ -401,6 +406,7 @@ class StripeSandbox:
                   methods=["POST"]),
             Route("/v1/events", api(self._list_events), methods=["GET"]),
             Route("/v1/events/{id}", api(self._retrieve_event), methods=["GET"]),
+            *self.terminal.routes(api),
         ]
 
     def _wrap(self, handler: _Handler) -> Callable[[Request], Any]:
