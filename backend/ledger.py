@@ -456,7 +456,7 @@ def apply_payment_intent(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
     ensure_database()
     payment_id = str(payment.get("id") or "")
     if not payment_id.startswith("pi_"):
-        raise UserError("That is not a Stripe PaymentIntent id.")
+        return LedgerOutcome("ignored", ignored_reason="not a PaymentIntent")
     new_status = PAYMENT_INTENT_STATUS.get(str(payment.get("status") or ""))
     if new_status is None:
         return LedgerOutcome(str(payment.get("status")), ignored_reason="unknown status")

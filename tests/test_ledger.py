@@ -249,7 +249,8 @@ def test_not_a_session_id() -> None:
 
 
 def test_unused_event_types_are_ignored() -> None:
-    for event in (stripe_event("payment_intent.succeeded", session("cs_u")),
+    for event in (stripe_event("customer.created", session("cs_u")),
+                  stripe_event("payment_intent.succeeded", session("cs_u")),  # not a PI inside
                   ProviderEvent("stripe", "evt_1", "checkout.session.completed", {"data": "nope"})):
         out = apply(event)[0]
         assert out.status == "ignored"
