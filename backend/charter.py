@@ -53,6 +53,7 @@ def on_ready() -> Result:
         **data,
         "campaign_id": settings.campaign_id,
         "campaign_name": settings.campaign_name,
+        "tap": bool(settings.terminal_reader_id),
         "tagline": settings.tagline,
         "currency": settings.currency,
         "mode": settings.mode,

@@ -88,6 +88,11 @@ def start_demo(home: Path | None = None, *, with_relay: bool = True) -> DemoEnvi
         config = SandboxConfig()
         sandbox = SandboxServer(config)
         sandbox.start()
+        # A simulated card reader for tap to give (the sandbox is new every run).
+        from backend.settings import set_setting
+
+        set_setting("terminal", "reader_id", sandbox.add_simulated_reader("Demo reader")["id"],
+                    config_path)
         env = {
             "CHARTER_KIOSK_HOME": str(base),
             "CHARTER_KIOSK_MODE": "test",

@@ -138,8 +138,12 @@ class KioskWindow(QWidget):
         self.paused_screen = PausedScreen()
         self.pin = PinScreen()
         self.staff = StaffScreen()
+        from kiosk.tap_flow import TapFlow
+
+        self.tap_flow = TapFlow(self)
         for screen in (self.attract, self.amount, self.keypad, self.method, self.pay,
-                       self.thanks, self.error, self.paused_screen, self.pin, self.staff):
+                       self.tap_flow.screen, self.thanks, self.error, self.paused_screen,
+                       self.pin, self.staff):
             self.stack.addWidget(screen)
         self.attract.total_label._animation.setDuration(self.timings.count_up_ms)
 
@@ -205,6 +209,9 @@ class KioskWindow(QWidget):
         self.method.back.connect(lambda: self.show_screen(self.amount))
         self.method.card.connect(lambda: self._start_payment("card", None))
         self.method.crypto.connect(lambda coin: self._start_payment("crypto", coin))
+        self.method.tap.connect(lambda: self._start_payment("tap", None))
+        self.thanks.receipt_requested.connect(self._send_receipt)
+        self.thanks.receipt_opened.connect(self.thanks_timer.stop)
         self.pay.cancel.connect(self._cancel_payment)
         self.pay.simulate.connect(self._simulate)
         self.thanks.done.connect(self.go_home)
@@ -389,6 +396,9 @@ class KioskWindow(QWidget):
         choice = Choice(amount=base.amount, method=method, coin=coin,
                         display_name=base.display_name if choice else
                         self.method.display_name())
+        if method == "tap":
+            self.tap_flow.start(choice)
+            return
         self._token += 1
         minor = to_minor(choice.amount, self.campaign.decimals) or 0
         self.payment = ActivePayment(choice=choice, amount_minor=minor, token=self._token)
@@ -485,6 +495,9 @@ class KioskWindow(QWidget):
         payment = self.payment
         if payment is None or payment.finished or generation != payment.poll_generation:
             return
+        if payment.choice.method == "tap":
+            self.tap_flow.on_poll(result)
+            return
         if not isinstance(result, dict) or not result.get("success"):
             payment.slow_polls += 1
             if payment.slow_polls >= 2 and not payment.expired_shown:
@@ -526,6 +539,8 @@ class KioskWindow(QWidget):
         if total_minor is not None:
             self.totals.total_minor = max(self.totals.total_minor, total_minor)
         self.attract.set_totals(self.totals, animate=False)
+        self.thanks.offer_receipt(False)
+        self._receipt_intent = payment.intent_id
         self.thanks.show_thanks(money(payment.amount_minor, self.campaign.currency),
                                 self.campaign.name,
                                 money(self.totals.total_minor, self.campaign.currency,
@@ -534,8 +549,26 @@ class KioskWindow(QWidget):
         self.thanks_timer.start()
         self._refresh_totals()
 
+    def to_minor(self, amount: str) -> int:
+        return to_minor(amount, self.campaign.decimals) or 0
+
+    def _send_receipt(self, email: str) -> None:
+        intent_id = getattr(self, "_receipt_intent", None)
+        if not intent_id:
+            return
+
+        def done(result: Result, _tag: str) -> None:
+            ok = bool(result.get("success"))
+            self.thanks.receipt_sent(self.tr("Receipt on its way to {email}").format(
+                email=email) if ok else str(result.get("error", "")), ok)
+            self.thanks_timer.start()
+
+        self.submit(f"receipt:{intent_id}",
+                    lambda: self.services.send_receipt(intent_id, email), done)
+
     def _finish_payment(self, *, cancel: bool) -> None:
         payment = self.payment
+        self.tap_flow.stop()
         self.poller.clear()
         self.countdown_timer.stop()
         self.expiry_timer.stop()
@@ -589,7 +622,8 @@ class KioskWindow(QWidget):
 
     def _restart_inactivity(self) -> None:
         screen = self.current_screen()
-        paying = screen is self.pay and self.payment is not None and not self.payment.finished
+        paying = screen in (self.pay, self.tap_flow.screen) and self.payment is not None \
+            and not self.payment.finished
         if screen is self.attract or screen is self.paused_screen or paying:
             self.inactivity.stop()
         else:

@@ -24,6 +24,7 @@ class Campaign:
     max_minor: int = 1_000_000
     relay_url: str | None = None
     demo: bool = False
+    tap: bool = False  # a card reader is set up: offer "Tap card"
 
     @classmethod
     def from_ready(cls, data: dict[str, Any]) -> Campaign:
@@ -42,6 +43,7 @@ class Campaign:
             max_minor=int(data.get("max_minor") or 1_000_000),
             relay_url=data.get("relay_url") or None,
             demo=bool(data.get("demo", False)),
+            tap=bool(data.get("tap", False)),
         )
 
     @property

@@ -39,6 +39,10 @@ class Services(Protocol):
     def start_card(self, amount: str, display_name: str | None) -> Result: ...
     def start_crypto(self, amount: str, coin: str, display_name: str | None) -> Result: ...
     def payment_status(self, kind: str, ref: str) -> Result: ...
+    def start_tap(self, amount: str, display_name: str | None) -> Result: ...
+    def retry_tap(self, intent_id: str) -> Result: ...
+    def simulate_tap(self, outcome: str) -> Result: ...
+    def send_receipt(self, intent_id: str, email: str) -> Result: ...
     def cancel_payment(self, intent_id: str) -> Result: ...
     def record_cash_gift(self, amount: str, display_name: str | None,
                          note: str | None) -> Result: ...
@@ -151,8 +155,28 @@ class BackendServices:
 
         return _guard(charter.crypto_button_click, amount, coin, display_name=display_name)
 
+    def start_tap(self, amount: str, display_name: str | None) -> Result:
+        from backend import charter
+
+        return _guard(charter.fiat_button_click, amount, "tap", display_name=display_name)
+
+    def retry_tap(self, intent_id: str) -> Result:
+        from backend import terminal
+
+        return _guard(terminal.retry_tap, intent_id)
+
+    def simulate_tap(self, outcome: str) -> Result:
+        from backend import terminal
+
+        return _guard(terminal.present_test_card, outcome)
+
+    def send_receipt(self, intent_id: str, email: str) -> Result:
+        from backend import terminal
+
+        return _guard(terminal.send_receipt, intent_id, email)
+
     def payment_status(self, kind: str, ref: str) -> Result:
-        if kind == "card":
+        if kind in ("card", "tap"):
             from backend import stripe_api
 
             return _guard(stripe_api.get_payment_status, ref)

@@ -23,6 +23,7 @@ NAME_MAX = 40
 
 class MethodScreen(QWidget):
     card = Signal()
+    tap = Signal()
     crypto = Signal(str)
     back = Signal()
 
@@ -57,8 +58,16 @@ class MethodScreen(QWidget):
             accessible=self.tr("Pay by card, Apple Pay or Google Pay"), min_height=110)
         self.card_button.clicked.connect(self.card)
         layout.addWidget(self.card_button)
-        layout.addWidget(label(self.tr("Scan a code and pay securely on your own phone."),
-                               "hint", align=Qt.AlignmentFlag.AlignCenter))
+        self.card_hint = label(self.tr("Scan a code and pay securely on your own phone."),
+                               "hint", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.card_hint)
+        # Shown when the kiosk has a card reader: the fastest gift there is.
+        self.tap_button = button(self.tr("Tap card"), "payTapButton", "primary",
+                                 accessible=self.tr("Pay by tapping a card or phone on the "
+                                                    "reader"), min_height=110)
+        self.tap_button.clicked.connect(self.tap)
+        self.tap_button.setVisible(False)
+        layout.addWidget(self.tap_button)
         layout.addSpacing(24)
 
         self.crypto_caption = label(self.tr("Or give in crypto"), "h2",
@@ -81,6 +90,9 @@ class MethodScreen(QWidget):
         layout.addLayout(name_row)
 
     def set_campaign(self, campaign: Campaign) -> None:
+        self.tap_button.setVisible(campaign.tap)
+        if campaign.tap:
+            self.card_button.setText(self.tr("Pay on my phone"))
         for old in self.coin_buttons:
             self.coin_grid.removeWidget(old)
             old.deleteLater()

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QStackedLayout, QVBoxLayout, QWidget
 
 from kiosk.screens.base import button, label
 from kiosk.widgets.celebration import Celebration
+from kiosk.widgets.email_keyboard import EmailKeyboard
 
 
 class ThanksScreen(QWidget):
     done = Signal()
+    receipt_requested = Signal(str)  # an email address, for a tap gift's receipt
+    receipt_opened = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("thanksScreen")
         self.setAccessibleName(self.tr("Thank you"))
-        layout = QVBoxLayout(self)
+        self._pages = QStackedLayout(self)
+        self._main = QWidget()
+        self._pages.addWidget(self._main)
+        self._receipt = QWidget()
+        self._receipt.setObjectName("receiptPage")
+        self._pages.addWidget(self._receipt)
+        self._build_receipt()
+        layout = QVBoxLayout(self._main)
         layout.setContentsMargins(96, 72, 96, 72)
         layout.setSpacing(28)
         layout.addStretch(2)
@@ -33,13 +43,74 @@ class ThanksScreen(QWidget):
         layout.addStretch(3)
         row = QHBoxLayout()
         row.addStretch(1)
+        # Tap gifts only, never required: Stripe emails the receipt.
+        self.receipt_button = button(self.tr("Email me a receipt"), "receiptButton", "secondary")
+        self.receipt_button.setMinimumWidth(420)
+        self.receipt_button.clicked.connect(self._open_receipt)
+        row.addWidget(self.receipt_button)
         self.done_button = button(self.tr("Done"), "thanksDoneButton", "primary")
         self.done_button.setMinimumWidth(420)
         self.done_button.clicked.connect(self.done)
         row.addWidget(self.done_button)
         row.addStretch(1)
         layout.addLayout(row)
+        self.receipt_button.setVisible(False)
         self.celebration = Celebration(self)
+
+    def _build_receipt(self) -> None:
+        layout = QVBoxLayout(self._receipt)
+        layout.setContentsMargins(72, 48, 72, 48)
+        layout.setSpacing(20)
+        layout.addWidget(label(self.tr("Where should we send your receipt?"), "h1",
+                               align=Qt.AlignmentFlag.AlignCenter))
+        self.email_edit = QLineEdit()
+        self.email_edit.setObjectName("receiptEmailEdit")
+        self.email_edit.setAccessibleName(self.tr("Email address"))
+        self.email_edit.setPlaceholderText("name@example.org")
+        self.email_edit.setMaxLength(254)
+        self.email_edit.setMinimumHeight(88)
+        self.email_edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.email_edit)
+        self.email_keyboard = EmailKeyboard()
+        self.email_keyboard.pressed.connect(self._type_email)
+        layout.addWidget(self.email_keyboard, 1)
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        skip = button(self.tr("No thanks"), "receiptSkipButton", "secondary")
+        skip.clicked.connect(lambda: self._pages.setCurrentWidget(self._main))
+        self.send_button = button(self.tr("Send the receipt"), "receiptSendButton", "primary")
+        self.send_button.clicked.connect(self._send_receipt)
+        row.addWidget(skip)
+        row.addWidget(self.send_button)
+        layout.addLayout(row)
+
+    def offer_receipt(self, offer: bool) -> None:
+        self.receipt_button.setVisible(offer)
+        self.receipt_button.setEnabled(True)
+        self.receipt_button.setText(self.tr("Email me a receipt"))
+        self.email_edit.clear()
+        self._pages.setCurrentWidget(self._main)
+
+    def receipt_sent(self, text: str, ok: bool) -> None:
+        """The answer to a receipt request, shown where the button was."""
+        self._pages.setCurrentWidget(self._main)
+        self.receipt_button.setText(text)
+        self.receipt_button.setEnabled(not ok)
+
+    def _open_receipt(self) -> None:
+        self._pages.setCurrentWidget(self._receipt)
+        self.receipt_opened.emit()
+
+    def _type_email(self, key: str) -> None:
+        text = self.email_edit.text()
+        self.email_edit.setText(text[:-1] if key == "back" else (text + key)[:254])
+
+    def _send_receipt(self) -> None:
+        email = self.email_edit.text().strip()
+        if email:
+            self.receipt_button.setText(self.tr("Sending…"))
+            self.receipt_requested.emit(email)
+            self._pages.setCurrentWidget(self._main)
 
     def show_thanks(self, amount_text: str, campaign_name: str, total_text: str | None) -> None:
         self.message.setText(self.tr("Your gift of {amount} to {campaign} has arrived.").format(
