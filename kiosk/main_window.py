@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
@@ -226,6 +226,9 @@ class KioskWindow(QWidget):
         self.staff.exit_app.connect(self._exit_app)
         self.staff.resolve_partial.connect(self._resolve_partial)
         self.staff.void_cash.connect(self._void_cash)
+        self.staff.terminal_page.refresh.connect(self._reader_setup)
+        self.staff.terminal_page.register.connect(self._pair_reader)
+        self.staff.terminal_page.forget.connect(self._forget_reader)
         self.staff.run_checks.connect(self._run_checks)
 
     def submit(self, tag: str, job: Callable[[], Result],
@@ -803,6 +806,35 @@ class KioskWindow(QWidget):
 
         self.submit(f"resolve:{payment_id}",
                     lambda: self.services.resolve_partial(payment_id, accept), done)
+
+    def _reader_setup(self) -> None:
+        def done(result: Result, _tag: str) -> None:
+            data = result.get("data") or {}
+            self.staff.terminal_page.set_state(
+                data.get("reader"), list(data.get("locations") or []),
+                str(data.get("error") or result.get("error") or ""))
+
+        self.submit("reader-setup", self.services.reader_setup, done, worker=self.query_worker)
+
+    def _pair_reader(self, code: str, location_id: str) -> None:
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                self.campaign = replace(self.campaign, tap=True)
+                self.method.set_campaign(self.campaign)
+                self._reader_setup()
+            else:
+                self.staff.terminal_page.status.setText(str(result.get("error", "")))
+
+        self.submit("reader-pair", lambda: self.services.register_reader(code, location_id),
+                    done)
+
+    def _forget_reader(self) -> None:
+        def done(result: Result, _tag: str) -> None:
+            self.campaign = replace(self.campaign, tap=False)
+            self.method.set_campaign(self.campaign)
+            self._reader_setup()
+
+        self.submit("reader-forget", self.services.forget_reader, done)
 
     def _void_cash(self, donation_id: int, reason: str) -> None:
         def done(result: Result, _tag: str) -> None:

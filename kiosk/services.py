@@ -43,6 +43,9 @@ class Services(Protocol):
     def retry_tap(self, intent_id: str) -> Result: ...
     def simulate_tap(self, outcome: str) -> Result: ...
     def send_receipt(self, intent_id: str, email: str) -> Result: ...
+    def reader_setup(self) -> Result: ...
+    def register_reader(self, code: str, location_id: str) -> Result: ...
+    def forget_reader(self) -> Result: ...
     def cancel_payment(self, intent_id: str) -> Result: ...
     def record_cash_gift(self, amount: str, display_name: str | None,
                          note: str | None) -> Result: ...
@@ -174,6 +177,30 @@ class BackendServices:
         from backend import terminal
 
         return _guard(terminal.send_receipt, intent_id, email)
+
+    def reader_setup(self) -> Result:
+        """This kiosk's reader (None when unpaired) and the account's locations."""
+        from backend import terminal
+        from backend.settings import get_settings
+
+        locations = _guard(terminal.list_locations)
+        if not locations.get("success"):
+            return locations
+        reader = _guard(terminal.reader_status) if get_settings().terminal_reader_id else None
+        data = {"locations": locations["data"]["locations"],
+                "reader": reader["data"] if reader and reader.get("success") else None,
+                "error": "" if not reader or reader.get("success") else reader.get("error")}
+        return {"success": True, "data": data}
+
+    def register_reader(self, code: str, location_id: str) -> Result:
+        from backend import terminal
+
+        return _guard(terminal.register_reader, code, location_id)
+
+    def forget_reader(self) -> Result:
+        from backend import terminal
+
+        return _guard(terminal.forget_reader)
 
     def payment_status(self, kind: str, ref: str) -> Result:
         if kind in ("card", "tap"):

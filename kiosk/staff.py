@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kiosk.model import Campaign, Totals
 from kiosk.screens.amount import edit_amount, to_minor
 from kiosk.screens.base import button, label, repolish
+from kiosk.staff_terminal import TerminalPage
 from kiosk.staff_void import VoidPage
 from kiosk.text import method_label, money, parse_time, time_ago
 from kiosk.widgets.keypad import Keypad
@@ -71,6 +72,9 @@ class StaffScreen(QWidget):
         self.void_page.void.connect(self.void_cash)
         self.void_page.back.connect(self.show_main)
         self._pages.addWidget(self.void_page)
+        self.terminal_page = TerminalPage()
+        self.terminal_page.back.connect(self.show_main)
+        self._pages.addWidget(self.terminal_page)
         self._recent: list[dict[str, Any]] = []
         self._build_main()
         self._build_cash()
@@ -158,6 +162,9 @@ class StaffScreen(QWidget):
         void = button(self.tr("Void a cash gift"), "voidCashButton", "secondary", min_height=68)
         void.clicked.connect(self._open_void)
         tools.addWidget(void)
+        reader = button(self.tr("Card reader"), "cardReaderButton", "secondary", min_height=68)
+        reader.clicked.connect(self._open_terminal)
+        tools.addWidget(reader)
         export = button(self.tr("Export CSV"), "exportCsvButton", "secondary", min_height=68)
         export.clicked.connect(self.export_csv)
         tools.addWidget(export)
@@ -213,6 +220,10 @@ class StaffScreen(QWidget):
             self.values[key].setText(money(int(totals.by_method.get(key, 0)), currency))
         self.values["pending"].setText(money(totals.pending_minor, currency))
         self.values["count"].setText(f"{totals.count:,}")
+
+    def _open_terminal(self) -> None:
+        self._pages.setCurrentWidget(self.terminal_page)
+        self.terminal_page.open()
 
     def _open_void(self) -> None:
         self.void_page.set_gifts(self._recent, self._campaign.currency)

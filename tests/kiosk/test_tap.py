@@ -111,3 +111,28 @@ def test_no_reader_no_tap_button(qtbot: QtBot, make_kiosk: Callable[..., KioskWi
     wait_screen(qtbot, kiosk, "methodScreen")
     assert not kiosk.method.tap_button.isVisible()
     assert kiosk.method.card_button.isVisible()
+
+
+def test_staff_pair_a_reader_and_the_donor_sees_tap_card(
+        qtbot: QtBot, make_kiosk: Callable[..., KioskWindow], sandbox: SandboxServer) -> None:
+    from backend import staff_pin, terminal
+    from backend.settings import get_settings
+    from tests.kiosk.test_staff import PIN, unlock
+
+    assert terminal.create_location("Hall", {"line1": "1 Quay St", "city": "Portland",
+                                             "country": "US", "postal_code": "97201"})["success"]
+    kiosk = make_kiosk()
+    assert staff_pin.set_pin(PIN)["success"]
+    unlock(qtbot, kiosk)
+    tap(qtbot, kiosk, "cardReaderButton")
+    page = kiosk.staff.terminal_page
+    qtbot.waitUntil(lambda: "No reader" in page.status.text(), timeout=10_000)
+    for key in "simulated-wpe":
+        page._type(key)  # the on-screen keyboard's keys
+    tap(qtbot, kiosk, "readerPairButton")  # the only location is chosen already
+    qtbot.waitUntil(lambda: "online" in page.status.text(), timeout=10_000)
+    assert get_settings().terminal_reader_id
+    assert kiosk.campaign.tap
+    tap(qtbot, kiosk, "readerForgetButton")
+    qtbot.waitUntil(lambda: "No reader" in page.status.text(), timeout=10_000)
+    assert get_settings().terminal_reader_id is None and not kiosk.campaign.tap
