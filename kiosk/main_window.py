@@ -18,6 +18,8 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from backend.result import Result, err
+from kiosk.attention import TapGuard, WalkAway
+from kiosk.layout import Profile, current_page_sizes
 from kiosk.model import Campaign, Choice, Totals
 from kiosk.screens.amount import AmountScreen, KeypadScreen, to_minor
 from kiosk.screens.attract import AttractScreen
@@ -67,6 +69,9 @@ class Timings:
     ticker_refresh_ms: int = 30_000
     count_up_ms: int = 1_200
     reconcile_idle_s: float = 30.0  # longest the reconciler sleeps between passes
+    walkaway_ms: int = 60_000  # a payment screen untouched this long asks "Still there?"
+    still_there_s: int = 20  # ... and goes back to the start after this countdown
+    tap_guard_ms: int = 300  # a tap this soon after a screen change is ignored
 
 
 @dataclass
@@ -113,6 +118,7 @@ class KioskWindow(QWidget):
         self._shut_down = False
         self._recent: list[dict[str, Any]] = []
         self.demo_pin: str | None = None
+        self.profile: Profile | None = None
 
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("screens")
@@ -142,6 +148,7 @@ class KioskWindow(QWidget):
                        self.thanks, self.error, self.paused_screen, self.pin, self.staff):
             self.stack.addWidget(screen)
         self.attract.total_label._animation.setDuration(self.timings.count_up_ms)
+        current_page_sizes(self.stack)
 
         # Workers: one per kind of job.
         self.action_worker = TaskThread("kiosk-actions", self)
@@ -184,6 +191,11 @@ class KioskWindow(QWidget):
         self.ticker_timer = QTimer(self)
         self.ticker_timer.setInterval(self.timings.ticker_refresh_ms)
         self.ticker_timer.timeout.connect(self._show_recent)
+
+        self.tap_guard = TapGuard(self.timings.tap_guard_ms)
+        self.walkaway = WalkAway(self, idle_ms=self.timings.walkaway_ms,
+                                 answer_s=self.timings.still_there_s)
+        self.walkaway.walked_away.connect(self._walked_away)
 
         self._connect_screens()
         app = QApplication.instance()
@@ -241,8 +253,19 @@ class KioskWindow(QWidget):
         if self.paused and screen is not self.paused_screen and not self.staff_unlocked \
                 and screen is not self.pin:
             screen = self.paused_screen
+        if screen is not self.stack.currentWidget():
+            self.tap_guard.screen_changed()
         self.stack.setCurrentWidget(screen)
         self._restart_inactivity()
+
+    def apply_profile(self, profile: Profile) -> None:
+        """The layout for this screen size (kiosk.theme calls it on every new profile)."""
+        self.profile = profile
+        for screen in (*[self.stack.widget(i) for i in range(self.stack.count())],
+                       self.walkaway.overlay):
+            arrange = getattr(screen, "apply_profile", None)
+            if callable(arrange):
+                arrange(profile)
 
     # --- start-up and totals ---------------------------------------------------------
 
@@ -442,7 +465,8 @@ class KioskWindow(QWidget):
         self._tick_countdown()
         self.countdown_timer.start()
         payment.poll_generation = self.poller.watch(payment.choice.method, payment.ref)
-        self.inactivity.stop()  # the payment screen stays until expiry or cancel
+        self.inactivity.stop()  # the payment screen stays until expiry, cancel or walk-away
+        self.walkaway.start()
 
     def _tick_countdown(self) -> None:
         payment = self.payment
@@ -527,14 +551,14 @@ class KioskWindow(QWidget):
         self.attract.set_totals(self.totals, animate=False)
         self.thanks.show_thanks(money(payment.amount_minor, self.campaign.currency),
                                 self.campaign.name,
-                                money(self.totals.total_minor, self.campaign.currency,
-                                      cents=False))
+                                money(self.totals.total_minor, self.campaign.currency))
         self.show_screen(self.thanks)
         self.thanks_timer.start()
         self._refresh_totals()
 
     def _finish_payment(self, *, cancel: bool) -> None:
         payment = self.payment
+        self.walkaway.stop()
         self.poller.clear()
         self.countdown_timer.stop()
         self.expiry_timer.stop()
@@ -545,6 +569,16 @@ class KioskWindow(QWidget):
         if cancel and payment.intent_id:
             self._cancel_intent(payment.intent_id)
         self.payment = None
+
+    def _walked_away(self) -> None:
+        """Nobody answered "Still there?": make room for the next donor. The payment
+        stays open: if it is paid, the poller's successor (the reconciler) counts it."""
+        payment = self.payment
+        if payment is None or payment.finished or self.current_screen() is not self.pay:
+            return
+        log.info("the donor walked away from payment %s; it stays open", payment.ref)
+        self._finish_payment(cancel=False)
+        self.go_home()
 
     def _abandon_payment(self) -> None:
         self._finish_payment(cancel=True)
@@ -603,9 +637,13 @@ class KioskWindow(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin,
+                    QEvent.Type.MouseButtonDblClick):
             if isinstance(watched, QWidget) and watched.window() is self:
+                if self.tap_guard.blocks(event):
+                    return True  # meant for the screen before this one
                 self._restart_inactivity()
+                self.walkaway.touched()
                 if kind == QEvent.Type.MouseButtonPress:
                     position = getattr(event, "globalPosition", None)
                     if position is not None:
@@ -802,6 +840,7 @@ class KioskWindow(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        self.walkaway.stop()
         for timer in (self.inactivity, self.thanks_timer, self.countdown_timer, self.expiry_timer,
                       self.retry_timer, self.staff_timer, self.ticker_timer):
             timer.stop()

@@ -40,6 +40,17 @@ def coin_ticker(coin: str) -> str:
     return code.upper()
 
 
+def coin_button_text(coin: str) -> str:
+    """The coin's name over its ticker ("Bitcoin / BTC"); a coin named for its ticker
+    (XRP) gets its network instead, never "XRP / XRP"."""
+    from backend.wallet_uri import NETWORKS
+
+    name, ticker = coin_name(coin), coin_ticker(coin)
+    if ticker.lower() == name.lower():
+        ticker = NETWORKS.get(coin.lower(), ticker)
+    return f"{name}\n{ticker}"
+
+
 def method_label(method: str, coin: str | None = None) -> str:
     if method == "card":
         return tr("card")

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.layout import design
 from kiosk.screens.base import button, label
 from kiosk.widgets.celebration import Celebration
 
@@ -18,8 +19,7 @@ class ThanksScreen(QWidget):
         self.setObjectName("thanksScreen")
         self.setAccessibleName(self.tr("Thank you"))
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(96, 72, 96, 72)
-        layout.setSpacing(28)
+        design(layout, margins=(96, 72, 96, 72), spacing=28)
         layout.addStretch(2)
         self.heart = label("♥", "heart", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.heart)
@@ -34,7 +34,7 @@ class ThanksScreen(QWidget):
         row = QHBoxLayout()
         row.addStretch(1)
         self.done_button = button(self.tr("Done"), "thanksDoneButton", "primary")
-        self.done_button.setMinimumWidth(420)
+        design(self.done_button, min_w=420)
         self.done_button.clicked.connect(self.done)
         row.addWidget(self.done_button)
         row.addStretch(1)
