@@ -68,7 +68,7 @@ class StillThere(QFrame):
                                   min_height=120)
         self.here_button.clicked.connect(self.answered)
         card.addWidget(self.here_button)
-        outer.addWidget(self.card)
+        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(1)
         self.hide()
 

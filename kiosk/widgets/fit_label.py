@@ -22,10 +22,6 @@ class FitLabel(QLabel):
     def minimumSizeHint(self) -> QSize:
         return QSize(0, super().minimumSizeHint().height())
 
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(min(hint.width(), 400), hint.height())
-
     def fitted_font(self) -> QFont:
         """The label's font, smaller if the text would not fit its width."""
         font = QFont(self.font())
