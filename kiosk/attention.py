@@ -17,7 +17,7 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.layout import Profile, design
 from kiosk.screens.base import button, label
@@ -68,7 +68,14 @@ class StillThere(QFrame):
                                   min_height=120)
         self.here_button.clicked.connect(self.answered)
         card.addWidget(self.here_button)
-        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred, as wide as the screen allows (apply_profile), never narrower than
+        # its words need: a row with stretches either side, not an alignment.
+        self.card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.card, 8)
+        row.addStretch(1)
+        outer.addLayout(row)
         outer.addStretch(1)
         self.hide()
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedLayout,
     QTableWidget,
     QTableWidgetItem,
@@ -90,6 +91,8 @@ class StaffScreen(QWidget):
         self.title = label(self.tr("Staff"), "h1", wrap=False)
         top.addWidget(self.title)
         self.mode_badge = label("", "badge", "modeBadge", wrap=False)
+        # TEST MODE / LIVE is never squeezed: the title gives way instead.
+        self.mode_badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         top.addWidget(self.mode_badge)
         top.addStretch(1)
         back = button(self.tr("Back to the kiosk"), "staffBackButton", "primary", min_height=80)
