@@ -35,10 +35,14 @@ def shorten(relay_url: str, token: str, url: str, expires_at: float) -> str | No
         log.warning("no short pay link: the relay answered %s", answer.status_code)
         return None
     try:
-        short = answer.json().get("url")
+        code = answer.json().get("code")
     except ValueError:
         return None
-    return short if isinstance(short, str) and short.startswith(("https://", "http://")) else None
+    if not isinstance(code, str) or not code.replace("-", "").replace("_", "").isalnum():
+        return None
+    # Built from the address this kiosk was given, not the relay's idea of itself: behind
+    # a TLS proxy the relay may see itself as http://127.0.0.1:8080.
+    return f"{relay_url.rstrip('/')}/p/{code}"
 
 
 def with_short_link(result: Result) -> Result:
