@@ -74,7 +74,8 @@ def design(obj: QWidget | QLayout, **sizes: Any) -> None:
     """Record `obj`'s sizes in the 1920×1080 design.
 
     Widgets: `min_w`, `min_h`, `fixed_w`, `fixed_h` (px), `tap=True` for a touch
-    target. Layouts: `margins` (left, top, right, bottom), `spacing`,
+    target, `bar_w` for a vertical scroll bar, `section` for a header's row
+    height. Layouts: `margins` (left, top, right, bottom), `spacing`,
     `hspacing`/`vspacing` for grids.
     """
     current = dict(getattr(obj, _KEY, {}))
@@ -91,9 +92,9 @@ def design(obj: QWidget | QLayout, **sizes: Any) -> None:
 
 def _apply_widget(widget: QWidget, sizes: dict[str, Any], p: Profile) -> None:
     tap = bool(sizes.get("tap"))
-    if tap and "fixed_w" in sizes and "min_h" not in sizes:
-        # A scroll bar: only its width, which the stylesheet must agree with.
-        width = p.tap(sizes["fixed_w"])
+    if "bar_w" in sizes:
+        # A scroll bar a finger can hold: the stylesheet must agree with its width.
+        width = p.tap(sizes["bar_w"])
         widget.setStyleSheet(f"QScrollBar:vertical {{ width: {width}px; }}")
         widget.setFixedWidth(width)
         return

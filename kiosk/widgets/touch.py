@@ -15,4 +15,4 @@ def finger_scroll(area: QAbstractScrollArea) -> None:
         area.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     bar = area.verticalScrollBar()
     bar.setObjectName("fingerScrollBar")
-    design(bar, fixed_w=48, tap=True)
+    design(bar, bar_w=48)
