@@ -177,6 +177,9 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
         self.ticker_timer.timeout.connect(self._show_recent)
 
         self.tap_guard = TapGuard(self.timings.tap_guard_ms)
+        # A page inside a screen (the name keyboard, a staff page) is a new screen too.
+        for pages in (self.method._pages, self.staff._pages):
+            pages.currentChanged.connect(lambda _index: self.tap_guard.screen_changed())
         self.walkaway = WalkAway(self, idle_ms=self.timings.walkaway_ms,
                                  answer_s=self.timings.still_there_s)
         self.walkaway.walked_away.connect(self._walked_away)
