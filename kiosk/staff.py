@@ -27,7 +27,7 @@ from kiosk.layout import Profile, current_page_sizes, design, set_direction
 from kiosk.model import Campaign, Totals
 from kiosk.screens.base import button, label, repolish
 from kiosk.staff_cash import CashGiftPage
-from kiosk.text import method_label, money, parse_time, time_ago
+from kiosk.text import breakable, method_label, money, parse_time, time_ago
 from kiosk.widgets.touch import finger_scroll
 
 
@@ -235,7 +235,8 @@ class StaffScreen(QWidget):
 
     def set_notice(self, text: str, tone: str = "") -> None:
         # A file path has no spaces to wrap at: let it wrap after each separator.
-        self.notice.setText(text.replace("/", "/\u200b").replace("\\", "\\\u200b"))
+        self.notice.setText(breakable(text.replace("/", "/\u200b").replace("\\", "\\\u200b"),
+                                      every=24))
         self.notice.setProperty("tone", tone)
         repolish(self.notice)
 

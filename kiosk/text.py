@@ -93,6 +93,17 @@ def time_ago(value: str, now: dt.datetime | None = None) -> str:
     return tr("{n} d ago").format(n=days)
 
 
+def breakable(text: str, every: int = 10) -> str:
+    """`text` with zero-width spaces in words longer than `every` characters, so that a
+    wrapping label can break them: a 40-letter name must not widen the window."""
+    def split(word: str) -> str:
+        if len(word) <= every:
+            return word
+        return "\u200b".join(word[i:i + every] for i in range(0, len(word), every))
+
+    return " ".join(split(word) for word in text.split(" "))
+
+
 def countdown_text(seconds: int) -> str:
     seconds = max(0, seconds)
     return f"{seconds // 60}:{seconds % 60:02d}"

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.layout import Profile, design, set_direction
 from kiosk.screens.base import button, label, repolish
+from kiosk.text import breakable
 
 
 class ErrorScreen(QWidget):
@@ -49,7 +50,7 @@ class ErrorScreen(QWidget):
                    tone: str = "error") -> None:
         self.kind = kind
         self.title.setText(title)
-        self.message.setText(message)
+        self.message.setText(breakable(message, every=24))  # a provider's long URL wraps
         self.retry_button.setVisible(can_retry)
         self.icon.setText({"info": "i", "help": "?"}.get(tone, "!"))
         self.icon.setProperty("tone", tone)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from kiosk.layout import Profile, current_page_sizes, design
 from kiosk.model import Campaign
 from kiosk.screens.base import button, header, label
-from kiosk.text import coin_button_text, coin_name
+from kiosk.text import breakable, coin_button_text, coin_name
 from kiosk.widgets.keyboard import LetterKeyboard
 
 NAME_MAX = 40
@@ -127,7 +127,7 @@ class MethodScreen(QWidget):
         name = self.display_name()
         if name:
             self.name_status.setText(self.tr("Your gift will be shown as “{name}”.").format(
-                name=name))
+                name=breakable(name)))
             self.name_button.setText(self.tr("Change name"))
         else:
             self.name_status.setText(self.tr("Your gift will be shown as Anonymous."))

@@ -50,6 +50,7 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
     tap(qtbot, kiosk, "amountContinueButton")
     tap(qtbot, kiosk, "addNameButton")
     tap(qtbot, kiosk.method, "letter_Q")
+    kiosk.method.name_edit.setText("W" * 40)  # the longest name, with nowhere to wrap
     tap(qtbot, kiosk, "nameDoneButton")
     tap(qtbot, kiosk, "payCardButton")
     qtbot.waitUntil(kiosk.pay.qr.has_code, timeout=15_000)
