@@ -302,10 +302,12 @@ class StaffScreen(QWidget):
                             min_height=64, accessible=self.tr("Refuse the partial payment"))
             accept.clicked.connect(lambda _=False, r=ref: self.resolve_partial.emit(r, True))
             refuse.clicked.connect(lambda _=False, r=ref: self.resolve_partial.emit(r, False))
+            # Under the text, not beside it: the column may be narrow, the buttons are not.
             buttons = QHBoxLayout()
+            design(buttons, spacing=12)
             buttons.addWidget(accept)
             buttons.addWidget(refuse)
-            layout.addLayout(buttons, 0, 1, 3, 1)
+            layout.addLayout(buttons, 3, 0)
         return frame
 
     def set_sync(self, state: dict[str, Any] | None) -> None:

@@ -55,19 +55,20 @@ def problems(window: QWidget, size: tuple[int, int], what: str) -> list[str]:
     profile = profile_for(*size)
     frame = window.rect()
     for widget in window.findChildren(QWidget):
-        if not widget.isVisibleTo(window) or widget.width() <= 0 or _in_scroll_area(widget, window):
+        if not widget.isVisibleTo(window) or widget.width() <= 0:
             continue
         name = widget.objectName() or type(widget).__name__
         if isinstance(widget, QLabel) and widget.text():
             name += f" {widget.text()[:30]!r}"
-        box = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
-        if not frame.contains(box):
-            found.append(f"{where}: {name} at {box.getRect()} is outside the window")
-            continue
-        parent = widget.parentWidget()
-        if parent is not None and parent is not window and \
-                not parent.rect().contains(widget.geometry()):
-            found.append(f"{where}: {name} is cut off by its parent")
+        if not _in_scroll_area(widget, window):  # a list scrolls: its rows may be out of view
+            box = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+            if not frame.contains(box):
+                found.append(f"{where}: {name} at {box.getRect()} is outside the window")
+                continue
+            parent = widget.parentWidget()
+            if parent is not None and parent is not window and \
+                    not parent.rect().contains(widget.geometry()):
+                found.append(f"{where}: {name} is cut off by its parent")
         if isinstance(widget, QAbstractButton | QLineEdit) and widget.isEnabled():
             if min(widget.width(), widget.height()) < profile.target:
                 found.append(f"{where}: {name} is {widget.width()}x{widget.height()}, under "

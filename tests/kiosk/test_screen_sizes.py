@@ -70,6 +70,15 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
     staff.set_notice("Exported 1,234 gifts to /home/kiosk/.local/share/charter-kiosk/"
                      "exports/donations-20261130-150000.csv", "ok")
     staff.set_checks(CHECKS)
+    staff.set_pending([
+        {"amount_minor": 10000, "currency": "usd", "method": "crypto", "coin": "btc",
+         "age_s": 600, "status": "partially_paid", "needs_staff": True,
+         "provider_ref": "5077125051"},
+        *[{"amount_minor": 2500 * n, "currency": "usd", "method": "card", "age_s": 60 * n,
+           "status": "awaiting_payment"} for n in range(1, 5)]])
+    staff.set_recent([{"created_at": "2026-11-30T15:00:00Z", "amount_minor": 123456789,
+                       "currency": "usd", "method": "cash",
+                       "display_name": "The Okafor-Lindqvist family of Riverside"}] * 12)
     # The XRP payment the crypto layout is checked with: a real one, from the sandbox.
     card_payload, card_matrix = kiosk.pay.qr.payload(), kiosk.pay.qr._matrix
     started_xrp = kiosk.services.start_crypto("50", "xrp", None)
