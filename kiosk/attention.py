@@ -110,7 +110,7 @@ class WalkAway(QObject):
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
         self.idle.setInterval(idle_ms)
-        self.idle.timeout.connect(self._ask)
+        self.idle.timeout.connect(self.ask)
         self.tick = QTimer(self)
         self.tick.setInterval(1000)
         self.tick.timeout.connect(self._tick)
@@ -135,7 +135,8 @@ class WalkAway(QObject):
         if self.idle.isActive():
             self.idle.start()
 
-    def _ask(self) -> None:
+    def ask(self) -> None:
+        """Put the question up now (what the idle timer does after a minute)."""
         self._left = self.answer_s
         self.overlay.show_countdown(self._left)
         self.overlay.cover()

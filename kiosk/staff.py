@@ -93,7 +93,7 @@ class StaffScreen(QWidget):
         self.mode_badge = label("", "badge", "modeBadge", wrap=False)
         # TEST MODE / LIVE is never squeezed: the title gives way instead.
         self.mode_badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        top.addWidget(self.mode_badge)
+        top.addWidget(self.mode_badge, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addStretch(1)
         back = button(self.tr("Back to the kiosk"), "staffBackButton", "primary", min_height=80)
         design(back, min_w=320)

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                   window.error.message.text(), window.payment)
             raise
         shot("05-payment-card")
-        window.walkaway._ask()
+        window.walkaway.ask()
         shot("05b-still-there")
         click(window, "stillHereButton")
         click(window, "cancelButton")

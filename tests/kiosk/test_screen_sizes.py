@@ -110,7 +110,7 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
         ("paused", page(kiosk.paused_screen)),
         ("card payment", page(kiosk.pay)),
         ("XRP payment", lambda: kiosk.pay.show_crypto(xrp, xrp_matrix, "$50", "xrp")),
-        ("still there?", kiosk.walkaway._ask),
+        ("still there?", kiosk.walkaway.ask),
     ]
     for size in SIZES:
         layouts.add(profile_for(*size).name)
