@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import stripe
 
@@ -127,6 +128,8 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
                         "for its thank-you page.")
     ensure_database()
     intent_id = new_id()
+    landing = urlencode({"charity": settings.campaign_name,
+                         "amount": format_money(amount_minor, currency)}, quote_via=quote)
     metadata = {"campaign_id": settings.campaign_id, "kiosk_id": settings.kiosk_id,
                 "intent_id": intent_id}
     if display_name:
@@ -145,8 +148,9 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
         "client_reference_id": intent_id,
-        "success_url": f"{base}/thanks?session_id={{CHECKOUT_SESSION_ID}}",
-        "cancel_url": f"{base}/cancelled",
+        # The landing pages name the charity and the amount (shown escaped, as text).
+        "success_url": f"{base}/thanks?{landing}&session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{base}/cancelled?{landing}",
         "expires_at": int(time.time()) + SESSION_LIFETIME_S,
     }
     try:

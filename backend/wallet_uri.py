@@ -1,8 +1,10 @@
 """The payload of the crypto QR code: a wallet URI a phone wallet understands.
 
-BIP21 for BTC/LTC, EIP-681 for ETH and ERC-20 tokens, the destination tag or
-memo for XRP/XLM (a payment sent without it is not detected), and the bare
-address for the rest, whose amount and network the screen shows in large text.
+BIP21 for BTC/LTC (and its look-alikes for DOGE and BCH), EIP-681 for ETH and
+ERC-20 tokens, Solana Pay for SOL, the destination tag or memo for XRP/XLM (a
+payment sent without it is not detected), each with the amount so the donor
+never types it, and the bare address for the rest, whose amount and network
+the screen shows in large text.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ NETWORKS = {
     "usdcerc20": "Ethereum (ERC-20)",
     "trx": "Tron",
     "doge": "Dogecoin",
+    "bch": "Bitcoin Cash",
     "sol": "Solana",
 }
+
+# Coins whose wallets read BIP21's `scheme:address?amount=` form.
+BIP21_SCHEMES = {"ltc": "litecoin", "doge": "dogecoin", "bch": "bitcoincash"}
 
 MEMO_LABELS = {"xrp": "Destination tag", "xlm": "Memo"}
 
@@ -53,8 +59,8 @@ def wallet_request(coin: str, address: str, amount: Decimal, extra_id: str | Non
     memo_label = MEMO_LABELS.get(code) or ("Memo" if extra_id else None)
     if code == "btc":
         uri = f"bitcoin:{address}?amount={plain_decimal(amount)}"
-    elif code == "ltc":
-        uri = f"litecoin:{address}?amount={plain_decimal(amount)}"
+    elif code in BIP21_SCHEMES:
+        uri = f"{BIP21_SCHEMES[code]}:{address}?amount={plain_decimal(amount)}"
     elif code == "eth":
         wei = int(amount.scaleb(18).to_integral_value())
         uri = f"ethereum:{address}?value={wei}"
@@ -63,7 +69,12 @@ def wallet_request(coin: str, address: str, amount: Decimal, extra_id: str | Non
         units = int(amount.scaleb(decimals).to_integral_value())
         uri = f"ethereum:{contract}/transfer?address={address}&uint256={units}"
     elif code == "xrp":
-        uri = f"{address}?dt={quote(extra_id)}" if extra_id else address
+        # The address form XRP wallets scan, with the tag and the amount in XRP.
+        params = {"dt": extra_id} if extra_id else {}
+        params["amount"] = plain_decimal(amount)
+        uri = f"{address}?" + urlencode(params, quote_via=quote)
+    elif code == "sol":
+        uri = f"solana:{address}?amount={plain_decimal(amount)}"  # Solana Pay transfer request
     elif code == "xlm":
         params = {"destination": address, "amount": plain_decimal(amount)}
         if extra_id:

@@ -82,26 +82,44 @@ def create_window(argv: list[str], *, services: Services | None = None,
         window = KioskWindow(services, timings=timings, kiosk_mode=not args.windowed,
                              demo=args.demo)
     theme = ScaledTheme(window, stylesheet())
+    setattr(window, "theme", theme)  # noqa: B010 -- tests fit the window to a screen size
     font = QFont(window.font())
     font.setFamilies(["Inter", "Segoe UI", "Noto Sans", "DejaVu Sans", "Sans Serif"])
     window.setFont(font)
     if args.hide_cursor:
         window.setCursor(QCursor(Qt.CursorShape.BlankCursor))
-    present(window, args)
+    present(window, args, theme)
     theme.apply()
     return window
 
 
-def present(window: QWidget, args: argparse.Namespace) -> None:
+def present(window: QWidget, args: argparse.Namespace, theme: ScaledTheme | None = None
+            ) -> None:
+    screens = QGuiApplication.screens()
+    screen = screens[args.screen] if args.screen is not None and \
+        0 <= args.screen < len(screens) else QGuiApplication.primaryScreen()
     if args.windowed:
-        window.resize(*_size(args.size))
+        width, height = _size(args.size)
+        if screen is not None and not args.size:
+            # The default window fits the screen it opens on, title bar and all.
+            room = screen.availableGeometry()
+            width, height = min(width, room.width()), min(height, room.height() - 40)
+        if theme is not None:
+            theme.fit(width, height)
+        window.resize(width, height)
         window.show()
         return
     window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
-    screens = QGuiApplication.screens()
-    if args.screen is not None and 0 <= args.screen < len(screens):
-        window.setGeometry(screens[args.screen].geometry())
+    if screen is not None:
+        # Without a window manager nobody honours "full screen": the window takes
+        # the screen's exact geometry itself, so it fills it either way.
+        window.setScreen(screen)
+        if theme is not None:
+            theme.fit(screen.geometry().width(), screen.geometry().height())
+        window.setGeometry(screen.geometry())
     window.showFullScreen()
+    if screen is not None and window.geometry() != screen.geometry():
+        window.setGeometry(screen.geometry())
 
 
 def _quit_on_signals(app: QApplication) -> QTimer:
@@ -170,6 +188,12 @@ def _smoke_test_exit(app: QApplication, window: QWidget) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from kiosk.preflight import display_problem
+
+    problem = None if QApplication.instance() else display_problem()
+    if problem:
+        print(problem, file=sys.stderr)  # one line instead of Qt's abort and core dump
+        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Charter Kiosk")

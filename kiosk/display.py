@@ -8,9 +8,18 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QColor
-from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backend.result import Result
+from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign, Totals
 from kiosk.screens.base import label
 from kiosk.services import Services
@@ -40,8 +49,7 @@ class DisplayWindow(QWidget):
         self._handlers: dict[str, Callable[[Result], None]] = {}
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(80, 56, 80, 48)
-        outer.setSpacing(24)
+        design(outer, margins=(80, 56, 80, 48), spacing=24)
         top = QHBoxLayout()
         self.name_label = label(self.tr("Welcome"), "boardTitle", "boardTitle", wrap=False)
         top.addWidget(self.name_label, 1)
@@ -51,14 +59,15 @@ class DisplayWindow(QWidget):
         top.addWidget(self.test_badge)
         outer.addLayout(top)
 
-        middle = QHBoxLayout()
-        middle.setSpacing(64)
+        # Landscape: the total beside the recent gifts; portrait (a totem): stacked.
+        self.middle = middle = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        design(middle, spacing=64)
         outer.addLayout(middle, 3)
         left = QVBoxLayout()
-        left.setSpacing(12)
+        design(left, spacing=12)
         left.addStretch(1)
         left.addWidget(label(self.tr("Raised so far"), "boardCaption"))
-        self.total_label = CountUpLabel(lambda minor: money(minor, "usd", cents=False))
+        self.total_label = CountUpLabel(lambda minor: money(minor, "usd"))
         self.total_label.setObjectName("totalLabel")
         self.total_label.setProperty("role", "boardTotal")
         self.total_label.setText("—")
@@ -66,13 +75,13 @@ class DisplayWindow(QWidget):
         self.progress = GoalProgress()
         self.progress.setObjectName("goalProgress")
         self.progress.setAccessibleName(self.tr("Progress towards the goal"))
-        self.progress.setFixedHeight(48)
+        design(self.progress, fixed_h=48)
         self.progress.track = QColor("#1E4A3B")
         self.progress.fill = QColor("#7CE0B5")
         self.progress.pending_fill = QColor("#3E8C6D")
         left.addWidget(self.progress)
-        stats = QHBoxLayout()
-        stats.setSpacing(48)
+        self.stats = stats = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        design(stats, spacing=48)
         self.goal_label = label("", "boardStat", "goalLabel", wrap=False)
         self.donors_label = label("", "boardStat", "donorsLabel", wrap=False)
         self.pending_label = label("", "boardStatMuted", "pendingLabel", wrap=False)
@@ -91,11 +100,10 @@ class DisplayWindow(QWidget):
         recent_frame = QFrame()
         recent_frame.setObjectName("boardPanel")
         recent = QVBoxLayout(recent_frame)
-        recent.setContentsMargins(32, 24, 32, 24)
+        design(recent, margins=(32, 24, 32, 24))
         recent.addWidget(label(self.tr("Recent gifts"), "boardCaption"))
         self.recent_grid = QGridLayout()
-        self.recent_grid.setVerticalSpacing(10)
-        self.recent_grid.setHorizontalSpacing(20)
+        design(self.recent_grid, vspacing=10, hspacing=20)
         self.recent_rows: list[tuple[Any, Any, Any]] = []
         for row in range(RECENT_ROWS):
             amount = label("", "boardGiftAmount", wrap=False)
@@ -113,14 +121,15 @@ class DisplayWindow(QWidget):
         chart_frame = QFrame()
         chart_frame.setObjectName("boardPanel")
         chart_layout = QVBoxLayout(chart_frame)
-        chart_layout.setContentsMargins(32, 20, 32, 16)
+        design(chart_layout, margins=(32, 20, 32, 16))
         chart_layout.addWidget(label(self.tr("Gifts over time"), "boardCaption"))
-        self.chart = GiftsChart(lambda minor: money(minor, "usd", cents=False))
+        self.chart = GiftsChart(lambda minor: money(minor, "usd"))
         self.chart.setObjectName("giftsChart")
         self.chart.empty_text = self.tr("The chart fills in as gifts arrive.")
         chart_layout.addWidget(self.chart, 1)
         outer.addWidget(chart_frame, 2)
 
+        self.recent_frame = recent_frame
         self.queries = TaskThread("display-queries", self)
         self.queries.finished_job.connect(self._on_job)
         self.totals_bridge = TotalsBridge(self)
@@ -138,6 +147,11 @@ class DisplayWindow(QWidget):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         self._load()
+
+    def apply_profile(self, profile: Profile) -> None:
+        set_direction(self.middle, profile.portrait)
+        set_direction(self.stats, profile.portrait and profile.width < 1000)
+        self.chart.scale = profile.scale
 
     def _submit(self, tag: str, job: Callable[[], Result], handler: Callable[[Result], None]
                 ) -> None:
@@ -174,7 +188,7 @@ class DisplayWindow(QWidget):
         currency = self.campaign.currency
 
         def formatter(minor: int) -> str:
-            return money(minor, currency, cents=False)
+            return money(minor, currency)
 
         self.total_label.set_formatter(formatter)
         self.chart.set_formatter(formatter)
@@ -213,7 +227,7 @@ class DisplayWindow(QWidget):
             if not totals.get("success"):
                 return totals
             recent = services.recent_donations(limit=RECENT_ROWS)
-            points = services.gifts_over_time(bucket_minutes=5)
+            points = services.gifts_over_time(bucket_minutes=1)
             data = dict(totals["data"])
             data["recent"] = recent["data"]["donations"] if recent.get("success") else None
             data["points"] = points["data"]["points"] if points.get("success") else None
@@ -242,9 +256,9 @@ class DisplayWindow(QWidget):
         if goal:
             self.goal_label.setText(self.tr("{percent}% of {goal}").format(
                 percent=min(999, totals.total_minor * 100 // goal),
-                goal=money(goal, currency, cents=False)))
+                goal=money(goal, currency)))
         self.pending_label.setText(self.tr("+ {amount} on its way").format(
-            amount=money(totals.pending_minor, currency, cents=False))
+            amount=money(totals.pending_minor, currency))
             if totals.pending_minor else "")
         self.net_label.setText(self.tr("{gross} given · {out} refunded or voided").format(
             gross=money(totals.gross_minor, currency), out=money(-totals.corrections_minor,

@@ -150,8 +150,10 @@ class BackendServices:
 
     def start_card(self, amount: str, display_name: str | None) -> Result:
         from backend import charter
+        from backend.short_links import with_short_link
 
-        return _guard(charter.fiat_button_click, amount, "card", display_name=display_name)
+        result = _guard(charter.fiat_button_click, amount, "card", display_name=display_name)
+        return with_short_link(result)  # a relay's short link: a QR code half as dense
 
     def start_crypto(self, amount: str, coin: str, display_name: str | None) -> Result:
         from backend import charter

@@ -8,12 +8,14 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
+    QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedLayout,
     QTableWidget,
     QTableWidgetItem,
@@ -21,25 +23,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.layout import Profile, current_page_sizes, design, set_direction
 from kiosk.model import Campaign, Totals
-from kiosk.screens.amount import edit_amount, to_minor
 from kiosk.screens.base import button, label, repolish
+from kiosk.staff_cash import CashGiftPage
 from kiosk.staff_terminal import TerminalPage
 from kiosk.staff_void import VoidPage
-from kiosk.text import method_label, money, parse_time, time_ago
-from kiosk.widgets.keypad import Keypad
+from kiosk.text import breakable, method_label, money, parse_time, time_ago
+from kiosk.widgets.touch import finger_scroll
 
 
 def _card(title: str, name: str) -> tuple[QFrame, Any]:
     frame = QFrame()
     frame.setObjectName("statCard")
     layout = QVBoxLayout(frame)
-    layout.setContentsMargins(24, 16, 24, 16)
-    layout.setSpacing(2)
+    design(layout, margins=(24, 16, 24, 16), spacing=2)
     layout.addWidget(label(title, "statTitle"))
     value = label("—", "statValue", name, wrap=False)
     layout.addWidget(value)
     return frame, value
+
+
+def _ignore_width(widget: QWidget) -> None:
+    """Text in the status column wraps to the column; it never sets the column's width."""
+    policy = widget.sizePolicy()
+    policy.setHorizontalPolicy(policy.Policy.Ignored)
+    widget.setSizePolicy(policy)
 
 
 class StaffScreen(QWidget):
@@ -61,8 +70,11 @@ class StaffScreen(QWidget):
         self._paused = False
         self._pages = QStackedLayout(self)
         self._main = QWidget()
-        self._cash = QWidget()
-        self._cash.setObjectName("cashGiftPage")
+        self._cash = CashGiftPage()
+        self._cash.recorded.connect(self._record_cash)
+        self._cash.cancelled.connect(self.show_main)
+        self.cash_keypad = self._cash.keypad
+        self.cash_hint = self._cash.hint
         self._checks = QWidget()
         self._checks.setObjectName("checksPage")
         self._pages.addWidget(self._main)
@@ -77,29 +89,33 @@ class StaffScreen(QWidget):
         self._pages.addWidget(self.terminal_page)
         self._recent: list[dict[str, Any]] = []
         self._build_main()
-        self._build_cash()
         self._build_checks()
+        current_page_sizes(self._pages)
 
     # --- main page ---------------------------------------------------------------
 
     def _build_main(self) -> None:
         layout = QVBoxLayout(self._main)
-        layout.setContentsMargins(48, 32, 48, 32)
-        layout.setSpacing(20)
+        design(layout, margins=(48, 32, 48, 32), spacing=20)
         top = QHBoxLayout()
+        design(top, spacing=16)
         self.title = label(self.tr("Staff"), "h1", wrap=False)
         top.addWidget(self.title)
         self.mode_badge = label("", "badge", "modeBadge", wrap=False)
-        top.addWidget(self.mode_badge)
+        # TEST MODE / LIVE is never squeezed: the title gives way instead.
+        self.mode_badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        top.addWidget(self.mode_badge, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addStretch(1)
         back = button(self.tr("Back to the kiosk"), "staffBackButton", "primary", min_height=80)
-        back.setMinimumWidth(320)
+        design(back, min_w=320)
         back.clicked.connect(self.back)
         top.addWidget(back)
         layout.addLayout(top)
 
-        cards = QHBoxLayout()
-        cards.setSpacing(16)
+        # Six figures: one row in landscape, two rows of three in portrait.
+        self.cards = cards = QGridLayout()
+        design(cards, spacing=16)
+        self.card_frames: list[QFrame] = []
         self.values: dict[str, Any] = {}
         for key, title in (("total", self.tr("Net total")), ("gross", self.tr("Given")),
                            ("corrections", self.tr("Refunded / voided")),
@@ -107,12 +123,15 @@ class StaffScreen(QWidget):
                            ("cash", self.tr("Cash")), ("pending", self.tr("On its way")),
                            ("count", self.tr("Gifts"))):
             frame, value = _card(title, f"staffTotal_{key}")
-            cards.addWidget(frame)
+            self.card_frames.append(frame)
             self.values[key] = value
         layout.addLayout(cards)
 
-        body = QHBoxLayout()
-        body.setSpacing(24)
+        # Lists and status: three columns in landscape, stacked in portrait. Each
+        # column keeps its share whatever its text: a long notice wraps, it never
+        # squeezes the others.
+        self.body = body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        design(body, spacing=24)
         layout.addLayout(body, 1)
 
         recent_box = QVBoxLayout()
@@ -129,7 +148,8 @@ class StaffScreen(QWidget):
         header = self.recent_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.recent_table.verticalHeader().setDefaultSectionSize(48)
+        design(self.recent_table.verticalHeader(), section=48)
+        finger_scroll(self.recent_table)
         recent_box.addWidget(self.recent_table, 1)
         body.addLayout(recent_box, 5)
 
@@ -145,43 +165,73 @@ class StaffScreen(QWidget):
         self.pending_layout.setSpacing(10)
         self.pending_layout.addStretch(1)
         self.pending_area.setWidget(self.pending_list)
+        finger_scroll(self.pending_area)
         pending_box.addWidget(self.pending_area, 1)
         body.addLayout(pending_box, 4)
 
-        tools = QVBoxLayout()
-        tools.setSpacing(8)
-        tools.addWidget(label(self.tr("Relay sync"), "h3"))
+        status_box = QWidget()
+        status_box.setObjectName("staffStatus")
+        status = QVBoxLayout(status_box)
+        status.setContentsMargins(0, 0, 0, 0)
+        design(status, spacing=8)
+        status.addWidget(label(self.tr("Relay sync"), "h3"))
         self.sync_label = label("", "syncStatus", "syncStatusLabel")
-        tools.addWidget(self.sync_label)
-        tools.addWidget(label(self.tr("Late and open payments"), "h3"))
+        status.addWidget(self.sync_label)
+        status.addWidget(label(self.tr("Late and open payments"), "h3"))
         self.reconcile_label = label("", "syncStatus", "reconcileStatusLabel")
-        tools.addWidget(self.reconcile_label)
+        status.addWidget(self.reconcile_label)
+        self.notice = label("", "notice", "staffNotice")
+        status.addWidget(self.notice)
+        status.addStretch(1)
+        for widget in status_box.findChildren(QWidget):
+            _ignore_width(widget)
+        body.addWidget(status_box, 3)
+
+        # The tools: a row of equal buttons in landscape, a grid in portrait.
+        self.tools = QGridLayout()
+        design(self.tools, spacing=12)
+        layout.addLayout(self.tools)
+        self.tool_buttons: list[QPushButton] = []
         cash = button(self.tr("Record a cash gift"), "cashGiftButton", "secondary", min_height=68)
         cash.clicked.connect(self._open_cash)
-        tools.addWidget(cash)
+        self.tool_buttons.append(cash)
         void = button(self.tr("Void a cash gift"), "voidCashButton", "secondary", min_height=68)
         void.clicked.connect(self._open_void)
-        tools.addWidget(void)
+        self.tool_buttons.append(void)
         reader = button(self.tr("Card reader"), "cardReaderButton", "secondary", min_height=68)
         reader.clicked.connect(self._open_terminal)
-        tools.addWidget(reader)
+        self.tool_buttons.append(reader)
         export = button(self.tr("Export CSV"), "exportCsvButton", "secondary", min_height=68)
         export.clicked.connect(self.export_csv)
-        tools.addWidget(export)
+        self.tool_buttons.append(export)
         checks = button(self.tr("Check the kiosk"), "checkKioskButton", "secondary", min_height=68)
         checks.clicked.connect(self._open_checks)
-        tools.addWidget(checks)
+        self.tool_buttons.append(checks)
         self.pause_button = button(self.tr("Pause the kiosk"), "pauseButton", "secondary",
                                    min_height=68)
         self.pause_button.clicked.connect(self._toggle_pause)
-        tools.addWidget(self.pause_button)
-        tools.addStretch(1)
-        self.notice = label("", "notice", "staffNotice")
-        tools.addWidget(self.notice)
+        self.tool_buttons.append(self.pause_button)
         exit_button = button(self.tr("Exit the app"), "exitAppButton", "danger", min_height=68)
         exit_button.clicked.connect(self.exit_app)
-        tools.addWidget(exit_button)
-        body.addLayout(tools, 3)
+        self.tool_buttons.append(exit_button)
+        self._arrange(portrait=False)
+
+    def apply_profile(self, profile: Profile) -> None:
+        self._arrange(profile.portrait)
+        self._cash.apply_profile(profile)
+        self.terminal_page.apply_profile(profile)
+
+    def _arrange(self, portrait: bool) -> None:
+        set_direction(self.body, portrait)
+        per_row = 3 if portrait else len(self.card_frames)
+        for index, frame in enumerate(self.card_frames):
+            self.cards.addWidget(frame, index // per_row, index % per_row)
+        # Eight tools: two rows of four in landscape (one row would clip their words).
+        per_row = 3 if portrait else (len(self.tool_buttons) + 1) // 2
+        for index, widget in enumerate(self.tool_buttons):
+            self.tools.addWidget(widget, index // per_row, index % per_row)
+        for column in range(len(self.tool_buttons)):
+            self.tools.setColumnStretch(column, 1 if column < per_row else 0)
 
     def set_campaign(self, campaign: Campaign) -> None:
         self._campaign = campaign
@@ -190,9 +240,7 @@ class StaffScreen(QWidget):
         self.mode_badge.setText(self.tr("LIVE") if live else self.tr("TEST MODE"))
         self.mode_badge.setProperty("tone", "live" if live else "test")
         repolish(self.mode_badge)
-        self.cash_hint.setText(self.tr("From {low} to {high}").format(
-            low=money(campaign.min_minor, campaign.currency),
-            high=money(campaign.max_minor, campaign.currency)))
+        self._cash.set_campaign(campaign)
 
     def show_main(self) -> None:
         self._pages.setCurrentWidget(self._main)
@@ -207,7 +255,9 @@ class StaffScreen(QWidget):
         self.pause_changed.emit(not self._paused)
 
     def set_notice(self, text: str, tone: str = "") -> None:
-        self.notice.setText(text)
+        # A file path has no spaces to wrap at: let it wrap after each separator.
+        self.notice.setText(breakable(text.replace("/", "/\u200b").replace("\\", "\\\u200b"),
+                                      every=24))
         self.notice.setProperty("tone", tone)
         repolish(self.notice)
 
@@ -288,10 +338,12 @@ class StaffScreen(QWidget):
                             min_height=64, accessible=self.tr("Refuse the partial payment"))
             accept.clicked.connect(lambda _=False, r=ref: self.resolve_partial.emit(r, True))
             refuse.clicked.connect(lambda _=False, r=ref: self.resolve_partial.emit(r, False))
+            # Under the text, not beside it: the column may be narrow, the buttons are not.
             buttons = QHBoxLayout()
+            design(buttons, spacing=12)
             buttons.addWidget(accept)
             buttons.addWidget(refuse)
-            layout.addLayout(buttons, 0, 1, 3, 1)
+            layout.addLayout(buttons, 3, 0)
         return frame
 
     def set_sync(self, state: dict[str, Any] | None) -> None:
@@ -346,8 +398,7 @@ class StaffScreen(QWidget):
 
     def _build_checks(self) -> None:
         layout = QVBoxLayout(self._checks)
-        layout.setContentsMargins(72, 48, 72, 48)
-        layout.setSpacing(20)
+        design(layout, margins=(72, 48, 72, 48), spacing=20)
         layout.addWidget(label(self.tr("Is this kiosk ready?"), "h1"))
         self.checks_summary = label(self.tr("Checking…"), "lead", "checksSummary")
         layout.addWidget(self.checks_summary)
@@ -364,9 +415,10 @@ class StaffScreen(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        finger_scroll(self.checks_table)
         layout.addWidget(self.checks_table, 1)
         row = QHBoxLayout()
-        row.setSpacing(20)
+        design(row, spacing=20)
         back = button(self.tr("Back"), "checksBackButton", "secondary")
         back.clicked.connect(self.show_main)
         self.checks_again = button(self.tr("Check again"), "checksAgainButton", "primary")
@@ -411,73 +463,12 @@ class StaffScreen(QWidget):
         else:
             self.checks_summary.setText(self.tr("All checks passed: ready for doors to open."))
 
-    # --- cash gift page ----------------------------------------------------------
-
-    def _build_cash(self) -> None:
-        layout = QHBoxLayout(self._cash)
-        layout.setContentsMargins(72, 48, 72, 48)
-        layout.setSpacing(72)
-        left = QVBoxLayout()
-        left.setSpacing(20)
-        left.addWidget(label(self.tr("Record a cash gift"), "h1"))
-        left.addWidget(label(self.tr("It counts toward the total like any other gift."),
-                             "lead"))
-        left.addStretch(1)
-        self.cash_display = label("", "amountDisplay", "cashAmountDisplay", wrap=False,
-                                  align=Qt.AlignmentFlag.AlignCenter)
-        left.addWidget(self.cash_display)
-        self.cash_hint = label("", "hint", "cashHint", align=Qt.AlignmentFlag.AlignCenter)
-        left.addWidget(self.cash_hint)
-        self.cash_name = QLineEdit()
-        self.cash_name.setObjectName("cashNameEdit")
-        self.cash_name.setAccessibleName(self.tr("Donor name (optional)"))
-        self.cash_name.setPlaceholderText(self.tr("Donor name (optional)"))
-        self.cash_name.setMinimumHeight(80)
-        left.addWidget(self.cash_name)
-        left.addStretch(1)
-        row = QHBoxLayout()
-        row.setSpacing(20)
-        cancel = button(self.tr("Cancel"), "cashCancelButton", "secondary")
-        cancel.clicked.connect(self.show_main)
-        self.cash_record = button(self.tr("Record"), "cashRecordButton", "primary")
-        self.cash_record.clicked.connect(self._record_cash)
-        row.addWidget(cancel)
-        row.addWidget(self.cash_record)
-        left.addLayout(row)
-        layout.addLayout(left, 5)
-        self.cash_keypad = Keypad()
-        self.cash_keypad.pressed.connect(self._cash_press)
-        layout.addWidget(self.cash_keypad, 4)
-        self._cash_text = ""
+    # --- cash gift page (kiosk/staff_cash.py) ------------------------------------
 
     def _open_cash(self) -> None:
-        self._cash_text = ""
-        self.cash_name.clear()
-        self._cash_refresh()
+        self._cash.open()
         self._pages.setCurrentWidget(self._cash)
 
-    def _cash_press(self, key: str) -> None:
-        text = edit_amount(self._cash_text, key, self._campaign.decimals)
-        if text is not None:
-            self._cash_text = text
-            self._cash_refresh()
-
-    def _cash_minor(self) -> int | None:
-        text = self._cash_text.rstrip(".")
-        return to_minor(text, self._campaign.decimals) if text else None
-
-    def _cash_refresh(self) -> None:
-        minor = self._cash_minor()
-        c = self._campaign
-        self.cash_display.setText(money(minor or 0, c.currency))
-        valid = minor is not None and c.min_minor <= minor <= c.max_minor
-        self.cash_record.setEnabled(valid)
-        self.cash_record.setText(self.tr("Record {amount}").format(
-            amount=money(minor, c.currency)) if valid and minor else self.tr("Record"))
-        self.cash_record.setAccessibleName(self.cash_record.text())
-
-    def _record_cash(self) -> None:
-        if self._cash_minor() is None:
-            return
-        self.cash_gift.emit(self._cash_text.rstrip("."), " ".join(self.cash_name.text().split()))
+    def _record_cash(self, amount: str, name: str) -> None:
+        self.cash_gift.emit(amount, name)
         self.show_main()

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
+from kiosk.layout import Profile, design, set_direction
 from kiosk.screens.base import button, label, repolish
 from kiosk.widgets.email_keyboard import EmailKeyboard
 
@@ -27,28 +28,34 @@ class TerminalPage(QWidget):
         self.setObjectName("terminalPage")
         self._location: str | None = None
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
-        layout.setSpacing(14)
+        design(layout, margins=(48, 32, 48, 32), spacing=14)
         layout.addWidget(label(self.tr("Card reader"), "h1"))
         self.status = label(self.tr("Checking the reader…"), "lead", "readerStatusLabel")
         layout.addWidget(self.status)
-        layout.addWidget(label(self.tr("Pair a reader: choose the location, then type the "
-                                       "code the reader shows."), "hint"))
-        self.locations = QHBoxLayout()
-        self.locations.setSpacing(10)
-        layout.addLayout(self.locations)
+        self.body = body = QHBoxLayout()
+        design(body, spacing=24)
+        layout.addLayout(body, 1)
+        left = QVBoxLayout()
+        design(left, spacing=12)
+        body.addLayout(left, 2)
+        left.addWidget(label(self.tr("Pair a reader: choose the location, then type the "
+                                     "code the reader shows."), "hint"))
+        self.locations = QVBoxLayout()
+        design(self.locations, spacing=10)
+        left.addLayout(self.locations)
+        left.addStretch(1)
         self.code = QLineEdit()
         self.code.setObjectName("readerCodeEdit")
         self.code.setAccessibleName(self.tr("Registration code"))
         self.code.setPlaceholderText(self.tr("Registration code"))
-        self.code.setMinimumHeight(72)
+        design(self.code, min_h=72, tap=True)
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.code)
+        left.addWidget(self.code)
         self.keyboard = EmailKeyboard()
         self.keyboard.pressed.connect(self._type)
-        layout.addWidget(self.keyboard, 1)
+        body.addWidget(self.keyboard, 3)
         row = QHBoxLayout()
-        row.setSpacing(16)
+        design(row, spacing=16)
         back = button(self.tr("Back"), "terminalBackButton", "secondary", min_height=72)
         back.clicked.connect(self.back)
         self.forget_button = button(self.tr("Stop using this reader"), "readerForgetButton",
@@ -60,6 +67,9 @@ class TerminalPage(QWidget):
         for widget in (back, self.forget_button, self.pair_button):
             row.addWidget(widget)
         layout.addLayout(row)
+
+    def apply_profile(self, profile: Profile) -> None:
+        set_direction(self.body, profile.portrait)  # keyboard under the fields in portrait
 
     def open(self) -> None:
         self.code.clear()
@@ -85,12 +95,13 @@ class TerminalPage(QWidget):
             item = self.locations.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
                 widget.deleteLater()
         if not locations:
             self.locations.addWidget(label(self.tr("No Terminal location yet: create one with "
                                                    "charter-kiosk terminal locations --create."),
                                            "hint"))
-        for place in locations[:4]:
+        for place in locations[:3]:
             choice = button(str(place.get("display_name")), "readerLocationButton",
                             "secondary", min_height=64)
             choice.setCheckable(True)

@@ -12,8 +12,10 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
+from kiosk.layout import design
 from kiosk.screens.base import button, label
 from kiosk.text import money, parse_time
+from kiosk.widgets.touch import finger_scroll
 
 
 class VoidPage(QWidget):
@@ -26,21 +28,24 @@ class VoidPage(QWidget):
         self._currency = "usd"
         self._selected: dict[str, Any] | None = None
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
-        layout.setSpacing(16)
+        design(layout, margins=(48, 32, 48, 32), spacing=16)
         layout.addWidget(label(self.tr("Void a cash gift"), "h1"))
         self.lead = label(self.tr("Choose the gift recorded here by mistake."), "lead")
         layout.addWidget(self.lead)
+        self.empty = label(self.tr("No cash gift recorded here can be voided."), "hint",
+                           "voidEmpty")
+        layout.addWidget(self.empty)
         area = QScrollArea()
         area.setWidgetResizable(True)
+        finger_scroll(area)
         self._list = QWidget()
         self._rows = QVBoxLayout(self._list)
-        self._rows.setSpacing(10)
+        design(self._rows, spacing=10)
         self._rows.addStretch(1)
         area.setWidget(self._list)
         layout.addWidget(area, 1)
         self.reasons = QHBoxLayout()
-        self.reasons.setSpacing(12)
+        design(self.reasons, spacing=12)
         self._reason_buttons = []
         for reason in (self.tr("Mistyped amount"), self.tr("Recorded twice"),
                        self.tr("Entered by mistake")):
@@ -63,11 +68,10 @@ class VoidPage(QWidget):
             item = self._rows.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # gone from the page now, deleted when Qt gets to it
                 widget.deleteLater()
         gifts = [d for d in donations if d.get("voidable")]
-        if not gifts:
-            self._rows.insertWidget(0, label(self.tr("No cash gift recorded here can be "
-                                                     "voided."), "hint", "voidEmpty"))
+        self.empty.setVisible(not gifts)
         for index, gift in enumerate(gifts):
             moment = parse_time(str(gift.get("created_at", "")))
             when = moment.astimezone().strftime("%H:%M") if moment else ""

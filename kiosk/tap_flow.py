@@ -16,7 +16,8 @@ from kiosk.screens.tap import TapScreen
 from kiosk.text import money
 
 if TYPE_CHECKING:
-    from kiosk.main_window import Choice, KioskWindow
+    from kiosk.main_window import KioskWindow
+    from kiosk.model import Choice
 
 # A reader gives up on its own after a while; this is only the kiosk's safety net.
 TAP_TIMEOUT_MS = 180_000
@@ -37,7 +38,7 @@ class TapFlow(QObject):
         self._failure: str | None = None
 
     def start(self, choice: Choice) -> None:
-        from kiosk.main_window import ActivePayment
+        from kiosk.payment_flow import ActivePayment
 
         w = self.window
         w._token += 1

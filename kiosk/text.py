@@ -40,6 +40,17 @@ def coin_ticker(coin: str) -> str:
     return code.upper()
 
 
+def coin_button_text(coin: str) -> str:
+    """The coin's name over its ticker ("Bitcoin / BTC"); a coin named for its ticker
+    (XRP) gets its network instead, never "XRP / XRP"."""
+    from backend.wallet_uri import NETWORKS
+
+    name, ticker = coin_name(coin), coin_ticker(coin)
+    if ticker.lower() == name.lower():
+        ticker = NETWORKS.get(coin.lower(), ticker)
+    return f"{name}\n{ticker}"
+
+
 def method_label(method: str, coin: str | None = None) -> str:
     if method == "card":
         return tr("card")
@@ -80,6 +91,17 @@ def time_ago(value: str, now: dt.datetime | None = None) -> str:
         return tr("{n} h ago").format(n=hours)
     days = hours // 24
     return tr("{n} d ago").format(n=days)
+
+
+def breakable(text: str, every: int = 10) -> str:
+    """`text` with zero-width spaces in words longer than `every` characters, so that a
+    wrapping label can break them: a 40-letter name must not widen the window."""
+    def split(word: str) -> str:
+        if len(word) <= every:
+            return word
+        return "\u200b".join(word[i:i + every] for i in range(0, len(word), every))
+
+    return " ".join(split(word) for word in text.split(" "))
 
 
 def countdown_text(seconds: int) -> str:

@@ -1,21 +1,28 @@
-"""The stylesheet, scaled to the screen: written for 1920×1080, readable from 1280×720 up.
+"""The stylesheet and the layout, chosen for the window's size and orientation.
 
-Type sizes and paddings scale with the window; borders and the minimum sizes
-set in code do not, so touch targets never shrink below 64 px.
+The stylesheet is written for 1920×1080 (and 1080×1920 in portrait); type sizes,
+paddings and the sizes the stylesheet sets are scaled with the screen (see
+kiosk.layout.profile_for). Touch targets are set in code and never shrink below
+9 mm. On every resize to another profile the window's `apply_profile` picks the
+arrangement (side by side or stacked) and re-applies the design sizes.
 """
 
 from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QWidget
 
+from kiosk.layout import Profile, apply_design, profile_for
 from kiosk.resources import read_text_resource
 
-DESIGN_SIZE = (1920, 1080)
-_SCALED = re.compile(r"(font-size|padding|border-radius|letter-spacing)\s*:\s*([^;]+);")
+_SCALED = re.compile(
+    r"(font-size|padding|border-radius|letter-spacing|min-width|max-width|min-height|max-height)"
+    r"\s*:\s*([^;]+);")
 _PX = re.compile(r"(\d+(?:\.\d+)?)px")
+MIN_BODY_PX = 16  # text designed at 24 px or more never goes below this
+MIN_SMALL_PX = 13
 
 
 def base_stylesheet() -> str:
@@ -23,8 +30,7 @@ def base_stylesheet() -> str:
 
 
 def scale_factor(width: int, height: int) -> float:
-    raw = min(width / DESIGN_SIZE[0], height / DESIGN_SIZE[1])
-    return round(max(0.6, min(1.5, raw)) * 20) / 20  # steps of 0.05: few re-styles
+    return profile_for(width, height).scale
 
 
 def scale_stylesheet(qss: str, factor: float) -> str:
@@ -34,29 +40,68 @@ def scale_stylesheet(qss: str, factor: float) -> str:
     def scale_px(match: re.Match[str]) -> str:
         return f"{max(1, round(float(match.group(1)) * factor))}px"
 
+    def scale_font(match: re.Match[str]) -> str:
+        # Readable at arm's length and at 1 m even on a 1024×600 tablet.
+        design = float(match.group(1))
+        return f"{max(min(design, MIN_BODY_PX if design >= 24 else MIN_SMALL_PX), round(design * factor))}px"
+
     def scale_rule(match: re.Match[str]) -> str:
-        return f"{match.group(1)}: {_PX.sub(scale_px, match.group(2))};"
+        scale = scale_font if match.group(1) == "font-size" else scale_px
+        return f"{match.group(1)}: {_PX.sub(scale, match.group(2))};"
 
     return _SCALED.sub(scale_rule, qss)
 
 
+def screen_dpi(widget: QWidget) -> float | None:
+    screen = widget.screen()
+    if screen is None or screen.physicalSize().width() <= 0:
+        return None
+    return float(screen.physicalDotsPerInch())
+
+
 class ScaledTheme(QObject):
-    """Re-applies the stylesheet to `widget` whenever its size moves to another scale step."""
+    """Re-styles and re-lays out `widget` whenever its size moves to another profile."""
 
     def __init__(self, widget: QWidget, qss: str | None = None) -> None:
         super().__init__(widget)
         self._widget = widget
         self._qss = base_stylesheet() if qss is None else qss
         self.factor = 0.0
+        self.profile: Profile | None = None
         widget.installEventFilter(self)
         self.apply()
 
-    def apply(self) -> None:
+    def fit(self, width: int, height: int) -> None:
+        """Lay the window out for `width`×`height` first, then take that size: resizing
+        first would be held back by the minimum size of the layout for the old size."""
+        self.apply(width, height)
+        for _ in range(3):
+            # Style and layout changes are delivered as posted events: let them land,
+            # then drop any minimum left over from a larger layout (the layout sets the
+            # right one again when it next activates) and take the size.
+            QCoreApplication.sendPostedEvents()
+            layout = self._widget.layout()
+            if layout is not None:
+                layout.activate()
+            self._widget.setMinimumSize(0, 0)
+            self._widget.resize(width, height)
+            if (self._widget.width(), self._widget.height()) == (width, height):
+                break
+
+    def apply(self, width: int | None = None, height: int | None = None) -> None:
         size = self._widget.size()
-        factor = scale_factor(max(1, size.width()), max(1, size.height()))
-        if factor != self.factor:
-            self.factor = factor
-            self._widget.setStyleSheet(scale_stylesheet(self._qss, factor))
+        profile = profile_for(width or size.width(), height or size.height(),
+                              screen_dpi(self._widget))
+        if profile == self.profile:
+            return
+        self.profile = profile
+        if profile.scale != self.factor:
+            self.factor = profile.scale
+            self._widget.setStyleSheet(scale_stylesheet(self._qss, profile.scale))
+        apply_design(self._widget, profile)
+        arrange = getattr(self._widget, "apply_profile", None)
+        if callable(arrange):
+            arrange(profile)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._widget and event.type() == QEvent.Type.Resize:

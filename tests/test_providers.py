@@ -144,7 +144,8 @@ def test_xrp_payment_carries_its_destination_tag(kiosk_env: Any) -> None:
     data = charter.crypto_button_click("15", "xrp")["data"]
     assert data["payin_extra_id"], data
     assert data["memo_label"] == "Destination tag"
-    assert data["qr_payload"].endswith(f"?dt={data['payin_extra_id']}")
+    assert data["qr_payload"] == (f"{data['pay_address']}?dt={data['payin_extra_id']}"
+                                  f"&amount={Decimal(data['pay_amount']).normalize():f}")
 
 
 def test_crypto_payment_counted_once_from_poll_and_ipn(kiosk_env: Any) -> None:

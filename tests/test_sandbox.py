@@ -149,7 +149,8 @@ def test_sdk_creates_and_retrieves_a_session(sb: SandboxServer,
     assert session.id.startswith("cs_test_")
     assert session.object == "checkout.session"
     assert (session.status, session.payment_status) == ("open", "unpaid")
-    assert session.url == f"{sb.url}/checkout/{session.id}"
+    assert session.url.startswith(f"{sb.url}/checkout/{session.id}#fid")
+    assert 300 <= len(session.url) <= 450, len(session.url)  # as long as a real one
     assert session.amount_total == 2500 and session.currency == "usd"
     assert session.metadata["campaign_id"] == "c-1"
     assert session.client_reference_id == "i-1" and session.submit_type == "donate"

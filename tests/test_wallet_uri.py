@@ -69,12 +69,21 @@ def test_erc20_transfer() -> None:
 
 def test_xrp_destination_tag() -> None:
     req = wallet_request("xrp", "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh", Decimal("10"), "123456")
-    assert req.uri == "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh?dt=123456"
+    assert req.uri == "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh?dt=123456&amount=10"
     assert req.memo_label == "Destination tag"
     assert req.network == "XRP Ledger"
     no_tag = wallet_request("xrp", "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh", Decimal("10"), None)
-    assert no_tag.uri == "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh"
-    assert wallet_request("xrp", "rAddr", Decimal(1), "a b&c").uri == "rAddr?dt=a%20b%26c"
+    assert no_tag.uri == "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh?amount=10"
+    assert wallet_request("xrp", "rAddr", Decimal("1.5"), "a b&c").uri == \
+        "rAddr?dt=a%20b%26c&amount=1.5"
+
+
+@pytest.mark.parametrize(("coin", "uri"), [
+    ("doge", "dogecoin:DAddr?amount=42.5"), ("bch", "bitcoincash:qAddr?amount=42.5"),
+    ("sol", "solana:SAddr?amount=42.5")])
+def test_coins_whose_uri_carries_the_amount(coin: str, uri: str) -> None:
+    address = {"doge": "DAddr", "bch": "qAddr", "sol": "SAddr"}[coin]
+    assert wallet_request(coin, address, Decimal("42.50"), None).uri == uri
 
 
 def test_xlm_numeric_memo_is_a_memo_id() -> None:
@@ -96,8 +105,8 @@ def test_xlm_text_memo() -> None:
     assert bare.memo_label == "Memo"
 
 
-@pytest.mark.parametrize(("coin", "network"), [("usdttrc20", "Tron (TRC-20)"), ("doge", "Dogecoin"),
-                                               ("sol", "Solana"), ("xyz", "XYZ")])
+@pytest.mark.parametrize(("coin", "network"), [("usdttrc20", "Tron (TRC-20)"), ("trx", "Tron"),
+                                               ("xyz", "XYZ")])
 def test_other_coins_get_the_bare_address(coin: str, network: str) -> None:
     req = wallet_request(coin, "TXYZaddress", Decimal("5"), None)
     assert req.uri == "TXYZaddress"

@@ -2,6 +2,9 @@
 
     QT_QPA_PLATFORM=offscreen uv run python tools/screenshots.py [--size 1920x1080] [--out DIR]
 
+The README shows 1920×1080 (docs/screenshots/), 1280×800 and portrait 1080×1920
+(docs/screenshots/1280x800/, docs/screenshots/1080x1920/).
+
 It runs the demo in a throwaway data directory, seeds a few gifts, then walks
 the screens the way a donor and a staff member would and grabs each one.
 """
@@ -90,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         wait_until(lambda: window.is_ready, 30, "the kiosk to be ready")
         seed(services)
-        wait_until(lambda: window.totals.count >= 5, 15, "the seeded gifts")
+        wait_until(lambda: window.totals.count >= 6, 15, "the seeded gifts")
         window.attract.ticker._offset = 0.0
         window.attract.ticker._timer.stop()
         shot("01-attract")
@@ -112,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
                   window.error.message.text(), window.payment)
             raise
         shot("05-payment-card")
+        window.walkaway.ask()
+        shot("05b-still-there")
+        click(window, "stillHereButton")
         click(window, "cancelButton")
 
         click(window, "startButton")
@@ -151,6 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(lambda: window.staff.pending_layout.count() > 1, 10, "the staff lists")
         pump(1.0)
         shot("10-staff")
+        click(window, "cashGiftButton")
+        for key in "12.5":
+            click(window.staff._cash.keypad, f"key_{'dot' if key == '.' else key}")
+        click(window, "cashNameTab")
+        for key in "ANA":
+            click(window.staff._cash.letters, f"letter_{key}")
+        shot("10b-staff-cash")
+        click(window, "cashCancelButton")
         window._leave_staff()
 
         window.open_staff_pin()
@@ -167,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         display = create_window(["display", "--windowed", "--size", args.size],
                                 services=services)
         board: Any = display
-        wait_until(lambda: board.totals.count >= 5, 15, "the display board")
+        wait_until(lambda: board.totals.count >= 6, 15, "the display board")
         pump(1.5)
         shot("13-display", display)
         display.shutdown()  # type: ignore[attr-defined]
@@ -182,12 +196,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def seed(services: object) -> None:
     """A few gifts so the attract screen, the ticker and the chart have something to show."""
-    from backend import charter
+    import datetime as dt
 
-    for amount, name in (("25", "Maria"), ("100", None), ("10", "The Okafor family"),
-                         ("50", None), ("250", "Sam")):
+    from backend import charter
+    from backend.models import Donation
+
+    gifts = (("25", "Maria"), ("100", None), ("10", "The Okafor family"), ("50", None),
+             ("250", "Sam"), ("12.50", None))
+    for amount, name in gifts:
         result = charter.record_cash_gift(amount, display_name=name)
         assert result["success"], result
+    # Spread over the last hour, so the board's chart shows the total rising.
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = list(Donation.select().order_by(Donation.id))
+    for index, row in enumerate(rows):
+        row.created_at = now - dt.timedelta(minutes=10 * (len(rows) - index))
+        row.save()
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from backend import secrets as secret_store
-from backend.relay import pages, tokens
+from backend.relay import pages, paylinks, tokens
 from backend.relay.notify import Notifier, PostgresListener
 from backend.relay.store import (
     MAX_DEDUP_KEY_CHARS,
@@ -764,6 +764,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/thanks", pages.thanks, methods=["GET"]),
             Route("/cancelled", pages.cancelled, methods=["GET"]),
+            *paylinks.routes(),  # POST /v1/paylinks, GET /p/<code>
         ],
         lifespan=lifespan,
     )

@@ -53,6 +53,12 @@ EVENT_TYPES = ("checkout.session.completed", "checkout.session.expired", "charge
 # --- errors -----------------------------------------------------------------
 
 
+def _checkout_fragment() -> str:
+    """Real Checkout URLs carry a ~300-character fragment after the session id
+    (~350-450 characters in all); the demo's QR codes must be as dense as real ones."""
+    return "fid" + random_token(300)
+
+
 class StripeApiError(Exception):
     def __init__(
         self, message: str, *, status: int = 400, param: str | None = None,
@@ -628,7 +634,7 @@ class StripeSandbox:
             "status": "open",
             "submit_type": submit_type,
             "success_url": success_url,
-            "url": f"{self._state.public_base()}/checkout/{session_id}",
+            "url": f"{self._state.public_base()}/checkout/{session_id}#{_checkout_fragment()}",
         }
         self._sessions[session_id] = session
         self._extras[session_id] = _SessionExtra(items_out, dict(pi_metadata))

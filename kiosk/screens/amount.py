@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign
 from kiosk.screens.base import button, header, label, repolish
 from kiosk.text import money
@@ -57,8 +58,7 @@ class AmountScreen(QWidget):
         self.setObjectName("amountScreen")
         self.setAccessibleName(self.tr("Choose an amount"))
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(72, 48, 72, 56)
-        layout.setSpacing(32)
+        design(layout, margins=(72, 48, 72, 56), spacing=32)
         back = button(self.tr("‹ Back"), "amountBackButton", "ghost",
                       accessible=self.tr("Back"))
         back.clicked.connect(self.back)
@@ -68,7 +68,7 @@ class AmountScreen(QWidget):
         layout.addWidget(self.subtitle)
         layout.addStretch(1)
         self.grid = QGridLayout()
-        self.grid.setSpacing(28)
+        design(self.grid, spacing=28)
         layout.addLayout(self.grid, 4)
         self.other_button = button(self.tr("Other amount"), "otherAmountButton", "secondary",
                                    min_height=120)
@@ -110,22 +110,22 @@ class KeypadScreen(QWidget):
         self._campaign = Campaign()
         self._text = ""
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(72, 48, 72, 56)
-        layout.setSpacing(28)
+        design(layout, margins=(72, 48, 72, 56), spacing=28)
         back = button(self.tr("‹ Back"), "keypadBackButton", "ghost", accessible=self.tr("Back"))
         back.clicked.connect(self.back)
         layout.addLayout(header(label(self.tr("Enter your amount"), "h1",
                                       align=Qt.AlignmentFlag.AlignCenter), back))
-        body = QHBoxLayout()
-        body.setSpacing(72)
+        # Landscape: the amount beside the keypad; portrait: the amount above it.
+        self.body = body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        design(body, spacing=72)
         layout.addLayout(body, 1)
 
         left = QVBoxLayout()
-        left.setSpacing(20)
+        design(left, spacing=20)
         left.addStretch(1)
         self.display = label("", "amountDisplay", "amountDisplay", wrap=False,
                              align=Qt.AlignmentFlag.AlignCenter)
-        self.display.setMinimumHeight(120)
+        design(self.display, min_h=120)
         left.addWidget(self.display)
         self.hint = label("", "hint", "amountHint", align=Qt.AlignmentFlag.AlignCenter)
         left.addWidget(self.hint)
@@ -133,14 +133,27 @@ class KeypadScreen(QWidget):
         self.continue_button = button(self.tr("Continue"), "amountContinueButton", "primary",
                                       min_height=120)
         self.continue_button.clicked.connect(self._submit)
+        self.left = left
+        self.bottom = QVBoxLayout()
+        self.bottom.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.continue_button)
         body.addLayout(left, 5)
 
         self.keypad = Keypad()
         self.keypad.pressed.connect(self.press)
-        self.keypad.setMinimumWidth(400)
+        design(self.keypad, min_w=400)
         body.addWidget(self.keypad, 4)
+        layout.addLayout(self.bottom)
         self.reset()
+
+    def apply_profile(self, profile: Profile) -> None:
+        set_direction(self.body, profile.portrait)
+        # Portrait: Continue goes under the keypad, where the thumb ends up.
+        target = self.bottom if profile.portrait else self.left
+        if target.indexOf(self.continue_button) < 0:
+            target.addWidget(self.continue_button)
+        self.body.setStretch(0, 2 if profile.portrait else 5)
+        self.body.setStretch(1, 5 if profile.portrait else 4)
 
     def set_campaign(self, campaign: Campaign) -> None:
         self._campaign = campaign

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign, Totals
 from kiosk.screens.base import button, label
 from kiosk.text import money
@@ -28,8 +29,7 @@ class AttractScreen(QWidget):
         outer.setSpacing(0)
 
         body = QVBoxLayout()
-        body.setContentsMargins(96, 56, 96, 40)
-        body.setSpacing(12)
+        design(body, margins=(96, 56, 96, 40), spacing=12)
         outer.addLayout(body, 1)
 
         self.name_label = label("", "campaign", "campaignName")
@@ -40,7 +40,7 @@ class AttractScreen(QWidget):
 
         self.raised_caption = label(self.tr("Raised so far"), "caption")
         body.addWidget(self.raised_caption)
-        self.total_label = CountUpLabel(lambda minor: money(minor, "usd", cents=False))
+        self.total_label = CountUpLabel(lambda minor: money(minor, "usd"))
         self.total_label.setObjectName("totalLabel")
         self.total_label.setProperty("role", "total")
         self.total_label.setText("—")
@@ -49,12 +49,11 @@ class AttractScreen(QWidget):
         self.progress = GoalProgress()
         self.progress.setObjectName("goalProgress")
         self.progress.setAccessibleName(self.tr("Progress towards the goal"))
-        self.progress.setFixedHeight(44)
-        body.addSpacing(8)
+        design(self.progress, fixed_h=44)
         body.addWidget(self.progress)
 
-        stats = QHBoxLayout()
-        stats.setSpacing(48)
+        self.stats = stats = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        design(stats, spacing=48)
         self.goal_label = label("", "stat", "goalLabel", wrap=False)
         self.pending_label = label("", "statPending", "pendingLabel", wrap=False)
         self.donors_label = label("", "stat", "donorsLabel", wrap=False,
@@ -69,7 +68,7 @@ class AttractScreen(QWidget):
         self.start_button = button(self.tr("Tap to give"), "startButton", "hero",
                                    accessible=self.tr("Tap to give"), min_height=120)
         self.start_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.start_button.setMinimumWidth(480)
+        design(self.start_button, min_w=480, min_h=120, tap=True)
         self.start_button.clicked.connect(self.start)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -81,16 +80,22 @@ class AttractScreen(QWidget):
         self.ticker_band = QFrame()
         self.ticker_band.setObjectName("tickerBand")
         band = QHBoxLayout(self.ticker_band)
-        band.setContentsMargins(48, 0, 0, 0)
-        band.setSpacing(32)
+        design(band, margins=(48, 0, 0, 0), spacing=32)
         self.ticker_caption = label(self.tr("Recent gifts"), "tickerCaption", wrap=False)
         band.addWidget(self.ticker_caption)
         self.ticker = GiftTicker()
         self.ticker.setObjectName("giftTicker")
-        self.ticker.setFixedHeight(96)
+        design(self.ticker, fixed_h=96)
         band.addWidget(self.ticker, 1)
         outer.addWidget(self.ticker_band)
         self.set_loading()
+
+    def apply_profile(self, profile: Profile) -> None:
+        # A narrow portrait screen stacks the goal, "on its way" and the donor count.
+        set_direction(self.stats, profile.portrait and profile.width < 1000)
+        self.donors_label.setAlignment(
+            Qt.AlignmentFlag.AlignLeft if profile.portrait and profile.width < 1000
+            else Qt.AlignmentFlag.AlignRight)
 
     def set_loading(self) -> None:
         self.name_label.setText(self.tr("Welcome"))
@@ -107,7 +112,7 @@ class AttractScreen(QWidget):
 
     def formatter(self) -> Callable[[int], str]:
         currency = self._campaign.currency
-        return lambda minor: money(minor, currency, cents=False)
+        return lambda minor: money(minor, currency)  # cents whenever the total has them
 
     def set_totals(self, totals: Totals, *, animate: bool = True) -> None:
         currency = self._campaign.currency
@@ -117,12 +122,12 @@ class AttractScreen(QWidget):
         if goal > 0:
             percent = min(999, totals.total_minor * 100 // goal)
             self.goal_label.setText(self.tr("{percent}% of the {goal} goal").format(
-                percent=percent, goal=money(goal, currency, cents=False)))
+                percent=percent, goal=money(goal, currency)))
         else:
             self.goal_label.setText("")
         if totals.pending_minor > 0:
             self.pending_label.setText(self.tr("+ {amount} on its way").format(
-                amount=money(totals.pending_minor, currency, cents=False)))
+                amount=money(totals.pending_minor, currency)))
         else:
             self.pending_label.setText("")
         if totals.count == 1:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.layout import Profile, design, set_direction
 from kiosk.screens.base import button, label, repolish
+from kiosk.text import breakable
 
 
 class ErrorScreen(QWidget):
@@ -18,8 +20,7 @@ class ErrorScreen(QWidget):
         self.setAccessibleName(self.tr("Something went wrong"))
         self.kind = ""
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(120, 72, 120, 72)
-        layout.setSpacing(28)
+        design(layout, margins=(120, 72, 120, 72), spacing=28)
         layout.addStretch(2)
         self.icon = label("!", "errorIcon", "errorIcon", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -28,25 +29,28 @@ class ErrorScreen(QWidget):
         self.message = label("", "lead", "errorLabel", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.message)
         layout.addStretch(3)
-        row = QHBoxLayout()
-        row.setSpacing(28)
+        self.row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        design(row, spacing=28)
         row.addStretch(1)
         self.home_button = button(self.tr("Back to start"), "errorHomeButton", "secondary")
-        self.home_button.setMinimumWidth(380)
+        design(self.home_button, min_w=380)
         self.home_button.clicked.connect(self.home)
         self.retry_button = button(self.tr("Try again"), "errorRetryButton", "primary")
-        self.retry_button.setMinimumWidth(380)
+        design(self.retry_button, min_w=380)
         self.retry_button.clicked.connect(self.retry)
         row.addWidget(self.home_button)
         row.addWidget(self.retry_button)
         row.addStretch(1)
         layout.addLayout(row)
 
+    def apply_profile(self, profile: Profile) -> None:
+        set_direction(self.row, profile.portrait and profile.width < 1000)
+
     def show_error(self, kind: str, title: str, message: str, *, can_retry: bool,
                    tone: str = "error") -> None:
         self.kind = kind
         self.title.setText(title)
-        self.message.setText(message)
+        self.message.setText(breakable(message, every=24))  # a provider's long URL wraps
         self.retry_button.setVisible(can_retry)
         self.icon.setText({"info": "i", "help": "?"}.get(tone, "!"))
         self.icon.setProperty("tone", tone)

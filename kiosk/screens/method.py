@@ -13,9 +13,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.layout import Profile, current_page_sizes, design
 from kiosk.model import Campaign
 from kiosk.screens.base import button, header, label
-from kiosk.text import coin_name, coin_ticker
+from kiosk.text import breakable, coin_button_text, coin_name
 from kiosk.widgets.keyboard import LetterKeyboard
 
 NAME_MAX = 40
@@ -39,14 +40,14 @@ class MethodScreen(QWidget):
         self._pages.addWidget(self._name_page)
         self._build_choices()
         self._build_name_page()
+        current_page_sizes(self._pages)
         self.coin_buttons: list[QWidget] = []
 
     # --- the main page ---------------------------------------------------------
 
     def _build_choices(self) -> None:
         layout = QVBoxLayout(self._choices)
-        layout.setContentsMargins(72, 48, 72, 48)
-        layout.setSpacing(24)
+        design(layout, margins=(72, 48, 72, 48), spacing=24)
         back = button(self.tr("‹ Back"), "methodBackButton", "ghost", accessible=self.tr("Back"))
         back.clicked.connect(self.back)
         self.title = label("", "h1", "methodTitle", align=Qt.AlignmentFlag.AlignCenter)
@@ -57,7 +58,11 @@ class MethodScreen(QWidget):
             self.tr("Card, Apple Pay or Google Pay"), "payCardButton", "primary",
             accessible=self.tr("Pay by card, Apple Pay or Google Pay"), min_height=110)
         self.card_button.clicked.connect(self.card)
-        layout.addWidget(self.card_button)
+        # The card choices side by side: with a reader, "Tap card" sits beside the phone.
+        card_row = QHBoxLayout()
+        design(card_row, spacing=20)
+        card_row.addWidget(self.card_button)
+        layout.addLayout(card_row)
         self.card_hint = label(self.tr("Scan a code and pay securely on your own phone."),
                                "hint", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.card_hint)
@@ -67,39 +72,47 @@ class MethodScreen(QWidget):
                                                     "reader"), min_height=110)
         self.tap_button.clicked.connect(self.tap)
         self.tap_button.setVisible(False)
-        layout.addWidget(self.tap_button)
-        layout.addSpacing(24)
+        card_row.addWidget(self.tap_button)
 
         self.crypto_caption = label(self.tr("Or give in crypto"), "h2",
                                     align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.crypto_caption)
         self.coin_grid = QGridLayout()
-        self.coin_grid.setSpacing(20)
+        design(self.coin_grid, spacing=20)
         layout.addLayout(self.coin_grid)
         layout.addStretch(1)
 
         name_row = QHBoxLayout()
-        name_row.setSpacing(24)
+        design(name_row, spacing=24)
         self.name_status = label("", "lead", "nameStatus")
         name_row.addWidget(self.name_status, 1)
         self.name_button = button(self.tr("Add my name"), "addNameButton", "secondary",
                                   accessible=self.tr("Show my name on the donor wall"))
-        self.name_button.setMinimumWidth(320)
+        design(self.name_button, min_w=320)
         self.name_button.clicked.connect(self._open_name)
         name_row.addWidget(self.name_button)
         layout.addLayout(name_row)
+
+    def apply_profile(self, profile: Profile) -> None:
+        # A short screen keeps only what a donor needs to act on.
+        short = profile.height < 700
+        self.card_hint.setVisible(not short)
+        self.name_lead.setVisible(not short)
 
     def set_campaign(self, campaign: Campaign) -> None:
         self.tap_button.setVisible(campaign.tap)
         if campaign.tap:
             self.card_button.setText(self.tr("Pay on my phone"))
+            self.card_hint.setText(self.tr("On your phone: scan a code. Tap card: use the reader "
+                                           "beside this screen."))
         for old in self.coin_buttons:
             self.coin_grid.removeWidget(old)
+            old.hide()  # off the page now (staff may pair a reader at any time)
             old.deleteLater()
         self.coin_buttons = []
         columns = 3 if len(campaign.coins) > 4 else max(1, len(campaign.coins))
         for index, coin in enumerate(campaign.coins):
-            widget = button(f"{coin_name(coin)}\n{coin_ticker(coin)}",
+            widget = button(coin_button_text(coin),
                             f"payCryptoButton_{coin}", "coin",
                             accessible=self.tr("Pay with {coin}").format(coin=coin_name(coin)),
                             min_height=110)
@@ -132,7 +145,7 @@ class MethodScreen(QWidget):
         name = self.display_name()
         if name:
             self.name_status.setText(self.tr("Your gift will be shown as “{name}”.").format(
-                name=name))
+                name=breakable(name)))
             self.name_button.setText(self.tr("Change name"))
         else:
             self.name_status.setText(self.tr("Your gift will be shown as Anonymous."))
@@ -143,26 +156,26 @@ class MethodScreen(QWidget):
 
     def _build_name_page(self) -> None:
         layout = QVBoxLayout(self._name_page)
-        layout.setContentsMargins(72, 48, 72, 48)
-        layout.setSpacing(24)
+        design(layout, margins=(72, 48, 72, 48), spacing=24)
         layout.addWidget(label(self.tr("Your name on the donor wall"), "h1",
                                align=Qt.AlignmentFlag.AlignCenter))
-        layout.addWidget(label(self.tr("Optional. It appears with your gift on the screens "
+        self.name_lead = label(self.tr("Optional. It appears with your gift on the screens "
                                        "here. Leave it empty to stay anonymous."), "lead",
-                               align=Qt.AlignmentFlag.AlignCenter))
+                               align=Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.name_lead)
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("displayNameEdit")
         self.name_edit.setAccessibleName(self.tr("Display name"))
         self.name_edit.setMaxLength(NAME_MAX)
         self.name_edit.setPlaceholderText(self.tr("Anonymous"))
-        self.name_edit.setMinimumHeight(96)
+        design(self.name_edit, min_h=96, tap=True)
         self.name_edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.name_edit)
         self.keyboard = LetterKeyboard()
         self.keyboard.pressed.connect(self._type)
         layout.addWidget(self.keyboard, 1)
         row = QHBoxLayout()
-        row.setSpacing(24)
+        design(row, spacing=24)
         anonymous = button(self.tr("Stay anonymous"), "stayAnonymousButton", "secondary")
         anonymous.clicked.connect(self._stay_anonymous)
         done = button(self.tr("Done"), "nameDoneButton", "primary")

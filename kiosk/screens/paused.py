@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from kiosk.layout import design
 from kiosk.screens.base import label
 
 
@@ -14,7 +15,7 @@ class PausedScreen(QWidget):
         self.setObjectName("pausedScreen")
         self.setAccessibleName(self.tr("Back in a moment"))
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(96, 96, 96, 96)
+        design(layout, margins=(96, 96, 96, 96))
         layout.addStretch(1)
         layout.addWidget(label(self.tr("Back in a moment"), "display",
                                align=Qt.AlignmentFlag.AlignCenter))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.layout import Profile, design, set_direction
 from kiosk.screens.base import button, label, repolish
 from kiosk.text import coin_name, countdown_text
 from kiosk.widgets.qr import Matrix, QrWidget
@@ -20,21 +21,21 @@ class PaymentScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("paymentScreen")
         self.setAccessibleName(self.tr("Pay"))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(72, 40, 72, 40)
-        layout.setSpacing(24)
+        self.main = layout = QVBoxLayout(self)
+        design(layout, margins=(72, 40, 72, 40), spacing=24)
 
         self.title = label("", "h1", "paymentTitle", align=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.title)
 
-        body = QHBoxLayout()
-        body.setSpacing(64)
+        # Landscape: the code beside the details; portrait: the code above them.
+        self.body = body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        design(body, spacing=64)
         layout.addLayout(body, 1)
 
         self.qr_card = QFrame()
         self.qr_card.setObjectName("qrCard")
         card_layout = QVBoxLayout(self.qr_card)
-        card_layout.setContentsMargins(24, 24, 24, 24)
+        design(card_layout, margins=(24, 24, 24, 24))
         self.qr = QrWidget()
         self.qr.setObjectName("qrCode")
         self.qr.setAccessibleName(self.tr("Payment QR code"))
@@ -42,11 +43,11 @@ class PaymentScreen(QWidget):
         self.qr_placeholder = label("", "qrPlaceholder", "qrPlaceholder",
                                     align=Qt.AlignmentFlag.AlignCenter)
         card_layout.addWidget(self.qr_placeholder, 1)
-        self.qr_card.setMinimumWidth(400)
+        design(self.qr_card, min_w=400)
         body.addWidget(self.qr_card, 5)
 
-        side = QVBoxLayout()
-        side.setSpacing(14)
+        self.side = side = QVBoxLayout()
+        design(side, spacing=14)
         body.addLayout(side, 6)
 
         self.steps = label("", "steps", "paymentSteps")
@@ -55,14 +56,13 @@ class PaymentScreen(QWidget):
         self.crypto_box = QWidget()
         crypto = QVBoxLayout(self.crypto_box)
         crypto.setContentsMargins(0, 0, 0, 0)
-        crypto.setSpacing(6)
+        design(crypto, spacing=6)
         crypto.addWidget(label(self.tr("Send exactly"), "caption"))
-        self.pay_amount = label("", "payAmount", "payAmountLabel")
+        self.pay_amount = label("", "payAmount", "payAmountLabel", wrap=False)
         self.pay_amount.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         crypto.addWidget(self.pay_amount)
         self.network_label = label("", "lead", "networkLabel")
         crypto.addWidget(self.network_label)
-        crypto.addSpacing(8)
         crypto.addWidget(label(self.tr("To this address"), "caption"))
         self.address = label("", "address", "payAddressLabel")
         self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -72,8 +72,7 @@ class PaymentScreen(QWidget):
         self.memo_box = QFrame()
         self.memo_box.setObjectName("memoBox")
         memo = QVBoxLayout(self.memo_box)
-        memo.setContentsMargins(24, 16, 24, 16)
-        memo.setSpacing(4)
+        design(memo, margins=(24, 16, 24, 16), spacing=4)
         self.memo_title = label("", "memoTitle", "memoTitle")
         self.memo_value = label("", "memoValue", "memoLabel")
         self.memo_note = label("", "memoNote")
@@ -89,19 +88,31 @@ class PaymentScreen(QWidget):
         self.countdown = label("", "countdown", "countdownLabel")
         side.addWidget(self.countdown)
 
-        buttons = QHBoxLayout()
-        buttons.setSpacing(24)
+        self.button_bar = QWidget()
+        self.button_bar.setObjectName("paymentButtons")
+        buttons = QHBoxLayout(self.button_bar)
+        buttons.setContentsMargins(0, 0, 0, 0)
+        design(buttons, spacing=24)
         self.cancel_button = button(self.tr("Cancel"), "cancelButton", "secondary",
                                     accessible=self.tr("Cancel and start over"))
         self.cancel_button.clicked.connect(self.cancel)
-        self.simulate_button = button(self.tr("Simulate payment (demo)"), "simulatePayButton",
+        self.simulate_button = button(self.tr("Simulate (demo)"), "simulatePayButton",
                                       "demo", accessible=self.tr("Simulate payment"))
         self.simulate_button.clicked.connect(self.simulate)
         self.simulate_button.setVisible(False)
         buttons.addWidget(self.cancel_button, 1)
         buttons.addWidget(self.simulate_button, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(self.button_bar)
         self._demo = False
+
+    def apply_profile(self, profile: Profile) -> None:
+        set_direction(self.body, profile.portrait)
+        self.body.setStretch(0, 6 if profile.portrait else 5)
+        self.body.setStretch(1, 4 if profile.portrait else 6)
+        # Landscape: Cancel sits under the details, so the code gets the full height.
+        home = self.main if profile.portrait else self.side
+        if home.indexOf(self.button_bar) < 0:
+            home.addWidget(self.button_bar)
 
     def set_demo(self, demo: bool) -> None:
         self._demo = demo
@@ -154,7 +165,10 @@ class PaymentScreen(QWidget):
         self.network_label.setText(self.tr("Network: {network}").format(network=network)
                                    if network else "")
         self.network_label.setVisible(bool(network))
-        self.address.setText(str(data.get("pay_address", "")))
+        address = str(data.get("pay_address", ""))
+        # Zero-width spaces let a 40-character address wrap on a narrow screen.
+        self.address.setText("\u200b".join(address[i:i + 6] for i in range(0, len(address), 6)))
+        self.address.setAccessibleName(address)
         self.crypto_box.setVisible(True)
         extra = data.get("payin_extra_id")
         if extra:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.layout import design
 from kiosk.screens.base import button, label, repolish
 from kiosk.widgets.keypad import Keypad
 
@@ -23,8 +24,7 @@ class PinScreen(QWidget):
         outer = QHBoxLayout(self)
         outer.addStretch(1)
         layout = QVBoxLayout()
-        layout.setContentsMargins(0, 48, 0, 48)
-        layout.setSpacing(20)
+        design(layout, margins=(0, 48, 0, 48), spacing=20)
         outer.addLayout(layout, 2)
         outer.addStretch(1)
         layout.addWidget(label(self.tr("Staff PIN"), "h1", align=Qt.AlignmentFlag.AlignCenter))
@@ -33,11 +33,11 @@ class PinScreen(QWidget):
         self.message = label("", "hint", "pinMessage", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.message)
         self.keypad = Keypad(decimal=False)
-        self.keypad.setMinimumHeight(320)
+        design(self.keypad, min_h=320)
         self.keypad.pressed.connect(self._press)
         layout.addWidget(self.keypad, 1)
         row = QHBoxLayout()
-        row.setSpacing(20)
+        design(row, spacing=20)
         cancel = button(self.tr("Cancel"), "pinCancelButton", "secondary")
         cancel.clicked.connect(self.cancelled)
         self.ok_button = button(self.tr("Unlock"), "pinOkButton", "primary")
@@ -70,7 +70,9 @@ class PinScreen(QWidget):
         self._refresh()
 
     def _refresh(self) -> None:
-        self.dots.setText("●" * len(self._pin) if self._pin else "○ ○ ○ ○")
+        # Always the same glyphs, spacing and (up to four) count: the dots never shift.
+        slots = max(4, len(self._pin))
+        self.dots.setText(" ".join("●" * len(self._pin) + "○" * (slots - len(self._pin))))
         self.ok_button.setEnabled(len(self._pin) >= 4 and self.keypad.isEnabled())
 
     def _submit(self) -> None:

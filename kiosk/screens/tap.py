@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.layout import design
 from kiosk.screens.base import button, label, repolish
 
 
@@ -25,8 +26,7 @@ class TapScreen(QWidget):
         self.setObjectName("tapScreen")
         self.setAccessibleName(self.tr("Pay on the card reader"))
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(72, 48, 72, 48)
-        layout.setSpacing(24)
+        design(layout, margins=(72, 48, 72, 48), spacing=24)
         layout.addStretch(2)
         self.amount = label("", "display", "tapAmount", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.amount)
@@ -41,7 +41,7 @@ class TapScreen(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(3)
         row = QHBoxLayout()
-        row.setSpacing(24)
+        design(row, spacing=24)
         self.cancel_button = button(self.tr("Cancel"), "tapCancelButton", "secondary")
         self.cancel_button.clicked.connect(self.cancel)
         row.addWidget(self.cancel_button)
@@ -50,7 +50,7 @@ class TapScreen(QWidget):
         row.addWidget(self.retry_button)
         layout.addLayout(row)
         demo = QHBoxLayout()
-        demo.setSpacing(24)
+        design(demo, spacing=24)
         self.simulate_button = button(self.tr("Simulate a tap"), "simulateTapButton", "ghost")
         self.simulate_button.clicked.connect(lambda: self.simulate.emit("approved"))
         self.decline_button = button(self.tr("Simulate a declined card"),

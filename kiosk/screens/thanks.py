@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QStackedLayout, QVBoxLayout, QWidget
 
+from kiosk.layout import current_page_sizes, design
 from kiosk.screens.base import button, label
 from kiosk.widgets.celebration import Celebration
 from kiosk.widgets.email_keyboard import EmailKeyboard
@@ -27,9 +28,9 @@ class ThanksScreen(QWidget):
         self._receipt.setObjectName("receiptPage")
         self._pages.addWidget(self._receipt)
         self._build_receipt()
+        current_page_sizes(self._pages)  # only the page on show sets the minimum
         layout = QVBoxLayout(self._main)
-        layout.setContentsMargins(96, 72, 96, 72)
-        layout.setSpacing(28)
+        design(layout, margins=(96, 72, 96, 72), spacing=28)
         layout.addStretch(2)
         self.heart = label("♥", "heart", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.heart)
@@ -45,11 +46,11 @@ class ThanksScreen(QWidget):
         row.addStretch(1)
         # Tap gifts only, never required: Stripe emails the receipt.
         self.receipt_button = button(self.tr("Email me a receipt"), "receiptButton", "secondary")
-        self.receipt_button.setMinimumWidth(420)
+        design(self.receipt_button, min_w=420)
         self.receipt_button.clicked.connect(self._open_receipt)
         row.addWidget(self.receipt_button)
         self.done_button = button(self.tr("Done"), "thanksDoneButton", "primary")
-        self.done_button.setMinimumWidth(420)
+        design(self.done_button, min_w=420)
         self.done_button.clicked.connect(self.done)
         row.addWidget(self.done_button)
         row.addStretch(1)
@@ -59,8 +60,7 @@ class ThanksScreen(QWidget):
 
     def _build_receipt(self) -> None:
         layout = QVBoxLayout(self._receipt)
-        layout.setContentsMargins(72, 48, 72, 48)
-        layout.setSpacing(20)
+        design(layout, margins=(72, 48, 72, 48), spacing=20)
         layout.addWidget(label(self.tr("Where should we send your receipt?"), "h1",
                                align=Qt.AlignmentFlag.AlignCenter))
         self.email_edit = QLineEdit()
@@ -68,14 +68,14 @@ class ThanksScreen(QWidget):
         self.email_edit.setAccessibleName(self.tr("Email address"))
         self.email_edit.setPlaceholderText("name@example.org")
         self.email_edit.setMaxLength(254)
-        self.email_edit.setMinimumHeight(88)
+        design(self.email_edit, min_h=88, tap=True)
         self.email_edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.email_edit)
         self.email_keyboard = EmailKeyboard()
         self.email_keyboard.pressed.connect(self._type_email)
         layout.addWidget(self.email_keyboard, 1)
         row = QHBoxLayout()
-        row.setSpacing(24)
+        design(row, spacing=24)
         skip = button(self.tr("No thanks"), "receiptSkipButton", "secondary")
         skip.clicked.connect(lambda: self._pages.setCurrentWidget(self._main))
         self.send_button = button(self.tr("Send the receipt"), "receiptSendButton", "primary")

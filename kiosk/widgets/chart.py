@@ -1,4 +1,9 @@
-"""Gifts over time: the running total as a filled line, drawn with QPainter."""
+"""Gifts over time: the campaign's cumulative total rising through the event.
+
+Each point is the running total at the end of a time bucket; the line starts
+from zero just before the first gift, climbs through every bucket and runs on,
+level, to the present moment.
+"""
 
 from __future__ import annotations
 
@@ -34,11 +39,27 @@ class GiftsChart(QWidget):
         self.line = QColor("#7CE0B5")
         self.axis = QColor("#5E7F73")
         self.text = QColor("#CFE3DA")
-        self.setMinimumHeight(200)
+        self.scale = 1.0
+        self.bucket = dt.timedelta(minutes=1)
+        self.now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+        self.setMinimumHeight(120)
 
     def set_formatter(self, formatter: Callable[[int], str]) -> None:
         self._formatter = formatter
         self.update()
+
+    def series(self) -> list[tuple[dt.datetime, int]]:
+        """What the line goes through: zero before the first gift, each bucket's closing
+        total at the bucket's end, and the latest total now."""
+        if not self._points:
+            return []
+        first = self._points[0][0]
+        line = [(first, 0)]
+        line += [(moment + self.bucket, total) for moment, total in self._points]
+        now = self.now()
+        if now > line[-1][0]:
+            line.append((now, line[-1][1]))
+        return line
 
     def set_points(self, points: list[dict[str, object]]) -> None:
         parsed: list[tuple[dt.datetime, int]] = []
@@ -55,17 +76,16 @@ class GiftsChart(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         small = QFont(self.font())
-        small.setPixelSize(20)
+        small.setPixelSize(max(12, round(20 * self.scale)))
         painter.setFont(small)
-        plot = QRectF(self.rect()).adjusted(130, 16, -24, -44)
+        k = self.scale
+        plot = QRectF(self.rect()).adjusted(130 * k, 16 * k, -24 * k, -44 * k)
         if len(self._points) < 1:
             painter.setPen(self.text)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
             painter.end()
             return
-        points = list(self._points)
-        if len(points) == 1:
-            points.insert(0, (points[0][0] - dt.timedelta(minutes=5), 0))
+        points = self.series()
         start, end = points[0][0], points[-1][0]
         span = max(1.0, (end - start).total_seconds())
         top = nice_top(max(total for _, total in points))
@@ -83,7 +103,7 @@ class GiftsChart(QWidget):
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             painter.save()
             painter.setPen(self.text)
-            painter.drawText(QRectF(0, y - 14, plot.left() - 14, 28),
+            painter.drawText(QRectF(0, y - 14 * k, plot.left() - 14 * k, 28 * k),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              self._formatter(value))
             painter.restore()
@@ -96,19 +116,16 @@ class GiftsChart(QWidget):
             align = (Qt.AlignmentFlag.AlignLeft if fraction == 0 else
                      Qt.AlignmentFlag.AlignRight if fraction == 1 else
                      Qt.AlignmentFlag.AlignHCenter)
-            box = QRectF(x - 80 if fraction else x, plot.bottom() + 10, 80 if fraction in
-                         (0.0, 1.0) else 160, 28)
+            box = QRectF(x - 80 * k if fraction else x, plot.bottom() + 10 * k, 80 * k if fraction
+                         in (0.0, 1.0) else 160 * k, 28 * k)
             if fraction == 0.5:
-                box.moveLeft(x - 80)
+                box.moveLeft(x - 80 * k)
             painter.drawText(box, align | Qt.AlignmentFlag.AlignTop, label)
 
-        # A step line: the total stays level until the next gift.
+        # The total climbs through each bucket's gifts, then runs level to now.
         path = QPainterPath(at(*points[0]))
-        previous_total = points[0][1]
         for moment, total in points[1:]:
-            path.lineTo(at(moment, previous_total))
             path.lineTo(at(moment, total))
-            previous_total = total
         area = QPainterPath(path)
         area.lineTo(QPointF(at(*points[-1]).x(), plot.bottom()))
         area.lineTo(QPointF(plot.left(), plot.bottom()))
@@ -120,6 +137,6 @@ class GiftsChart(QWidget):
         fill.setAlpha(10)
         gradient.setColorAt(1, fill)
         painter.fillPath(area, gradient)
-        painter.setPen(QPen(self.line, 4))
+        painter.setPen(QPen(self.line, max(2.0, 4 * k)))
         painter.drawPath(path)
         painter.end()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEasingCurve, QVariantAnimation
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
+
+from kiosk.widgets.fit_label import FitLabel
 
 
-class CountUpLabel(QLabel):
+class CountUpLabel(FitLabel):
     """A label showing a money amount; `set_amount` animates towards the new value.
 
     The final text is always exactly `formatter(value)`: the animation only
@@ -17,7 +19,7 @@ class CountUpLabel(QLabel):
 
     def __init__(self, formatter: Callable[[int], str], *, duration_ms: int = 1200,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("", parent)
         self._formatter = formatter
         self._value: int | None = None
         self._animation = QVariantAnimation(self)

@@ -1,11 +1,14 @@
-"""An on-screen keyboard for an email address (a receipt), for a touch-only kiosk."""
+"""An on-screen keyboard for an email address or a reader's pairing code, for a
+touch-only kiosk: ten equal keys a row, so no row shrinks below the touch target."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
-ROWS = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"]
+from kiosk.layout import design
+
+ROWS = ["1234567890", "qwertyuiop", "asdfghjkl@", "zxcvbnm._-"]
 
 
 class EmailKeyboard(QWidget):
@@ -16,31 +19,24 @@ class EmailKeyboard(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("emailKeyboard")
-        column = QVBoxLayout(self)
-        column.setSpacing(8)
-        column.setContentsMargins(0, 0, 0, 0)
-        extras = {1: [], 2: ["@"], 3: [".", "_", "-"]}
-        for index, keys in enumerate(ROWS):
-            row = QHBoxLayout()
-            row.setSpacing(8)
-            for key in [*keys, *extras.get(index, [])]:
-                row.addWidget(self._key(key, key))
-            if index == 3:
-                row.addWidget(self._key("⌫", "back", self.tr("Delete"), wide=True))
-            column.addLayout(row)
-        last = QHBoxLayout()
-        last.addStretch(1)
-        last.addWidget(self._key(".com", ".com", wide=True))
-        last.addStretch(1)
-        column.addLayout(last)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        design(grid, hspacing=6, vspacing=6)
+        for row, keys in enumerate(ROWS):
+            for column, key in enumerate(keys):
+                grid.addWidget(self._key(key, key), row, column)
+        grid.addWidget(self._key(".com", ".com"), len(ROWS), 0, 1, 3)
+        grid.addWidget(self._key("⌫", "back", self.tr("Delete")), len(ROWS), 7, 1, 3)
+        for column in range(10):
+            grid.setColumnStretch(column, 1)
 
-    def _key(self, text: str, value: str, name: str | None = None, *,
-             wide: bool = False) -> QPushButton:
+    def _key(self, text: str, value: str, name: str | None = None) -> QPushButton:
         key = QPushButton(text, self)
         key.setProperty("role", "letter")
+        key.setObjectName("emailKey_" + {"back": "back", ".com": "dotcom"}.get(value, value))
         key.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        key.setMinimumSize(120 if wide else 56, 64)
-        key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        design(key, min_h=64, tap=True)
+        key.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         key.setAccessibleName(name or text)
         key.clicked.connect(lambda _=False, v=value: self.pressed.emit(v))
         return key

@@ -1,49 +1,57 @@
-"""A compact on-screen keyboard for a donor's display name."""
+"""A compact on-screen keyboard for names (the donor's, and a cash donor's for staff)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
-ROWS = ["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"]
+from kiosk.layout import design
+
+ROWS = ["QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM'"]
+KEY_NAMES = {" ": "space", "back": "back", "-": "dash", "'": "apos"}
+HALVES = 21  # keys are two half-columns wide; each row sits half a key further in
 
 
 class LetterKeyboard(QWidget):
-    """Emits `pressed` with a letter, " ", "-", "'" or "back"."""
+    """Emits `pressed` with a letter, " ", "-", "'" or "back".
+
+    Every key is the same size on every row (a grid of half-key columns), so
+    the lower rows never shrink below the touch target.
+    """
 
     pressed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("letterKeyboard")
-        column = QVBoxLayout(self)
-        column.setSpacing(8)
-        column.setContentsMargins(0, 0, 0, 0)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        # No spacing between cells (half-key columns would multiply it): each key draws
+        # its own gap as a stylesheet margin, so the whole cell stays touchable.
+        grid.setHorizontalSpacing(0)
+        design(grid, vspacing=6)
+        for column in range(HALVES):
+            grid.setColumnStretch(column, 1)
+        self.keys: list[QPushButton] = []
         for index, letters in enumerate(ROWS):
-            row = QHBoxLayout()
-            row.setSpacing(8)
-            row.addStretch(index)
-            for letter in letters:
-                row.addWidget(self._key(letter, letter))
-            if index == 2:
-                row.addWidget(self._key("-", "-"))
-                row.addWidget(self._key("'", "'"))
-                row.addWidget(self._key("⌫", "back", self.tr("Delete"), wide=True))
-            row.addStretch(index)
-            column.addLayout(row)
-        space_row = QHBoxLayout()
-        space_row.addStretch(1)
-        space_row.addWidget(self._key(self.tr("space"), " ", self.tr("Space"), wide=True), 4)
-        space_row.addStretch(1)
-        column.addLayout(space_row)
+            offset = index  # half a key further in on each row
+            for position, letter in enumerate(letters):
+                grid.addWidget(self._key(letter, letter), index, offset + 2 * position, 1, 2)
+        last = len(ROWS[2])
+        grid.addWidget(self._key("⌫", "back", self.tr("Delete")), 2, 2 + 2 * last, 1,
+                       HALVES - 2 - 2 * last)  # the rest of the row
+        grid.addWidget(self._key(self.tr("space"), " ", self.tr("Space")), 3, 4, 1, HALVES - 8)
+        for row in range(4):
+            grid.setRowStretch(row, 1)
 
-    def _key(self, label: str, value: str, name: str | None = None, *,
-             wide: bool = False) -> QPushButton:
+    def _key(self, label: str, value: str, name: str | None = None) -> QPushButton:
         button = QPushButton(label, self)
         button.setProperty("role", "letter")
+        button.setObjectName("letter_" + KEY_NAMES.get(value, value))
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.setMinimumSize(120 if wide else 64, 64)
-        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        design(button, min_h=64, tap=True)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         button.setAccessibleName(name or label)
         button.clicked.connect(lambda _=False, v=value: self.pressed.emit(v))
+        self.keys.append(button)
         return button

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
+from kiosk.layout import design
+
 
 class Keypad(QWidget):
     """Emits `pressed` with "0"–"9", "." or "back"."""
@@ -15,7 +17,7 @@ class Keypad(QWidget):
         super().__init__(parent)
         self.setObjectName("keypad")
         grid = QGridLayout(self)
-        grid.setSpacing(14)
+        design(grid, spacing=14)
         grid.setContentsMargins(0, 0, 0, 0)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9",
                 "." if decimal else "", "0", "back"]
@@ -28,7 +30,7 @@ class Keypad(QWidget):
             button.setObjectName(f"key_{'dot' if key == '.' else key}")
             button.setProperty("role", "key")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setMinimumSize(96, 80)
+            design(button, min_w=96, min_h=80, tap=True)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             name = {"back": self.tr("Delete"), ".": self.tr("Decimal point")}.get(key, key)
             button.setAccessibleName(name)

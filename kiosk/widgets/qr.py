@@ -85,11 +85,14 @@ class QrWidget(QWidget):
     def has_code(self) -> bool:
         return self._matrix is not None
 
-    def heightForWidth(self, width: int) -> int:
-        return width
-
-    def hasHeightForWidth(self) -> bool:
-        return True
+    def code_rect(self) -> QRect:
+        """Where the code (quiet zone included) is painted: square, centred, whole pixels."""
+        if self._matrix is None:
+            return QRect()
+        count = len(self._matrix) + 2 * QUIET_ZONE
+        module = max(1, min(self.width(), self.height()) // count)
+        size = module * count
+        return QRect((self.width() - size) // 2, (self.height() - size) // 2, size, size)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self._matrix is None:

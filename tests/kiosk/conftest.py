@@ -26,6 +26,7 @@ FAST = Timings(
     retry_ready_ms=500,
     staff_refresh_ms=500,
     count_up_ms=50,
+    tap_guard_ms=0,  # tests tap as fast as they like; test_attention checks the guard
 )
 
 CAMPAIGN = {

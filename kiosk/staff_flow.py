@@ -1,0 +1,201 @@
+"""Staff mode: the PIN, the staff screen's actions, pausing and leaving the app.
+
+A part of the kiosk window (see kiosk/window_parts.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from PySide6.QtWidgets import QApplication
+
+from backend.result import Result
+from kiosk.screens.amount import to_minor
+from kiosk.text import money
+from kiosk.window_parts import WindowParts
+
+
+class StaffFlow(WindowParts):
+    def open_staff_pin(self) -> None:
+        screen = self.current_screen()
+        if screen in (self.pin, self.staff):
+            return
+        if screen is self.pay and self.payment is not None and not self.payment.finished:
+            return  # never take the screen from a donor who is paying
+        self.pin.reset(self.tr("Demo PIN: {pin}").format(pin=self.demo_pin)
+                       if self.demo_pin else "")
+        self.show_screen(self.pin)
+
+    def _check_pin(self, pin: str) -> None:
+        def done(result: Result, _tag: str) -> None:
+            if self.current_screen() is not self.pin:
+                return
+            if result.get("success"):
+                self._enter_staff()
+            else:
+                self.pin.reset()
+                self.pin.set_message(str(result.get("error", "")), "error")
+
+        self.submit("pin", lambda: self.services.verify_pin(pin), done, worker=self.query_worker)
+
+    # --- staff mode ----------------------------------------------------------------
+
+    def _enter_staff(self) -> None:
+        self.staff_unlocked = True
+        self._allow_close = True
+        self.staff.show_main()
+        self.staff.set_paused(self.paused)
+        self.staff.set_notice("")
+        self.staff.set_totals(self.totals)
+        self.staff.set_recent(self._recent)
+        self.show_screen(self.staff)
+        self._refresh_staff()
+        self.staff_timer.start()
+
+    def _leave_staff(self) -> None:
+        self._allow_close = not self.kiosk_mode
+        self.go_home()
+
+    def _refresh_staff(self) -> None:
+        if self.current_screen() is not self.staff:
+            self.staff_timer.stop()
+            return
+        self._refresh_totals()
+        sync = self.sync
+
+        def job() -> Result:
+            pending = self.services.pending_payments()
+            reconciled = self.services.reconciliation_status()
+            return {"success": True, "data": {
+                "pending": pending["data"]["payments"] if pending.get("success") else None,
+                "pending_error": pending.get("error"),
+                "sync": sync.state() if sync is not None else None,
+                "reconcile": reconciled.get("data") if reconciled.get("success") else None,
+            }}
+
+        def done(result: Result, _tag: str) -> None:
+            data = result.get("data") or {}
+            if data.get("pending") is not None:
+                self.staff.set_pending(data["pending"])
+            self.staff.set_sync(data.get("sync") if self.campaign.relay_url else None)
+            if data.get("reconcile") is not None:
+                self.staff.set_reconcile(data["reconcile"])
+
+        self.submit("staff", job, done, worker=self.query_worker)
+
+    def _record_cash(self, amount: str, name: str) -> None:
+        self.staff.set_notice(self.tr("Recording…"))
+
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                minor = to_minor(amount, self.campaign.decimals) or 0
+                self.staff.set_notice(self.tr("Cash gift of {amount} recorded.").format(
+                    amount=money(minor, self.campaign.currency)), "ok")
+            else:
+                self.staff.set_notice(str(result.get("error", "")), "error")
+            self._refresh_staff()
+
+        self.submit("cash", lambda: self.services.record_cash_gift(amount, name or None, None),
+                    done)
+
+    def _run_checks(self) -> None:
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                self.staff.set_checks(result["data"]["checks"])
+            else:
+                self.staff.set_checks(None, str(result.get("error", "")))
+
+        # The network checks wait on the relay and both providers: never on this thread.
+        self.submit("checks", self.services.run_checks, done, worker=self.query_worker)
+
+    def _export_csv(self) -> None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+        def job() -> Result:
+            from backend.settings import data_dir
+
+            folder = data_dir() / "exports"
+            folder.mkdir(parents=True, exist_ok=True)
+            return self.services.export_csv(str(folder / f"donations-{stamp}.csv"))
+
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                data = result["data"]
+                self.staff.set_notice(self.tr("Exported {rows} gifts to {path}").format(
+                    rows=data.get("rows", 0), path=data.get("path", "")), "ok")
+            else:
+                self.staff.set_notice(str(result.get("error", "")), "error")
+
+        self.submit("export", job, done, worker=self.query_worker)
+
+    def _resolve_partial(self, payment_id: str, accept: bool) -> None:
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                self.staff.set_notice(self.tr("Partial payment accepted.") if accept
+                                      else self.tr("Partial payment refused."), "ok")
+            else:
+                self.staff.set_notice(str(result.get("error", "")), "error")
+            self._refresh_staff()
+
+        self.submit(f"resolve:{payment_id}",
+                    lambda: self.services.resolve_partial(payment_id, accept), done)
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.staff.set_paused(paused)
+        self.staff.set_notice(self.tr("The kiosk is paused. Leave staff mode to show "
+                                      "“Back in a moment”.") if paused
+                              else self.tr("The kiosk is taking gifts again."), "ok")
+
+    def _exit_app(self) -> None:
+        if not self.staff_unlocked:
+            return
+        self._allow_close = True
+        self.close()
+        app = QApplication.instance()
+        if app is not None and self.kiosk_mode:
+            app.quit()
+
+    def _void_cash(self, donation_id: int, reason: str) -> None:
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                self.staff.set_notice(self.tr("Gift voided: {amount} out of the total.").format(
+                    amount=money(int(result["data"]["voided_minor"]), self.campaign.currency)),
+                    "ok")
+            else:
+                self.staff.set_notice(str(result.get("error", "")), "error")
+            self.staff.show_main()
+            self._refresh_staff()
+
+        self.submit(f"void:{donation_id}",
+                    lambda: self.services.void_cash_gift(donation_id, reason), done)
+
+    def _reader_setup(self) -> None:
+        def done(result: Result, _tag: str) -> None:
+            data = result.get("data") or {}
+            self.staff.terminal_page.set_state(
+                data.get("reader"), list(data.get("locations") or []),
+                str(data.get("error") or result.get("error") or ""))
+
+        self.submit("reader-setup", self.services.reader_setup, done, worker=self.query_worker)
+
+    def _pair_reader(self, code: str, location_id: str) -> None:
+        def done(result: Result, _tag: str) -> None:
+            if result.get("success"):
+                self.campaign = replace(self.campaign, tap=True)
+                self.method.set_campaign(self.campaign)
+                self._reader_setup()
+            else:
+                self.staff.terminal_page.status.setText(str(result.get("error", "")))
+
+        self.submit("reader-pair", lambda: self.services.register_reader(code, location_id),
+                    done)
+
+    def _forget_reader(self) -> None:
+        def done(result: Result, _tag: str) -> None:
+            self.campaign = replace(self.campaign, tap=False)
+            self.method.set_campaign(self.campaign)
+            self._reader_setup()
+
+        self.submit("reader-forget", self.services.forget_reader, done)
