@@ -108,6 +108,11 @@ class TerminalPage(QWidget):
             choice.clicked.connect(lambda _=False, p=place, b=choice: self._choose(p, b))
             self.locations.addWidget(choice)
         self._location = str(locations[0]["id"]) if len(locations) == 1 else None
+        if self._location is not None:  # the only place there is: shown as chosen
+            item = self.locations.itemAt(0)
+            only = item.widget() if item is not None else None
+            if only is not None and hasattr(only, "setChecked"):
+                only.setChecked(True)
 
     def _choose(self, place: dict[str, Any], chosen: Any) -> None:
         for index in range(self.locations.count()):

@@ -132,6 +132,24 @@ def main(argv: list[str] | None = None) -> int:
         shot("07-thanks")
         click(window, "thanksDoneButton")
 
+        # Tap to give on the demo's simulated reader: declined, then another card.
+        click(window, "startButton")
+        click(window, "amountButton_50")
+        click(window, "payTapButton")
+        tap_screen = window.tap_flow.screen
+        wait_until(lambda: tap_screen.status.text() == "The reader is ready.", 20, "the reader")
+        shot("07b-tap")
+        click(window, "simulateDeclineButton")
+        wait_until(lambda: tap_screen.retry_button.isVisible(), 20, "the decline")
+        shot("07c-tap-declined")
+        click(window, "tapRetryButton")
+        wait_until(lambda: tap_screen.status.text() == "The reader is ready.", 20, "the retry")
+        click(window, "simulateTapButton")
+        wait_until(lambda: window.current_screen() is window.thanks, 20, "the tap thank-you")
+        window.thanks.celebration.freeze_at(1.1)
+        shot("07d-thanks-receipt")
+        click(window, "thanksDoneButton")
+
         demo = services._demo
         demo.sandbox.set_fault(provider="stripe", mode="down")
         click(window, "startButton")
@@ -165,6 +183,15 @@ def main(argv: list[str] | None = None) -> int:
             click(window.staff._cash.letters, f"letter_{key}")
         shot("10b-staff-cash")
         click(window, "cashCancelButton")
+        click(window, "voidCashButton")
+        pump(0.5)
+        shot("10c-staff-void")
+        click(window, "voidCancelButton")
+        click(window, "cardReaderButton")
+        wait_until(lambda: "online" in window.staff.terminal_page.status.text(), 15,
+                   "the reader's status")
+        shot("10d-staff-card-reader")
+        click(window, "terminalBackButton")
         window._leave_staff()
 
         window.open_staff_pin()
