@@ -122,18 +122,37 @@ def _migration_3(db: pw.Database) -> None:
                                kind="refund", amount_minor=-donation.amount_minor,
                                **base).execute()
     for orphan in OrphanRefund.select():
+        # Kept as the full refund event it stood for, applied when its payment is counted.
+        charge = {"object": "charge", "payment_intent": orphan.payment_ref, "refunded": True,
+                  "livemode": live}
+        event = {"id": f"orphan-refund-{orphan.payment_ref}", "type": "charge.refunded",
+                 "livemode": live, "data": {"object": charge}}
         PendingEvent.insert(
-            key=f"orphan-refund:{orphan.payment_ref}", waiting_for=f"stripe-pi:{orphan.payment_ref}",
+            key=f"stripe:{event['id']}", waiting_for=f"stripe-pi:{orphan.payment_ref}",
             provider="stripe", event_type="charge.refunded", mode=settings.mode, via="migration",
-            payload=json.dumps({"payment_intent": orphan.payment_ref, "refunded": True}),
+            payload=json.dumps(event),
         ).on_conflict_ignore().execute()
     OrphanRefund.delete().execute()
-    for total in CampaignTotal.select():
-        entries = LedgerEntry.select().where(LedgerEntry.campaign_id == total.campaign_id)
+    # The kept totals, recomputed from the entries they must now equal.
+    campaigns = {e.campaign_id: e.currency for e in LedgerEntry.select(
+        LedgerEntry.campaign_id, LedgerEntry.currency).distinct()}
+    for campaign_id, currency in campaigns.items():
+        entries = list(LedgerEntry.select().where(LedgerEntry.campaign_id == campaign_id))
+        nets: dict[int, int] = {}
+        by_method = {"card": 0, "crypto": 0, "cash": 0}
+        for e in entries:
+            owner = int(e.donation_id)  # type: ignore[attr-defined]  # the FK's raw id
+            nets[owner] = nets.get(owner, 0) + e.amount_minor
+            by_method[e.method] = by_method.get(e.method, 0) + e.amount_minor
         gross = sum(e.amount_minor for e in entries if e.kind == "gift")
-        corrections = sum(e.amount_minor for e in entries if e.kind != "gift")
-        CampaignTotal.update(gross_minor=gross, corrections_minor=corrections).where(
-            CampaignTotal.campaign_id == total.campaign_id).execute()
+        CampaignTotal.insert(campaign_id=campaign_id, currency=currency).on_conflict_ignore(
+        ).execute()
+        CampaignTotal.update(
+            total_minor=sum(nets.values()), count=sum(1 for n in nets.values() if n > 0),
+            card_minor=by_method["card"], crypto_minor=by_method["crypto"],
+            cash_minor=by_method["cash"], gross_minor=gross,
+            corrections_minor=sum(nets.values()) - gross,
+        ).where(CampaignTotal.campaign_id == campaign_id).execute()
 
 
 # Append only. Each step takes the database from version N-1 to N. A fresh

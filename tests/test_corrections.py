@@ -487,3 +487,37 @@ def test_1_an_ipn_sent_straight_to_a_kiosk_counts_in_the_mode_of_the_secret_that
         test, {"x-nowpayments-sig": nowpayments_signature(test, IPN_TEST)})
     assert answer["success"] and answer["data"]["counted"] is True, answer
     assert ledger.totals()["total_minor"] == 900
+
+
+def test_schema_3_turns_old_donations_into_entries_and_keeps_an_early_refund(
+        kiosk_env: Any, tmp_path: Path) -> None:
+    """A kiosk upgraded mid-event: its counted and refunded donations become gift and
+    refund entries (the total unchanged), and a refund heard before its payment
+    (schema 2 kept it as an OrphanRefund) still takes that payment out when it comes."""
+    import sqlite3
+
+    from backend.models import OrphanRefund
+
+    path = tmp_path / "old.sqlite3"
+    open_database(path)
+    base = {"campaign_id": "gala", "method": "cash", "currency": "usd", "via": "staff"}
+    Donation.insert(source="cash", provider_ref="old-1", amount_minor=700, **base).execute()
+    Donation.insert(source="cash", provider_ref="old-2", amount_minor=300, status="refunded",
+                    **base).execute()
+    OrphanRefund.insert(source="stripe", payment_ref="pi_cs_test_late").execute()
+    close_database()
+    raw = sqlite3.connect(path)
+    raw.execute("DELETE FROM ledger_entry")  # schema 2 had donations, no entries
+    raw.execute("DELETE FROM campaign_total")
+    raw.execute("PRAGMA user_version = 2")
+    raw.commit()
+    raw.close()
+    open_database(path)  # migrates to schema 3
+    totals = ledger.totals()
+    assert (totals["total_minor"], totals["gross_minor"], totals["corrections_minor"]) == (
+        700, 1000, -300)
+    assert ledger.recomputed_totals()["total_minor"] == 700
+    assert PendingEvent.select().count() == 1 and OrphanRefund.select().count() == 0
+    ledger.apply_stripe_session(session("cs_test_late", 2500), via="poller")
+    assert ledger.totals()["total_minor"] == 700  # counted, and the early refund applied
+    assert Donation.get(Donation.provider_ref == "cs_test_late").status == "refunded"
