@@ -227,3 +227,15 @@ def test_check_and_the_terminal_commands(kiosk_env: Any, capsys: pytest.CaptureF
     assert main(["terminal", "forget"]) == 0
     assert get_settings().terminal_reader_id is None
     assert main(["terminal", "register", "bogus", "--location", location]) == 1
+
+
+def test_a_cancelled_payment_cannot_be_retried_and_test_cards_are_test_only(
+        kiosk_env: Any, reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tap()
+    assert charter.cancel_payment(data["intent_id"])["data"]["status"] == "cancelled"
+    retried = terminal.retry_tap(data["intent_id"])
+    assert not retried["success"] and "no longer be retried" in retried["error"]
+    assert not terminal.present_test_card("counterfeit")["success"]
+    monkeypatch.setenv("CHARTER_KIOSK_MODE", "live")
+    refused = terminal.present_test_card("approved")
+    assert not refused["success"] and "test mode" in refused["error"]
