@@ -34,7 +34,13 @@ def test_quit_after_renders_and_exits_zero(tmp_path: Path) -> None:
 def test_sigterm_stops_the_kiosk_cleanly(tmp_path: Path) -> None:
     process = start(tmp_path)
     try:
-        time.sleep(4)  # up, demo sandbox and relay running, workers started
+        # Up when the demo's database exists: the window, its signal handlers and the
+        # workers come first (a fixed sleep lost that race on a busy machine).
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("demo/kiosk*.sqlite3")) and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.2)
+        time.sleep(1)  # workers started
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
