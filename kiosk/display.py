@@ -27,7 +27,7 @@ from kiosk.text import method_label, money, time_ago
 from kiosk.widgets.chart import GiftsChart
 from kiosk.widgets.counter import CountUpLabel
 from kiosk.widgets.progress import GoalProgress
-from kiosk.workers import RelaySyncThread, TaskThread, TotalsBridge
+from kiosk.workers import JobRouter, RelaySyncThread, TaskThread, TotalsBridge
 
 log = logging.getLogger("charter.display")
 
@@ -46,7 +46,7 @@ class DisplayWindow(QWidget):
         self.totals = Totals()
         self._shut_down = False
         self._recent: list[dict[str, Any]] = []
-        self._handlers: dict[str, Callable[[Result], None]] = {}
+        self._jobs = JobRouter()
 
         outer = QVBoxLayout(self)
         design(outer, margins=(80, 56, 80, 48), spacing=24)
@@ -157,13 +157,12 @@ class DisplayWindow(QWidget):
                 ) -> None:
         if self._shut_down:
             return
-        self._handlers[tag] = handler
-        self.queries.submit(tag, job)
+        self.queries.submit(self._jobs.add(tag, handler), job)
 
-    def _on_job(self, tag: str, result: object) -> None:
-        handler = self._handlers.pop(tag, None)
-        if handler is not None and isinstance(result, dict):
-            handler(result)  # type: ignore[arg-type]
+    def _on_job(self, key: str, result: object) -> None:
+        routed = self._jobs.route(key)
+        if routed is not None and isinstance(result, dict):
+            routed[0](result)
 
     def _load(self) -> None:
         demo = self.want_demo

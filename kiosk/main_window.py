@@ -37,6 +37,7 @@ from kiosk.tap_flow import TapFlow
 from kiosk.text import method_label, money, time_ago
 from kiosk.widgets.ticker import TickerItem
 from kiosk.workers import (
+    JobRouter,
     PaymentPoller,
     ReconcilerThread,
     RelaySyncThread,
@@ -151,7 +152,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
         self.query_worker.finished_job.connect(self._on_job)
         self.poller.status.connect(self._on_poll)
         self.totals_bridge.changed.connect(self._on_total_changed)
-        self._handlers: dict[str, Callable[[Result, str], None]] = {}
+        self._jobs = JobRouter()
 
         # Timers.
         self.inactivity = QTimer(self)
@@ -235,13 +236,13 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
         """Run `job` on a worker; `handler(result, tag)` runs on the GUI thread."""
         if self._shut_down:
             return
-        self._handlers[tag] = handler
-        (worker or self.action_worker).submit(tag, job)
+        (worker or self.action_worker).submit(self._jobs.add(tag, handler), job)
 
-    def _on_job(self, tag: str, result: object) -> None:
-        handler = self._handlers.pop(tag, None)
-        if handler is not None and isinstance(result, dict):
-            handler(result, tag)  # type: ignore[arg-type]
+    def _on_job(self, key: str, result: object) -> None:
+        routed = self._jobs.route(key)
+        if routed is not None and isinstance(result, dict):
+            handler, tag = routed
+            handler(result, tag)
 
     def current_screen(self) -> QWidget | None:
         return self.stack.currentWidget()

@@ -45,6 +45,38 @@ def wait_stopped(thread: QThread, timeout_ms: int) -> bool:
     return True
 
 
+class JobRouter:
+    """Each submitted job's own handler, by a key of its own.
+
+    Jobs used to be routed by their tag alone, so two queued jobs with one tag
+    (two quick refreshes) shared one handler slot: the older answer was shown and
+    the newer one dropped. Now every job keeps its handler, and an answer older
+    than one already shown for the same tag is the one that is dropped.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[str, int, Callable[..., None]]] = {}
+        self._shown: dict[str, int] = {}
+        self._count = 0
+
+    def add(self, tag: str, handler: Callable[..., None]) -> str:
+        self._count += 1
+        key = f"{tag}\x1f{self._count}"
+        self._pending[key] = (tag, self._count, handler)
+        return key
+
+    def route(self, key: str) -> tuple[Callable[..., None], str] | None:
+        """The handler and tag for a finished job, or None when its answer is stale."""
+        entry = self._pending.pop(key, None)
+        if entry is None:
+            return None
+        tag, number, handler = entry
+        if number < self._shown.get(tag, 0):
+            return None  # a newer answer for this tag is already on screen
+        self._shown[tag] = number
+        return handler, tag
+
+
 class TaskThread(QThread):
     """Runs submitted jobs one after the other; each answer comes back as `finished(tag, result)`."""
 
