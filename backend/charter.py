@@ -40,6 +40,8 @@ def _totals_data() -> dict[str, Any]:
         **kept,
         "pending_minor": ledger.pending_minor(),
         "goal_minor": to_minor(settings.goal, settings.currency),
+        "fees_minor": ledger.fees_covered_minor(),
+        **ledger.monthly_summary(),
     }
 
 
@@ -54,6 +56,9 @@ def on_ready() -> Result:
         "campaign_id": settings.campaign_id,
         "campaign_name": settings.campaign_name,
         "tap": bool(settings.terminal_reader_id),
+        "monthly": settings.monthly,
+        "cover_fee": {"card": settings.fee_card_percent is not None,
+                      "crypto": settings.fee_crypto_percent is not None},
         "tagline": settings.tagline,
         "currency": settings.currency,
         "mode": settings.mode,
@@ -76,26 +81,40 @@ def get_cumulative_total() -> Result:
 
 
 @public
-def fiat_button_click(amount: Any, payment_method: str, display_name: str | None = None) -> Result:
-    """The donor chose an amount and card: create the Checkout Session to show as a QR code."""
+def fiat_button_click(amount: Any, payment_method: str, display_name: str | None = None,
+                      recurring: str | None = None, cover_fee: bool = False) -> Result:
+    """The donor chose an amount and card: a Checkout Session to show as a QR code (monthly
+    with `recurring="month"`), or a payment on the kiosk's card reader (`"tap"`).
+    `cover_fee` adds the estimated processing fee to what the donor pays."""
     # On first use: the Stripe SDK costs ~0.2 s, and the attract screen needs none of it.
     from backend import stripe_api
 
     if payment_method not in PAYMENT_METHODS:
         raise UserError(f"{payment_method!r} is not a payment method here; choose card (on "
                         "your phone), tap (on the card reader) or crypto.")
+    if not isinstance(cover_fee, bool):
+        raise UserError("Say whether to cover the fee (true or false).")
+    if recurring is not None and payment_method != "card":
+        raise UserError("A monthly gift is made by card on your phone.")
     if payment_method == "tap":
         from backend import terminal
 
-        return terminal.create_tap_payment({"amount": amount, "display_name": display_name})
-    return stripe_api.create_checkout_session({"amount": amount, "display_name": display_name})
+        return terminal.create_tap_payment({"amount": amount, "display_name": display_name,
+                                            "cover_fee": cover_fee})
+    return stripe_api.create_checkout_session({"amount": amount, "display_name": display_name,
+                                               "recurring": recurring, "cover_fee": cover_fee})
 
 
 @public
-def crypto_button_click(amount: Any, coin: str, display_name: str | None = None) -> Result:
+def crypto_button_click(amount: Any, coin: str, display_name: str | None = None,
+                        cover_fee: bool = False, recurring: str | None = None) -> Result:
     """The donor chose an amount and a coin: create the payment to show as a wallet QR code."""
+    if recurring is not None:
+        raise UserError("A monthly gift is made by card on your phone, not in crypto.")
+    if not isinstance(cover_fee, bool):
+        raise UserError("Say whether to cover the fee (true or false).")
     return nowpayments_api.create_nowpayments_invoice(
-        {"amount": amount, "coin": coin, "display_name": display_name})
+        {"amount": amount, "coin": coin, "display_name": display_name, "cover_fee": cover_fee})
 
 
 @public
@@ -265,8 +284,9 @@ def totals_by_method() -> Result:
 
 
 EXPORT_COLUMNS = ["entry_id", "donation_id", "created_at_utc", "kind", "amount", "currency",
-                  "method", "coin", "donation_status", "source", "provider_ref", "kiosk_id",
-                  "recorded_by", "display_name", "via", "reason", "mode"]
+                  "fee_covered", "method", "coin", "donation_status", "source", "provider_ref",
+                  "kiosk_id", "recorded_by", "display_name", "via", "reason", "monthly_gift",
+                  "mode"]
 
 
 @public
@@ -294,12 +314,14 @@ def export_donations_csv(path: str | Path) -> Result:
             writer.writerow([
                 e.id, d.id, e.created_at.isoformat(), _csv_safe(e.kind),
                 major_text(e.amount_minor, e.currency), _csv_safe(e.currency.upper()),
+                # The fee part of the gift (included in its amount), on the gift's row.
+                major_text(d.fee_minor if e.kind == "gift" else 0, e.currency),
                 _csv_safe(e.method), _csv_safe(d.coin), _csv_safe(d.status),
                 _csv_safe(d.source), _csv_safe(d.provider_ref), _csv_safe(d.kiosk_id),
                 _csv_safe(e.recorded_by), _csv_safe(d.display_name), _csv_safe(e.via),
                 _csv_safe(e.reason if e.reason is not None else d.note if e.kind == "gift"
                           else None),
-                "live" if e.livemode else "test",
+                _csv_safe(d.subscription), "live" if e.livemode else "test",
             ])
             count += 1
     partial.replace(target)  # a half-written export never looks finished

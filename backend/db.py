@@ -155,10 +155,34 @@ def _migration_3(db: pw.Database) -> None:
         ).where(CampaignTotal.campaign_id == campaign_id).execute()
 
 
+def _migration_4(db: pw.Database) -> None:
+    """Cover the fee and monthly gifts: the fee part of an intent and a donation, an
+    intent's recurrence, a donation's subscription, and the subscriptions."""
+    from playhouse.migrate import SqliteMigrator, migrate
+
+    from backend.models import Subscription
+
+    migrator = SqliteMigrator(db)
+    wanted = {
+        "contribution_intent": (("fee_minor", pw.BigIntegerField(default=0)),
+                                ("recurring", pw.CharField(null=True))),
+        "donation": (("fee_minor", pw.BigIntegerField(default=0)),
+                     ("subscription", pw.CharField(null=True))),
+    }
+    steps = []
+    for table, columns in wanted.items():
+        existing = {c.name for c in db.get_columns(table)}
+        steps += [migrator.add_column(table, name, field) for name, field in columns
+                  if name not in existing]
+    migrate(*steps)
+    db.create_tables([Subscription], safe=True)
+
+
 # Append only. Each step takes the database from version N-1 to N. A fresh
 # database runs them all: step 1 creates today's tables, so later steps check
 # what is already there.
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS: list[Callable[[pw.Database], None]] = [
+    _migration_1, _migration_2, _migration_3, _migration_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -53,6 +53,7 @@ from backend.models import (
     Meta,
     PendingEvent,
     StripePayment,
+    Subscription,
     utcnow,
 )
 from backend.money import provider_amount_to_minor, to_minor
@@ -74,13 +75,15 @@ PAYMENT_INTENT_EVENT_TYPES = {
     "payment_intent.canceled",
 }
 READER_EVENT_TYPES = {"terminal.reader.action_succeeded", "terminal.reader.action_failed"}
+SUBSCRIPTION_EVENT_TYPES = {"invoice.paid", "customer.subscription.deleted"}
 STRIPE_EVENT_TYPES = {
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "charge.refunded",
-} | DISPUTE_EVENT_TYPES | PAYMENT_INTENT_EVENT_TYPES | READER_EVENT_TYPES
+} | DISPUTE_EVENT_TYPES | PAYMENT_INTENT_EVENT_TYPES | READER_EVENT_TYPES | \
+    SUBSCRIPTION_EVENT_TYPES
 
 # A card-present PaymentIntent's status, in the ledger's words. A decline leaves it
 # at requires_payment_method: the donor may try another card on the same intent.
@@ -278,6 +281,8 @@ def _count_donation(
     late: bool = False,
     first_kind: str = "gift",
     recorded_by: str | None = None,
+    fee_minor: int = 0,
+    subscription: str | None = None,
 ) -> int | None:
     """Insert the donation and its first entry once; None if it was already counted."""
     query = Donation.insert(
@@ -285,6 +290,7 @@ def _count_donation(
         kiosk_id=kiosk_id, method=method, coin=coin, amount_minor=amount_minor,
         currency=currency, display_name=display_name, via=via, note=note, late=late,
         status="counted", livemode=_live(), created_at=utcnow(),
+        fee_minor=fee_minor if 0 <= fee_minor <= amount_minor else 0, subscription=subscription,
     ).on_conflict_ignore()
     cursor = database.obj.execute(query)
     # rowcount is 0 when the unique (source, provider_ref) index ignored the insert:
@@ -297,6 +303,15 @@ def _count_donation(
     log.info("counted %s donation %s/%s (%d minor %s) via %s", method, source, provider_ref,
              amount_minor, currency, via)
     return int(donation.id)
+
+
+def _fee_of(intent: ContributionIntent | None, metadata: Mapping[str, Any]) -> int:
+    """The covered fee in a gift: from this kiosk's intent, or the metadata that carries
+    it to the other kiosks."""
+    if intent is not None:
+        return int(intent.fee_minor or 0)
+    text = str(metadata.get("fee_minor") or "0")
+    return int(text) if text.isdigit() and len(text) <= 9 else 0
 
 
 def _campaign_matches(campaign_id: str | None) -> bool:
@@ -429,13 +444,20 @@ def apply_stripe_session(
         donation_id = None
         if new_status == "paid":
             intent = ContributionIntent.get_or_none(ContributionIntent.id == intent_id)
+            subscription = session.get("subscription")
+            if isinstance(subscription, str) and subscription:
+                _remember_subscription(subscription, payment, metadata, intent)
+            # A monthly gift's first payment is its first invoice: counted under the
+            # invoice's id, so `invoice.paid` for it is the same donation, not a second.
+            invoice = session.get("invoice") if subscription else None
             donation_id = _count_donation(
-                source="stripe", provider_ref=session_id, intent_id=intent_id,
+                source="stripe", provider_ref=str(invoice or session_id), intent_id=intent_id,
                 campaign_id=payment.campaign_id or get_settings().campaign_id,
                 kiosk_id=payment.kiosk_id, method="card", coin=None,
                 amount_minor=payment.amount_minor, currency=payment.currency,
                 display_name=intent.display_name if intent else metadata.get("display_name"),
-                via=via, late=late,
+                via=via, late=late, fee_minor=_fee_of(intent, metadata),
+                subscription=subscription if isinstance(subscription, str) else None,
             )
         pi = session.get("payment_intent") or payment.payment_intent
         if pi and _stripe_donation(str(pi)) is not None:
@@ -484,11 +506,12 @@ def apply_payment_intent(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
         StripePayment.update(provider_status=payment.get("status")).where(
             StripePayment.session_id == payment_id).execute()
         return _settle_card_present(record, new_status, via=via,
-                                    display_name=metadata.get("display_name"))
+                                    display_name=metadata.get("display_name"), metadata=metadata)
 
 
 def _settle_card_present(record: StripePayment, new_status: str, *, via: str,
-                         display_name: str | None = None) -> LedgerOutcome:
+                         display_name: str | None = None,
+                         metadata: Mapping[str, Any] | None = None) -> LedgerOutcome:
     intent_id = record.intent_id
     late = _donor_left(intent_id)
     _advance(StripePayment, StripePayment.session_id, record.session_id, new_status)
@@ -501,7 +524,7 @@ def _settle_card_present(record: StripePayment, new_status: str, *, via: str,
             campaign_id=record.campaign_id or get_settings().campaign_id,
             kiosk_id=record.kiosk_id, method="card", coin=None, amount_minor=record.amount_minor,
             currency=record.currency, display_name=intent.display_name if intent
-            else display_name, via=via, late=late)
+            else display_name, via=via, late=late, fee_minor=_fee_of(intent, metadata or {}))
         _release(f"stripe-pi:{record.session_id}")
     current = StripePayment.get(StripePayment.session_id == record.session_id)
     return LedgerOutcome(current.status, counted=donation_id is not None and
@@ -523,6 +546,95 @@ def apply_reader_action(reader: Mapping[str, Any], event_type: str, *,
         if record is None:
             return LedgerOutcome("ignored", ignored_reason="payment not known here")
         return _settle_card_present(record, "paid", via=via)
+
+
+def _remember_subscription(subscription: str, payment: StripePayment,
+                           metadata: Mapping[str, Any],
+                           intent: ContributionIntent | None) -> None:
+    Subscription.insert(
+        subscription_id=subscription, campaign_id=payment.campaign_id or
+        get_settings().campaign_id, kiosk_id=payment.kiosk_id, amount_minor=payment.amount_minor,
+        currency=payment.currency, livemode=_live(),
+        display_name=intent.display_name if intent else metadata.get("display_name"),
+    ).on_conflict_ignore().execute()
+
+
+def _invoice_subscription(invoice: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any]]:
+    """The subscription an invoice belongs to, and that subscription's metadata. Since API
+    2025-03-31 both are under `parent.subscription_details`; older ones had `subscription`."""
+    parent = invoice.get("parent")
+    details = parent.get("subscription_details") if isinstance(parent, Mapping) else None
+    if isinstance(details, Mapping):
+        metadata = details.get("metadata")
+        return details.get("subscription"), metadata if isinstance(metadata, Mapping) else {}
+    legacy = invoice.get("subscription_details")
+    metadata = legacy.get("metadata") if isinstance(legacy, Mapping) else None
+    return invoice.get("subscription"), metadata if isinstance(metadata, Mapping) else {}
+
+
+def apply_invoice_paid(invoice: Mapping[str, Any], *, via: str) -> LedgerOutcome:
+    """One month of a monthly gift, paid: a donation of its own, counted once. The first
+    invoice is the Checkout payment, counted under the same invoice id."""
+    ensure_database()
+    invoice_id = invoice.get("id")
+    subscription, metadata = _invoice_subscription(invoice)
+    amount = invoice.get("amount_paid")
+    if not isinstance(invoice_id, str) or not isinstance(subscription, str) or \
+            isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        return LedgerOutcome("ignored", ignored_reason="not a paid invoice of a subscription")
+    if not _campaign_matches(metadata.get("campaign_id")):
+        return LedgerOutcome("ignored", ignored_reason="not this campaign")
+    currency = str(invoice.get("currency") or "").lower()
+    if currency != get_settings().currency:
+        return LedgerOutcome("ignored", ignored_reason="not the campaign currency")
+    with database.atomic():
+        Subscription.insert(
+            subscription_id=subscription, campaign_id=str(metadata.get("campaign_id")),
+            kiosk_id=metadata.get("kiosk_id"), amount_minor=amount, currency=currency,
+            livemode=_live(), display_name=metadata.get("display_name"),
+        ).on_conflict_ignore().execute()
+        if invoice.get("billing_reason") == "subscription_create" and Donation.select().where(
+                Donation.subscription == subscription).exists():
+            return LedgerOutcome("paid", ignored_reason="the first month, counted at checkout")
+        donation_id = _count_donation(
+            source="stripe", provider_ref=invoice_id, intent_id=None,
+            campaign_id=str(metadata.get("campaign_id")), kiosk_id=metadata.get("kiosk_id"),
+            method="card", coin=None, amount_minor=amount, currency=currency,
+            display_name=metadata.get("display_name"), via=via,
+            fee_minor=_fee_of(None, metadata), subscription=subscription)
+        return LedgerOutcome("paid", counted=donation_id is not None, donation_id=donation_id)
+
+
+def apply_subscription_ended(subscription: Mapping[str, Any]) -> LedgerOutcome:
+    """A monthly gift was cancelled: no more months are counted (what was paid stays)."""
+    ensure_database()
+    sub_id = subscription.get("id")
+    if not isinstance(sub_id, str):
+        return LedgerOutcome("ignored", ignored_reason="no subscription id")
+    with database.atomic():
+        ended = Subscription.update(status="cancelled", updated_at=utcnow()).where(
+            Subscription.subscription_id == sub_id).execute()
+    return LedgerOutcome("cancelled", ignored_reason=None if ended else "not known here")
+
+
+def monthly_summary(campaign_id: str | None = None) -> dict[str, int]:
+    """Monthly donors still giving, and what they give in a year."""
+    ensure_database()
+    campaign = campaign_id or get_settings().campaign_id
+    active = Subscription.select().where((Subscription.campaign_id == campaign) &
+                                         (Subscription.status == "active"))
+    return {"monthly_donors": active.count(),
+            "monthly_yearly_minor": 12 * sum(int(s.amount_minor) for s in active)}
+
+
+def fees_covered_minor(campaign_id: str | None = None) -> int:
+    """The part of the gifts that donors added to cover the processing fee."""
+    ensure_database()
+    campaign = campaign_id or get_settings().campaign_id
+    total = (Donation.select(pw.fn.COALESCE(pw.fn.SUM(Donation.fee_minor), 0))
+             .where((Donation.campaign_id == campaign) &
+                    Donation.status.in_(("counted", "partially_refunded"))).scalar())
+    return int(total or 0)
 
 
 def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome:
@@ -609,15 +721,22 @@ def apply_stripe_dispute(dispute: Mapping[str, Any], event_type: str, *,
 
 
 def parse_order_id(order_id: object) -> tuple[str | None, str | None, str | None]:
-    """Our order ids are "campaign/kiosk/intent"; anything else names no campaign."""
+    """Our order ids are "campaign/kiosk/intent[/fee]"; anything else names no campaign."""
     parts = str(order_id or "").split("/")
-    if len(parts) != 3 or not all(parts):
+    if len(parts) not in (3, 4) or not all(parts):
         return None, None, None
     return parts[0], parts[1], parts[2]
 
 
-def make_order_id(campaign_id: str, kiosk_id: str, intent_id: str) -> str:
-    return f"{campaign_id}/{kiosk_id}/{intent_id}"
+def order_fee_minor(order_id: object) -> int:
+    """The covered fee a crypto order carries (its fourth part), so every kiosk knows it."""
+    parts = str(order_id or "").split("/")
+    return int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else 0
+
+
+def make_order_id(campaign_id: str, kiosk_id: str, intent_id: str, fee_minor: int = 0) -> str:
+    base = f"{campaign_id}/{kiosk_id}/{intent_id}"
+    return f"{base}/{fee_minor}" if fee_minor else base
 
 
 def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutcome:
@@ -680,7 +799,8 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
         record = CryptoPayment.get(CryptoPayment.payment_id == payment_id)
         donation_id = None
         if new_status == "paid":
-            donation_id = _count_crypto(record, via=via, late=late)
+            donation_id = _count_crypto(record, via=via, late=late,
+                                        fee_minor=order_fee_minor(payment.get("order_id")))
             if donation_id is None:
                 _top_up(record, via=via)
         if record.status == "refunded":
@@ -699,8 +819,10 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
 
 def _count_crypto(record: CryptoPayment, *, via: str, amount_minor: int | None = None,
                   note: str | None = None, late: bool = False, first_kind: str = "gift",
-                  recorded_by: str | None = None) -> int | None:
+                  recorded_by: str | None = None, fee_minor: int = 0) -> int | None:
     intent = ContributionIntent.get_or_none(ContributionIntent.id == record.intent_id)
+    if intent is not None and amount_minor is None:
+        fee_minor = int(intent.fee_minor or 0)
     return _count_donation(
         source="nowpayments", provider_ref=record.payment_id, intent_id=record.intent_id,
         campaign_id=record.campaign_id or get_settings().campaign_id, kiosk_id=record.kiosk_id,
@@ -708,6 +830,7 @@ def _count_crypto(record: CryptoPayment, *, via: str, amount_minor: int | None =
         amount_minor=record.price_minor if amount_minor is None else amount_minor,
         currency=record.price_currency, display_name=intent.display_name if intent else None,
         via=via, note=note, late=late, first_kind=first_kind, recorded_by=recorded_by,
+        fee_minor=fee_minor if amount_minor is None else 0,
     )
 
 
@@ -864,6 +987,10 @@ def _apply(event: ProviderEvent, *, via: str) -> LedgerOutcome:
         return apply_payment_intent(obj, via=via)
     if event.event_type in READER_EVENT_TYPES:
         return apply_reader_action(obj, event.event_type, via=via)
+    if event.event_type == "invoice.paid":
+        return apply_invoice_paid(obj, via=via)
+    if event.event_type == "customer.subscription.deleted":
+        return apply_subscription_ended(obj)
     if event.event_type == "checkout.session.async_payment_failed":
         return apply_stripe_session(obj, via=via, status="failed")
     if event.event_type == "checkout.session.async_payment_succeeded":

@@ -81,6 +81,9 @@ class ContributionIntent(BaseModel):
     status = pw.CharField(default="created", index=True)
     status_rank = pw.IntegerField(default=0)
     livemode = pw.BooleanField(default=False)  # schema 3
+    # Schema 4: the part of amount_minor the donor added to cover the processing fee.
+    fee_minor = pw.BigIntegerField(default=0)
+    recurring = pw.CharField(null=True)  # "month" for a monthly gift
     provider_ref = pw.CharField(null=True, index=True)
     expires_at = pw.BigIntegerField(null=True)  # unix seconds
     needs_staff = pw.BooleanField(default=False)
@@ -176,6 +179,10 @@ class Donation(BaseModel):
     # Counted after the donor had left the payment screen (schema 2).
     late = pw.BooleanField(default=False)
     livemode = pw.BooleanField(default=False)  # schema 3
+    # Schema 4: the fee the donor covered (included in amount_minor); the monthly
+    # gift (Stripe subscription) this payment belongs to.
+    fee_minor = pw.BigIntegerField(default=0)
+    subscription = pw.CharField(null=True, index=True)
     created_at = pw.DateTimeField(default=utcnow, index=True)
 
     class Meta:
@@ -213,6 +220,22 @@ class Dispute(BaseModel):
     state = pw.CharField()  # inquiry | withdrawn | won | lost | closed
     state_rank = pw.IntegerField()
     amount_minor = pw.BigIntegerField()
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class Subscription(BaseModel):
+    """A monthly gift (schema 4): a Stripe subscription of this campaign. Each paid
+    invoice is a donation of its own; a cancelled one stops counting."""
+
+    subscription_id = pw.CharField(primary_key=True)
+    campaign_id = pw.CharField(index=True)
+    kiosk_id = pw.CharField(null=True)
+    amount_minor = pw.BigIntegerField()
+    currency = pw.CharField()
+    status = pw.CharField(default="active")  # active | cancelled
+    display_name = pw.CharField(null=True)
+    livemode = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
 
 
@@ -308,4 +331,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     Dispute,
     PendingEvent,
     Outbox,
+    Subscription,
 ]

@@ -7,7 +7,16 @@ units ("25", "25.50") and never a float: a float has already lost the cents.
 from __future__ import annotations
 
 import re
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+)
 
 from backend.result import UserError
 
@@ -132,12 +141,26 @@ def format_money(minor: int, currency: str, *, cents: bool = True) -> str:
     return f"{sign}{number} {currency.upper()}"
 
 
-def check_range(minor: int, currency: str, *, minimum: int, maximum: int) -> None:
+def check_range(minor: int, currency: str, *, minimum: int, maximum: int,
+                what: str = "The gift") -> None:
     if minor < minimum:
         raise UserError(f"The minimum gift is {format_money(minimum, currency)}.")
     if minor > maximum:
+        if what != "The gift":
+            raise UserError(f"{what} ({format_money(minor, currency)}) is over the maximum "
+                            f"gift at this kiosk, {format_money(maximum, currency)}.")
         raise UserError(f"The maximum gift at this kiosk is {format_money(maximum, currency)}.")
 
 
 def stripe_minimum(currency: str) -> int:
     return STRIPE_MINIMUM_MINOR.get(currency.lower(), 50)
+
+
+def cover_fee_minor(amount_minor: int, currency: str, percent: Decimal | None,
+                    fixed: Decimal = Decimal(0)) -> int:
+    """What covering the processing fee adds to a gift: `percent` of it plus `fixed`
+    (major units), rounded up to the minor unit, so the charity is never short."""
+    if percent is None:
+        raise UserError("Covering the fee is not offered for this payment method here.")
+    fee = Decimal(amount_minor) * percent / 100 + fixed.scaleb(exponent(currency))
+    return int(fee.to_integral_value(rounding=ROUND_UP))

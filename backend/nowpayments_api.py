@@ -22,7 +22,7 @@ import requests
 from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import ContributionIntent, CryptoPayment, new_id
-from backend.money import check_range, major_text, to_minor
+from backend.money import check_range, cover_fee_minor, major_text, to_minor
 from backend.result import ProviderBusy, ProviderUnavailable, Result, UserError, ok, public
 from backend.secrets import get_mode_secret, get_secret, require_mode_secret
 from backend.settings import Settings, get_settings
@@ -168,9 +168,15 @@ def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
     settings = get_settings()
     currency = settings.currency
     coin = check_coin(request_data.get("coin"), settings)
-    amount_minor = to_minor(request_data.get("amount"), currency)
-    check_range(amount_minor, currency, minimum=to_minor(CRYPTO_MINIMUM_MAJOR, currency),
-                maximum=to_minor(settings.max_amount, currency))
+    gift_minor = to_minor(request_data.get("amount"), currency)
+    minimum = to_minor(CRYPTO_MINIMUM_MAJOR, currency)
+    maximum = to_minor(settings.max_amount, currency)
+    check_range(gift_minor, currency, minimum=minimum, maximum=maximum)
+    fee_minor = cover_fee_minor(gift_minor, currency, settings.fee_crypto_percent) \
+        if request_data.get("cover_fee") else 0
+    amount_minor = gift_minor + fee_minor
+    check_range(amount_minor, currency, minimum=minimum, maximum=maximum,
+                what="The gift with the fee")
     display_name = request_data.get("display_name")
     if display_name is not None and not isinstance(display_name, str):
         raise UserError("The display name must be text.")
@@ -182,7 +188,8 @@ def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
         "price_amount": Decimal(major_text(amount_minor, currency)),
         "price_currency": currency,
         "pay_currency": coin,
-        "order_id": ledger.make_order_id(settings.campaign_id, settings.kiosk_id, intent_id),
+        "order_id": ledger.make_order_id(settings.campaign_id, settings.kiosk_id, intent_id,
+                                         fee_minor),
         "order_description": f"Gift to {settings.campaign_name}",
         "is_fixed_rate": True,
     }
@@ -206,14 +213,15 @@ def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
             id=intent_id, campaign_id=settings.campaign_id, kiosk_id=settings.kiosk_id,
             method="crypto", coin=coin, amount_minor=amount_minor, currency=currency,
             display_name=display_name, status="awaiting_payment", status_rank=1,
-            provider_ref=payment_id, expires_at=expires_at,
+            provider_ref=payment_id, expires_at=expires_at, fee_minor=fee_minor,
+            livemode=settings.mode == "live",
         )
         CryptoPayment.create(
             payment_id=payment_id, intent=intent_id, campaign_id=settings.campaign_id,
             kiosk_id=settings.kiosk_id, price_minor=amount_minor, price_currency=currency,
             pay_amount=pay_amount, pay_currency=coin, pay_address=pay_address,
             payin_extra_id=extra_id, provider_status=str(payment.get("payment_status") or ""),
-            expires_at=expires_at,
+            expires_at=expires_at, livemode=settings.mode == "live",
         )
     log.info("crypto payment %s created for intent %s (%s)", payment_id, intent_id, coin)
     return ok({

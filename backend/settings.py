@@ -67,6 +67,13 @@ class Settings:
     relay_url: str | None = None
     # [terminal] reader_id: the Stripe Terminal reader of this kiosk (tap to give).
     terminal_reader_id: str | None = None
+    # [campaign] monthly: offer "Make it monthly" for card gifts on the donor's phone.
+    monthly: bool = False
+    # [fees]: what covering the fee adds, per method (percent of the gift, plus a fixed
+    # amount for cards). None: the kiosk does not offer to cover the fee.
+    fee_card_percent: Decimal | None = None
+    fee_card_fixed: Decimal = Decimal(0)
+    fee_crypto_percent: Decimal | None = None
     # Extra: free text shown under the campaign name on the attract screen.
     tagline: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -83,6 +90,40 @@ def _decimal(value: Any, key: str) -> Decimal:
         return Decimal(str(value))
     except ArithmeticError:
         raise UserError(f"{CONFIG_FILE}: {key} is not a number: {value!r}") from None
+
+
+MAX_FEE_PERCENT = Decimal(10)
+
+
+def _flag(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise UserError(f"{CONFIG_FILE}: {key} must be true or false.")
+    return value
+
+
+def _fees(raw: Any) -> dict[str, Any]:
+    """[fees] card_percent, card_fixed, crypto_percent: never negative, never over 10%."""
+    if not isinstance(raw, dict):
+        raise UserError(f"{CONFIG_FILE}: [fees] must be a table.")
+    unknown = set(raw) - {"card_percent", "card_fixed", "crypto_percent"}
+    if unknown:
+        raise UserError(f"{CONFIG_FILE}: unknown [fees] keys: {', '.join(sorted(unknown))} "
+                        "(card_percent, card_fixed, crypto_percent).")
+    out: dict[str, Any] = {}
+    for key, field_name in (("card_percent", "fee_card_percent"),
+                            ("crypto_percent", "fee_crypto_percent")):
+        if key in raw:
+            percent = _decimal(raw[key], f"fees.{key}")
+            if not Decimal(0) <= percent <= MAX_FEE_PERCENT:
+                raise UserError(f"{CONFIG_FILE}: fees.{key} must be from 0 to 10 (percent), "
+                                f"not {percent}.")
+            out[field_name] = percent
+    if "card_fixed" in raw:
+        fixed = _decimal(raw["card_fixed"], "fees.card_fixed")
+        if fixed < 0:
+            raise UserError(f"{CONFIG_FILE}: fees.card_fixed cannot be negative.")
+        out["fee_card_fixed"] = fixed
+    return out
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -122,8 +163,10 @@ def load_settings(path: Path | None = None) -> Settings:
         or endpoints.get("nowpayments_api_base"),
         relay_url=os.environ.get("CHARTER_RELAY_URL") or endpoints.get("relay_url"),
         terminal_reader_id=str(raw.get("terminal", {}).get("reader_id") or "") or None,
+        monthly=_flag(campaign.get("monthly", False), "campaign.monthly"),
+        **_fees(raw.get("fees", {})),
         extra={k: v for k, v in raw.items()
-               if k not in ("campaign", "kiosk", "endpoints", "terminal")},
+               if k not in ("campaign", "kiosk", "endpoints", "terminal", "fees")},
     )
 
 

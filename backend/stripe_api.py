@@ -19,7 +19,14 @@ import stripe
 from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import ContributionIntent, StripePayment, new_id
-from backend.money import STRIPE_MAXIMUM_MINOR, check_range, format_money, stripe_minimum, to_minor
+from backend.money import (
+    STRIPE_MAXIMUM_MINOR,
+    check_range,
+    cover_fee_minor,
+    format_money,
+    stripe_minimum,
+    to_minor,
+)
 from backend.result import ProviderBusy, ProviderUnavailable, Result, UserError, ok, public
 from backend.secrets import get_secret, require_secret
 from backend.settings import Settings, get_settings
@@ -117,9 +124,20 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
         raise UserError("The payment request is not readable.")
     settings = get_settings()
     currency = settings.currency
-    amount_minor = to_minor(request_data.get("amount"), currency)
+    gift_minor = to_minor(request_data.get("amount"), currency)
     maximum = min(to_minor(settings.max_amount, currency), STRIPE_MAXIMUM_MINOR)
-    check_range(amount_minor, currency, minimum=stripe_minimum(currency), maximum=maximum)
+    check_range(gift_minor, currency, minimum=stripe_minimum(currency), maximum=maximum)
+    recurring = request_data.get("recurring")
+    if recurring is not None and (recurring != "month" or not settings.monthly):
+        raise UserError("Monthly gifts are not offered here." if recurring == "month"
+                        else "A gift repeats monthly (recurring='month') or not at all.")
+    fee_minor = 0
+    if request_data.get("cover_fee"):
+        fee_minor = cover_fee_minor(gift_minor, currency, settings.fee_card_percent,
+                                    settings.fee_card_fixed)
+        check_range(gift_minor + fee_minor, currency, minimum=stripe_minimum(currency),
+                    maximum=maximum, what="The gift with the fee")
+    amount_minor = gift_minor + fee_minor
     display_name = _display_name(request_data.get("display_name"))
     client = stripe_client(settings)  # before any row: a missing key writes nothing
     base = landing_base()
@@ -134,25 +152,35 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
                 "intent_id": intent_id}
     if display_name:
         metadata["display_name"] = display_name
+    if fee_minor:
+        metadata["fee_minor"] = str(fee_minor)  # every kiosk shows the fee part
+    every_month = {"recurring": {"interval": "month"}} if recurring else {}
+    lines = [(f"Gift to {settings.campaign_name}", gift_minor)]
+    if fee_minor:
+        lines.append(("Processing fee, covered by you", fee_minor))
     params: dict[str, Any] = {
-        "mode": "payment",
-        "submit_type": "donate",
+        "mode": "subscription" if recurring else "payment",
         "line_items": [{
             "price_data": {
                 "currency": currency,
-                "unit_amount": amount_minor,
-                "product_data": {"name": f"Gift to {settings.campaign_name}"},
+                "unit_amount": unit,
+                "product_data": {"name": name},
+                **every_month,
             },
             "quantity": 1,
-        }],
+        } for name, unit in lines],
         "metadata": metadata,
-        "payment_intent_data": {"metadata": metadata},
         "client_reference_id": intent_id,
         # The landing pages name the charity and the amount (shown escaped, as text).
         "success_url": f"{base}/thanks?{landing}&session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/cancelled?{landing}",
         "expires_at": int(time.time()) + SESSION_LIFETIME_S,
     }
+    if recurring:
+        params["subscription_data"] = {"metadata": metadata}  # each invoice names the campaign
+    else:
+        params["submit_type"] = "donate"
+        params["payment_intent_data"] = {"metadata": metadata}
     try:
         session = client.v1.checkout.sessions.create(
             params=params,  # type: ignore[arg-type]
@@ -168,7 +196,8 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
             id=intent_id, campaign_id=settings.campaign_id, kiosk_id=settings.kiosk_id,
             method="card", amount_minor=amount_minor, currency=currency,
             display_name=display_name, status="awaiting_payment", status_rank=1,
-            provider_ref=session.id, expires_at=session.expires_at,
+            provider_ref=session.id, expires_at=session.expires_at, fee_minor=fee_minor,
+            recurring=recurring, livemode=settings.mode == "live",
         )
         StripePayment.create(
             session_id=session.id, intent=intent_id, campaign_id=settings.campaign_id,
@@ -186,6 +215,9 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
         "qr_payload": session.url,
         "expires_at": int(session.expires_at),
         "amount_minor": amount_minor,
+        "gift_minor": gift_minor,
+        "fee_minor": fee_minor,
+        "recurring": recurring,
         "currency": currency,
         "mode": settings.mode,
     })

@@ -24,7 +24,14 @@ import stripe
 from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import ContributionIntent, StripePayment, new_id
-from backend.money import STRIPE_MAXIMUM_MINOR, check_range, format_money, stripe_minimum, to_minor
+from backend.money import (
+    STRIPE_MAXIMUM_MINOR,
+    check_range,
+    cover_fee_minor,
+    format_money,
+    stripe_minimum,
+    to_minor,
+)
 from backend.result import Result, UserError, ok, public
 from backend.settings import get_settings, set_setting
 from backend.stripe_api import explain, stripe_client
@@ -192,9 +199,14 @@ def create_tap_payment(request_data: Mapping[str, Any]) -> Result:
         raise UserError("The payment request is not readable.")
     settings = get_settings()
     currency = settings.currency
-    amount_minor = to_minor(request_data.get("amount"), currency)
+    gift_minor = to_minor(request_data.get("amount"), currency)
     maximum = min(to_minor(settings.max_amount, currency), STRIPE_MAXIMUM_MINOR)
-    check_range(amount_minor, currency, minimum=stripe_minimum(currency), maximum=maximum)
+    check_range(gift_minor, currency, minimum=stripe_minimum(currency), maximum=maximum)
+    fee_minor = cover_fee_minor(gift_minor, currency, settings.fee_card_percent,
+                                settings.fee_card_fixed) if request_data.get("cover_fee") else 0
+    amount_minor = gift_minor + fee_minor
+    check_range(amount_minor, currency, minimum=stripe_minimum(currency), maximum=maximum,
+                what="The gift with the fee")
     name = request_data.get("display_name")
     display_name = " ".join(name.split())[:40] or None if isinstance(name, str) else None
     reader_id = configured_reader()
@@ -205,6 +217,8 @@ def create_tap_payment(request_data: Mapping[str, Any]) -> Result:
                 "intent_id": intent_id}
     if display_name:
         metadata["display_name"] = display_name
+    if fee_minor:
+        metadata["fee_minor"] = str(fee_minor)
     try:
         payment = client.v1.payment_intents.create(
             params={"amount": amount_minor, "currency": currency,
@@ -225,7 +239,7 @@ def create_tap_payment(request_data: Mapping[str, Any]) -> Result:
             id=intent_id, campaign_id=settings.campaign_id, kiosk_id=settings.kiosk_id,
             method="tap", amount_minor=amount_minor, currency=currency,
             display_name=display_name, status="awaiting_payment", status_rank=1,
-            provider_ref=payment.id, livemode=settings.mode == "live")
+            provider_ref=payment.id, livemode=settings.mode == "live", fee_minor=fee_minor)
         StripePayment.create(
             session_id=payment.id, intent=intent_id, campaign_id=settings.campaign_id,
             kiosk_id=settings.kiosk_id, amount_minor=amount_minor, currency=currency,

@@ -13,7 +13,8 @@ from backend.db import NewerDatabaseError, open_database
 from backend.models import ALL_MODELS, Donation
 
 TABLES = {"contribution_intent", "stripe_payment", "crypto_payment", "donation", "campaign_total",
-          "orphan_refund", "ledger_entry", "dispute", "pending_event", "outbox", "sync_cursor", "meta"}
+          "orphan_refund", "ledger_entry", "dispute", "pending_event", "outbox", "subscription",
+          "sync_cursor", "meta"}
 
 
 def _user_version(path: Path) -> int:

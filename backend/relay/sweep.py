@@ -43,6 +43,8 @@ SWEPT_TYPES = (
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
     "payment_intent.canceled",
+    "invoice.paid",
+    "customer.subscription.deleted",
 )
 STRIPE_RETRY_WINDOW_S = 3 * 24 * 3600  # Stripe retries for up to three days
 OVERLAP_S = 3600  # events can be listed a little after their `created`

@@ -90,6 +90,13 @@ class Sandbox:
     ) -> dict[str, Any]:
         return self.nowpayments.set_status(payment_id, status, actually_paid, webhook)
 
+    def renew_subscription(self, subscription: str, webhook: bool = True) -> dict[str, Any]:
+        """The next month of a monthly gift is paid (invoice.paid)."""
+        return self.stripe.renew_subscription(subscription, webhook)
+
+    def cancel_subscription(self, subscription: str, webhook: bool = True) -> dict[str, Any]:
+        return self.stripe.cancel_subscription(subscription, webhook)
+
     def add_simulated_reader(self, label: str = "Kiosk reader") -> dict[str, Any]:
         """A Terminal location with a simulated WisePOS E registered at it."""
         return self.stripe.terminal.add_simulated_reader(label)

@@ -120,7 +120,8 @@ class _List:
 _PRODUCT_DATA = {"name": "S", "description": "S", "metadata": "MAP"}
 _LINE_ITEM = {
     "quantity": "S",
-    "price_data": {"currency": "S", "unit_amount": "S", "product_data": _PRODUCT_DATA},
+    "price_data": {"currency": "S", "unit_amount": "S", "product_data": _PRODUCT_DATA,
+                   "recurring": {"interval": "S", "interval_count": "S"}},
 }
 CREATE_SPEC: dict[str, Any] = {
     "mode": "S", "success_url": "S", "cancel_url": "S", "submit_type": "S",
@@ -134,6 +135,7 @@ CREATE_SPEC: dict[str, Any] = {
         "statement_descriptor_suffix": "S", "capture_method": "S",
         "setup_future_usage": "S", "metadata": "MAP",
     },
+    "subscription_data": {"metadata": "MAP", "description": "S"},
     "expand": _List("S"),
 }
 RETRIEVE_SPEC: dict[str, Any] = {"expand": _List("S")}
@@ -272,6 +274,7 @@ class StripeSandbox:
         # event id → None (not delivered or pending), True (delivered), False (gave up)
         self._delivery: dict[str, bool | None] = {}
         self._idempotency: dict[tuple[str, str], tuple[str, int, dict[str, Any]]] = {}
+        self._subscriptions: dict[str, dict[str, Any]] = {}
         if not hasattr(self, "terminal"):
             from backend.sandbox.stripe_terminal import TerminalSandbox
 
@@ -292,12 +295,55 @@ class StripeSandbox:
         with self._state.lock:
             session = self._open_session(session_id, "pay")
             extra = self._extras[session_id]
+            if session["mode"] == "subscription":
+                subscription = "sub_test_" + random_token(24)
+                invoice = "in_test_" + random_token(24)
+                session.update(status="complete", payment_status="paid", url=None,
+                               subscription=subscription, invoice=invoice)
+                self._subscriptions[subscription] = {
+                    "id": subscription, "object": "subscription", "status": "active",
+                    "livemode": False, "metadata": dict(extra.payment_intent_metadata),
+                    "amount": session["amount_total"], "currency": session["currency"]}
+                session["customer_details"] = {"email": session.get("customer_email")}
+                self._emit("checkout.session.completed", session, webhook)
+                self._emit("invoice.paid", self._invoice(subscription, invoice,
+                                                         "subscription_create"), webhook)
+                return copy.deepcopy(session)
             session.update(status="complete", payment_status="paid", url=None,
                            payment_intent="pi_test_" + random_token(24))
             extra.charge_id = "ch_test_" + random_token(24)
             session["customer_details"] = {"email": session.get("customer_email")}
             self._emit("checkout.session.completed", session, webhook)
             return copy.deepcopy(session)
+
+    def _invoice(self, subscription: str, invoice_id: str, reason: str) -> dict[str, Any]:
+        sub = self._subscriptions[subscription]
+        # Since API 2025-03-31 an invoice names its subscription under `parent`.
+        return {"id": invoice_id, "object": "invoice", "amount_paid": sub["amount"],
+                "currency": sub["currency"], "status": "paid", "livemode": False,
+                "billing_reason": reason, "created": int(self._state.now()),
+                "parent": {"type": "subscription_details", "subscription_details": {
+                    "subscription": subscription, "metadata": dict(sub["metadata"])}}}
+
+    def renew_subscription(self, subscription: str, webhook: bool = True) -> dict[str, Any]:
+        """A month has passed: the next invoice of a monthly gift is paid."""
+        with self._state.lock:
+            sub = self._subscriptions.get(subscription)
+            if sub is None or sub["status"] != "active":
+                raise SandboxError(f"No active subscription {subscription}.", 409)
+            invoice = self._invoice(subscription, "in_test_" + random_token(24),
+                                    "subscription_cycle")
+            self._emit("invoice.paid", invoice, webhook)
+            return copy.deepcopy(invoice)
+
+    def cancel_subscription(self, subscription: str, webhook: bool = True) -> dict[str, Any]:
+        with self._state.lock:
+            sub = self._subscriptions.get(subscription)
+            if sub is None:
+                raise SandboxError(f"No subscription {subscription}.", 404)
+            sub["status"] = "canceled"
+            self._emit("customer.subscription.deleted", sub, webhook)
+            return copy.deepcopy(sub)
 
     def expire(self, session_id: str, webhook: bool = True) -> dict[str, Any]:
         with self._state.lock:
@@ -496,10 +542,10 @@ class StripeSandbox:
         mode = _optional(params, "mode")
         if mode is None:
             raise _missing("mode")
-        if mode != "payment":
-            if mode in ("setup", "subscription"):
-                raise StripeApiError(f"The sandbox supports only mode=payment, not {mode}.",
-                                     param="mode")
+        if mode not in ("payment", "subscription"):
+            if mode == "setup":
+                raise StripeApiError("The sandbox supports mode=payment and subscription, "
+                                     "not setup.", param="mode")
             raise StripeApiError(
                 f"Invalid mode: must be one of payment, setup, or subscription ({mode!r}).",
                 param="mode")
@@ -536,6 +582,19 @@ class StripeSandbox:
             if product and "metadata" in product:
                 _check_metadata(product["metadata"],
                                 f"{prefix}[price_data][product_data][metadata]")
+            recurring = price_data.get("recurring")
+            if mode == "subscription":
+                interval = _optional(recurring or {}, "interval")
+                if interval not in ("day", "week", "month", "year"):
+                    raise StripeApiError(
+                        "In subscription mode every line item needs a recurring price "
+                        "(price_data[recurring][interval]).",
+                        param=f"{prefix}[price_data][recurring][interval]")
+            elif recurring:
+                raise StripeApiError(
+                    "You specified `payment` mode but passed a recurring price. Either switch "
+                    "to `subscription` mode or use only one-time prices.",
+                    param=f"{prefix}[price_data][recurring]")
             qty_text = _optional(item, "quantity")
             if qty_text is None:
                 raise _missing(f"{prefix}[quantity]")
@@ -607,7 +666,17 @@ class StripeSandbox:
                 "You cannot pass both allowed_payment_method_types and "
                 "excluded_payment_method_types.", param="excluded_payment_method_types")
         pi_data: dict[str, Any] = params.get("payment_intent_data", {})
-        pi_metadata: dict[str, str] = pi_data.get("metadata", {})
+        if mode == "subscription" and pi_data:
+            raise StripeApiError("payment_intent_data can only be used in payment mode; use "
+                                 "subscription_data.", param="payment_intent_data")
+        if mode == "subscription" and submit_type is not None:
+            raise StripeApiError("submit_type can only be used in payment mode.",
+                                 param="submit_type")
+        sub_data: dict[str, Any] = params.get("subscription_data", {})
+        if mode == "payment" and sub_data:
+            raise StripeApiError("subscription_data can only be used in subscription mode.",
+                                 param="subscription_data")
+        pi_metadata: dict[str, str] = pi_data.get("metadata", {}) or sub_data.get("metadata", {})
         _check_metadata(pi_metadata, "payment_intent_data[metadata]")
         session_id = "cs_test_" + random_token(58)
         session: dict[str, Any] = {
@@ -630,6 +699,8 @@ class StripeSandbox:
             "metadata": dict(metadata),
             "mode": mode,
             "payment_intent": None,
+            "invoice": None,
+            "subscription": None,
             "payment_status": "unpaid",
             "status": "open",
             "submit_type": submit_type,
