@@ -15,8 +15,6 @@ import json
 import logging
 from typing import Any, Literal
 
-import requests
-
 from backend.db import database, ensure_database
 from backend.models import Donation, Meta
 from backend.result import UserError
@@ -106,6 +104,8 @@ def unsent_count() -> int:
 
 
 def _send(relay: Relay, ref: str, body: dict[str, Any]) -> SendResult:
+    import requests  # on first use: a kiosk with no cash to share starts without it
+
     url, token = relay
     try:
         answer = requests.post(f"{url}/v1/cash", json=body, timeout=TIMEOUT,

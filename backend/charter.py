@@ -13,12 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from backend import ledger, nowpayments_api
+from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import OPEN_STATUSES, ContributionIntent, CryptoPayment, Donation, utcnow
-from backend.money import check_range, format_money, stripe_minimum, to_minor
+from backend.money import CRYPTO_MINIMUM_MAJOR, check_range, format_money, stripe_minimum, to_minor
 from backend.result import Result, UserError, ok, public
-from backend.secrets import get_secret
 from backend.settings import get_settings
 
 log = logging.getLogger("charter.charter")
@@ -53,7 +52,7 @@ def on_ready() -> Result:
         "presets": [str(p) for p in settings.presets],
         "coins": list(settings.coins),
         "min_minor": stripe_minimum(settings.currency),
-        "crypto_min_minor": to_minor(nowpayments_api.CRYPTO_MINIMUM_MAJOR, settings.currency),
+        "crypto_min_minor": to_minor(CRYPTO_MINIMUM_MAJOR, settings.currency),
         "max_minor": to_minor(settings.max_amount, settings.currency),
         "relay_url": settings.relay_url,
         "demo": bool(settings.extra.get("demo", {}).get("enabled", False)),
@@ -81,6 +80,9 @@ def fiat_button_click(amount: Any, payment_method: str, display_name: str | None
 @public
 def crypto_button_click(amount: Any, coin: str, display_name: str | None = None) -> Result:
     """The donor chose an amount and a coin: create the payment to show as a wallet QR code."""
+    # On first use, like the Stripe SDK: requests and the keyring cost ~35 MB and ~0.15 s.
+    from backend import nowpayments_api
+
     return nowpayments_api.create_nowpayments_invoice(
         {"amount": amount, "coin": coin, "display_name": display_name})
 
@@ -89,7 +91,7 @@ def crypto_button_click(amount: Any, coin: str, display_name: str | None = None)
 def after_payment_webhook(payload: bytes, headers: Mapping[str, str]) -> Result:
     """A provider's webhook, routed by its signature header."""
     # On first use: the Stripe SDK costs ~0.2 s, and the attract screen needs none of it.
-    from backend import stripe_api
+    from backend import nowpayments_api, stripe_api
 
     if not isinstance(headers, Mapping):
         raise UserError("The webhook headers are not readable.")
@@ -110,6 +112,8 @@ def redirect_back_to_charter(donation_amount: Any, payment_method: str) -> Resul
     amount_minor = to_minor(donation_amount, settings.currency)
     check_range(amount_minor, settings.currency, minimum=1,
                 maximum=to_minor(settings.max_amount, settings.currency))
+    from backend.secrets import get_secret
+
     base = get_secret("BASE_URL") or settings.relay_url
     totals = _totals_data()
     return ok({
@@ -207,6 +211,8 @@ def pending_payments() -> Result:
 def resolve_partial_payment(payment_id: str, accept: bool) -> Result:
     if not isinstance(accept, bool):
         raise UserError("Say whether to accept (true) or refuse (false) the partial payment.")
+    from backend import nowpayments_api
+
     outcome = ledger.resolve_partial(nowpayments_api.check_payment_id(payment_id), accept=accept)
     return ok({"status": outcome.status, "total_minor": ledger.totals()["total_minor"]})
 

@@ -22,7 +22,7 @@ import requests
 from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import ContributionIntent, CryptoPayment, new_id
-from backend.money import check_range, major_text, to_minor
+from backend.money import CRYPTO_MINIMUM_MAJOR, check_range, major_text, to_minor
 from backend.result import ProviderBusy, ProviderUnavailable, Result, UserError, ok, public
 from backend.secrets import get_secret, require_secret
 from backend.settings import Settings, get_settings
@@ -33,7 +33,6 @@ log = logging.getLogger("charter.nowpayments")
 
 DEFAULT_BASE = "https://api.nowpayments.io"
 TIMEOUT = (5.0, 10.0)  # connect, read: the ceiling
-CRYPTO_MINIMUM_MAJOR = Decimal(1)  # below this, network fees eat the gift
 _PAYMENT_ID = re.compile(r"^[0-9]{1,20}$")
 
 

@@ -28,6 +28,24 @@ log = logging.getLogger("charter.kiosk")
 
 DEFAULT_WINDOWED_SIZE = (1280, 800)
 
+# Optional packages that libraries the kiosk uses import whenever they are installed, for
+# features the kiosk never uses: peewee loads psycopg2 (libpq with Kerberos, LDAP and its own
+# OpenSSL: ~13 MB, ~30 ms) though a kiosk's database is SQLite; the Stripe SDK loads httpx
+# (with click and pygments: ~17 MB) for async clients, though its calls go through requests.
+UNUSED_OPTIONAL_MODULES = ("psycopg2", "httpx")
+
+
+def keep_out_unused_modules() -> list[str]:
+    """Make importing UNUSED_OPTIONAL_MODULES fail in this process, so each library takes its
+    "not installed" path. Only for a kiosk process: those already imported are left alone.
+    Returns the names blocked."""
+    blocked = []
+    for name in UNUSED_OPTIONAL_MODULES:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+            blocked.append(name)
+    return blocked
+
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="charter-kiosk", description="The donation kiosk.")
@@ -170,6 +188,7 @@ def _smoke_test_exit(app: QApplication, window: QWidget) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    keep_out_unused_modules()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Charter Kiosk")
