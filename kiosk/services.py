@@ -54,17 +54,16 @@ class Services(Protocol):
     def start_demo(self) -> Result: ...
     @staticmethod
     def _demo_pin() -> str | None:
-        """A known staff PIN for the demo (in this process only), unless one is set."""
+        """The demo's staff PIN, 1234 (in this process only), unless the environment sets one.
+
+        Not the OS keyring's: the demo never touches a real kiosk's records, nor its staff
+        PIN, and asking the keyring would load it and its backends (~12-25 MB) for nothing."""
         import os
 
-        from backend.secrets import get_secret
         from backend.staff_pin import hash_pin
 
-        try:
-            if get_secret("STAFF_PIN_HASH"):
-                return None
-        except Exception:
-            log.info("no keyring for the staff PIN; the demo uses its own")
+        if os.environ.get("STAFF_PIN_HASH"):
+            return None
         os.environ["STAFF_PIN_HASH"] = hash_pin(DEMO_PIN)
         return DEMO_PIN
 
@@ -102,17 +101,16 @@ class BackendServices:
 
     @staticmethod
     def _demo_pin() -> str | None:
-        """A known staff PIN for the demo (in this process only), unless one is set."""
+        """The demo's staff PIN, 1234 (in this process only), unless the environment sets one.
+
+        Not the OS keyring's: the demo never touches a real kiosk's records, nor its staff
+        PIN, and asking the keyring would load it and its backends (~12-25 MB) for nothing."""
         import os
 
-        from backend.secrets import get_secret
         from backend.staff_pin import hash_pin
 
-        try:
-            if get_secret("STAFF_PIN_HASH"):
-                return None
-        except Exception:
-            log.info("no keyring for the staff PIN; the demo uses its own")
+        if os.environ.get("STAFF_PIN_HASH"):
+            return None
         os.environ["STAFF_PIN_HASH"] = hash_pin(DEMO_PIN)
         return DEMO_PIN
 
