@@ -76,7 +76,7 @@ def interval_for(age_s: float) -> int:
 
 def _refresh_stripe(*args: Any, **kwargs: Any) -> Any:
     # The provider clients load on the first open payment: a kiosk that starts with none
-    # spares the Stripe SDK and requests (~45 MB, ~0.3 s) until a donor pays.
+    # spares the Stripe SDK and requests (~20 MB, ~0.15 s) until a donor pays.
     from backend import stripe_api
 
     return stripe_api.refresh_session(*args, **kwargs)
