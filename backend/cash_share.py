@@ -17,8 +17,6 @@ import json
 import logging
 from typing import Any, Literal
 
-import requests
-
 from backend.db import database, ensure_database
 from backend.models import Outbox
 from backend.result import UserError
@@ -89,6 +87,8 @@ def unsent_count() -> int:
 
 
 def _send(relay: Relay, event_id: str, body: dict[str, Any]) -> SendResult:
+    import requests  # on first use: a kiosk with nothing to share starts without it
+
     url, token = relay
     try:
         answer = requests.post(f"{url}/v1/kiosk-events", json=body, timeout=TIMEOUT,

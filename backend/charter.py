@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from backend import ledger, nowpayments_api
+from backend import ledger
 from backend.db import ensure_database
 from backend.models import (
     OPEN_STATUSES,
@@ -23,9 +23,15 @@ from backend.models import (
     LedgerEntry,
     utcnow,
 )
-from backend.money import check_range, format_money, major_text, stripe_minimum, to_minor
+from backend.money import (
+    CRYPTO_MINIMUM_MAJOR,
+    check_range,
+    format_money,
+    major_text,
+    stripe_minimum,
+    to_minor,
+)
 from backend.result import Result, UserError, ok, public
-from backend.secrets import get_secret
 from backend.settings import get_settings
 
 log = logging.getLogger("charter.charter")
@@ -40,8 +46,6 @@ def _totals_data() -> dict[str, Any]:
         **kept,
         "pending_minor": ledger.pending_minor(),
         "goal_minor": to_minor(settings.goal, settings.currency),
-        "fees_minor": ledger.fees_covered_minor(),
-        **ledger.monthly_summary(),
     }
 
 
@@ -66,7 +70,7 @@ def on_ready() -> Result:
         "presets": [str(p) for p in settings.presets],
         "coins": list(settings.coins),
         "min_minor": stripe_minimum(settings.currency),
-        "crypto_min_minor": to_minor(nowpayments_api.CRYPTO_MINIMUM_MAJOR, settings.currency),
+        "crypto_min_minor": to_minor(CRYPTO_MINIMUM_MAJOR, settings.currency),
         "max_minor": to_minor(settings.max_amount, settings.currency),
         "relay_url": settings.relay_url,
         "demo": bool(settings.extra.get("demo", {}).get("enabled", False)),
@@ -113,6 +117,9 @@ def crypto_button_click(amount: Any, coin: str, display_name: str | None = None,
         raise UserError("A monthly gift is made by card on your phone, not in crypto.")
     if not isinstance(cover_fee, bool):
         raise UserError("Say whether to cover the fee (true or false).")
+    # On first use, like the Stripe SDK: requests and the keyring cost ~35 MB and ~0.15 s.
+    from backend import nowpayments_api
+
     return nowpayments_api.create_nowpayments_invoice(
         {"amount": amount, "coin": coin, "display_name": display_name, "cover_fee": cover_fee})
 
@@ -121,7 +128,7 @@ def crypto_button_click(amount: Any, coin: str, display_name: str | None = None,
 def after_payment_webhook(payload: bytes, headers: Mapping[str, str]) -> Result:
     """A provider's webhook, routed by its signature header."""
     # On first use: the Stripe SDK costs ~0.2 s, and the attract screen needs none of it.
-    from backend import stripe_api
+    from backend import nowpayments_api, stripe_api
 
     if not isinstance(headers, Mapping):
         raise UserError("The webhook headers are not readable.")
@@ -142,6 +149,8 @@ def redirect_back_to_charter(donation_amount: Any, payment_method: str) -> Resul
     amount_minor = to_minor(donation_amount, settings.currency)
     check_range(amount_minor, settings.currency, minimum=1,
                 maximum=to_minor(settings.max_amount, settings.currency))
+    from backend.secrets import get_secret
+
     base = get_secret("BASE_URL") or settings.relay_url
     totals = _totals_data()
     return ok({
@@ -211,6 +220,13 @@ def _share_now() -> bool:
 
 
 @public
+def giving_summary() -> Result:
+    """For staff: the fees donors covered, and the monthly donors still giving with what
+    they give in a year. (Summed on request, unlike the kept total the screens poll.)"""
+    return ok({"fees_minor": ledger.fees_covered_minor(), **ledger.monthly_summary()})
+
+
+@public
 def void_cash_gift(donation_id: int, reason: str) -> Result:
     """Void a mistyped cash gift recorded at this kiosk, with a reason; shared with
     every kiosk through the relay. The gift and its void both stay in the records."""
@@ -265,6 +281,8 @@ def pending_payments() -> Result:
 def resolve_partial_payment(payment_id: str, accept: bool) -> Result:
     if not isinstance(accept, bool):
         raise UserError("Say whether to accept (true) or refuse (false) the partial payment.")
+    from backend import nowpayments_api
+
     outcome = ledger.resolve_partial(nowpayments_api.check_payment_id(payment_id), accept=accept)
     return ok({"status": outcome.status, "total_minor": ledger.totals()["total_minor"],
                "shared": _share_now()})
@@ -373,9 +391,21 @@ def crypto_payment_for_intent(intent_id: str) -> CryptoPayment | None:
 
 
 __all__ = [
-    "after_payment_webhook", "cancel_payment", "crypto_button_click", "export_donations_csv",
-    "fiat_button_click", "get_cumulative_total", "gifts_over_time", "on_ready",
-    "pending_payments", "recent_donations", "reconciliation_status", "record_cash_gift",
+    "after_payment_webhook",
+    "cancel_payment",
+    "crypto_button_click",
+    "export_donations_csv",
+    "fiat_button_click",
+    "get_cumulative_total",
+    "gifts_over_time",
+    "giving_summary",
+    "on_ready",
+    "pending_payments",
+    "recent_donations",
+    "reconciliation_status",
+    "record_cash_gift",
     "redirect_back_to_charter",
-    "resolve_partial_payment", "totals_by_method", "void_cash_gift",
+    "resolve_partial_payment",
+    "totals_by_method",
+    "void_cash_gift",
 ]

@@ -12,8 +12,7 @@ import importlib
 import json
 import sys
 import time
-from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from backend.result import Result
@@ -21,11 +20,33 @@ from backend.result import Result
 USAGE_ERROR = 2
 
 
+# Commands whose arguments come from their own module: loaded only when that command runs,
+# since the relay's and the sandbox's modules bring peewee, psycopg2, Starlette, uvicorn and
+# requests (~0.2 s and ~40 MB), which the kiosk itself must not pay for at every start.
+PLUGIN_COMMANDS = ("relay", "sandbox")
+
+
 def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("charter-kiosk")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, reading the installed metadata only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"charter-kiosk {app_version()}")
+        parser.exit()
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:
@@ -33,11 +54,18 @@ def _window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hide-cursor", action="store_true", help="hide the mouse cursor")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command word in `argv` (the first argument not an option), if any."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; `commands` limits which of PLUGIN_COMMANDS get their
+    arguments loaded (None: all of them)."""
     parser = argparse.ArgumentParser(
         prog="charter-kiosk",
         description="A donation kiosk for live events. With no command, runs the kiosk.")
-    parser.add_argument("--version", action="version", version=f"charter-kiosk {app_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--demo", action="store_true",
                         help="run on the embedded provider sandbox, no accounts needed")
     parser.add_argument("--terminal", action="store_true",
@@ -94,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     relay = sub.add_parser("relay", help="the webhook relay service and its kiosk tokens")
     sandbox = sub.add_parser("sandbox", help="a local Stripe/NOWPayments look-alike for testing")
     for name, module in (("relay", relay), ("sandbox", sandbox)):
+        if commands is not None and name not in commands:
+            continue
         cli = _optional_module(f"backend.{name}.cli")
         if cli is not None:
             cli.add_arguments(module)
@@ -109,7 +139,8 @@ def _optional_module(name: str) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    command_word = command_of(args_list)
+    parser = build_parser([command_word] if command_word in PLUGIN_COMMANDS else ())
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:

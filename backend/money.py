@@ -28,6 +28,9 @@ _EXPONENTS = {
     **dict.fromkeys(["bhd", "jod", "kwd", "omr", "tnd"], 3),
 }
 
+# Below this a crypto gift is mostly network fees.
+CRYPTO_MINIMUM_MAJOR = Decimal(1)
+
 # Stripe's minimum charge per settlement currency, in minor units.
 STRIPE_MINIMUM_MINOR = {
     "usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "nzd": 50, "chf": 50,

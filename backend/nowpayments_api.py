@@ -22,7 +22,7 @@ import requests
 from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import ContributionIntent, CryptoPayment, new_id
-from backend.money import check_range, cover_fee_minor, major_text, to_minor
+from backend.money import CRYPTO_MINIMUM_MAJOR, check_range, cover_fee_minor, major_text, to_minor
 from backend.result import ProviderBusy, ProviderUnavailable, Result, UserError, ok, public
 from backend.secrets import get_mode_secret, get_secret, require_mode_secret
 from backend.settings import Settings, get_settings
@@ -36,7 +36,6 @@ DEFAULT_BASE = "https://api.nowpayments.io"
 # talks to it unless NOWPAYMENTS_API_BASE says otherwise, never to production.
 SANDBOX_BASE = "https://api-sandbox.nowpayments.io"
 TIMEOUT = (5.0, 10.0)  # connect, read: the ceiling
-CRYPTO_MINIMUM_MAJOR = Decimal(1)  # below this, network fees eat the gift
 _PAYMENT_ID = re.compile(r"^[0-9]{1,20}$")
 
 

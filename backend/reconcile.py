@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import peewee as pw
 
-from backend import ledger, nowpayments_api, stripe_api
+from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import OPEN_STATUSES, CryptoPayment, Meta, StripePayment
 from backend.result import ProviderBusy, ProviderUnavailable, UserError
@@ -74,6 +74,20 @@ def interval_for(age_s: float) -> int:
     return SCHEDULE[-1][1]
 
 
+def _refresh_stripe(*args: Any, **kwargs: Any) -> Any:
+    # The provider clients load on the first open payment: a kiosk that starts with none
+    # spares the Stripe SDK and requests (~20 MB, ~0.15 s) until a donor pays.
+    from backend import stripe_api
+
+    return stripe_api.refresh_session(*args, **kwargs)
+
+
+def _refresh_nowpayments(*args: Any, **kwargs: Any) -> Any:
+    from backend import nowpayments_api
+
+    return nowpayments_api.refresh_payment(*args, **kwargs)
+
+
 class Reconciler:
     """One reconciler per process; `run()` is the loop a kiosk worker thread runs."""
 
@@ -83,8 +97,8 @@ class Reconciler:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         max_calls_per_second: float = 2.0,
-        refresh_stripe: Callable[..., Any] = stripe_api.refresh_session,
-        refresh_nowpayments: Callable[..., Any] = nowpayments_api.refresh_payment,
+        refresh_stripe: Callable[..., Any] | None = None,
+        refresh_nowpayments: Callable[..., Any] | None = None,
         idle_s: float = 30.0,
     ) -> None:
         if max_calls_per_second <= 0:
@@ -93,7 +107,8 @@ class Reconciler:
         self._sleep = sleep
         self._min_gap = 1.0 / max_calls_per_second
         self._last_call = float("-inf")
-        self._refresh = {"stripe": refresh_stripe, "nowpayments": refresh_nowpayments}
+        self._refresh = {"stripe": refresh_stripe or _refresh_stripe,
+                         "nowpayments": refresh_nowpayments or _refresh_nowpayments}
         self._paused_until: dict[str, float] = {"stripe": 0.0, "nowpayments": 0.0}
         self._pause_s: dict[str, float] = {"stripe": 0.0, "nowpayments": 0.0}
         self.last_report: ReconcileReport | None = None

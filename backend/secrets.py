@@ -9,14 +9,28 @@ from __future__ import annotations
 
 import logging
 import os
-
-import keyring
-import keyring.errors
+from typing import Any
 
 from backend.logs import remember_secret
 from backend.result import UserError
 
 log = logging.getLogger("charter.secrets")
+
+
+def _keyring() -> Any:
+    """The keyring package, imported on first use: with its backends' entry points it costs
+    ~70 ms and ~15 MB, which a process that only needs the environment (or the names below,
+    as the logging setup does) should not pay."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
+
+def __getattr__(name: str) -> Any:  # `secrets.keyring`, as before the import moved
+    if name == "keyring":
+        return _keyring()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 SERVICE = "charter-kiosk"
 
@@ -54,7 +68,7 @@ class KeyringUnavailable(UserError):
 
 def keyring_backend_name() -> str:
     try:
-        backend = keyring.get_keyring()
+        backend = _keyring().get_keyring()
     except Exception as exc:  # a backend forced by PYTHON_KEYRING_BACKEND that cannot load
         return f"unusable ({type(exc).__name__})"
     return f"{type(backend).__module__}.{type(backend).__name__}"
@@ -63,7 +77,7 @@ def keyring_backend_name() -> str:
 def keyring_available() -> bool:
     """True when a real, non-plaintext keyring backend is in use."""
     try:
-        backend = keyring.get_keyring()
+        backend = _keyring().get_keyring()
     except Exception:  # a forced backend that cannot load is no keyring at all
         log.warning("the configured keyring backend cannot be loaded")
         return False
@@ -99,8 +113,8 @@ def get_secret(name: str) -> str | None:
             "Windows Credential Locker)."
         )
     try:
-        stored = keyring.get_password(SERVICE, name) or None
-    except keyring.errors.KeyringError as exc:
+        stored = _keyring().get_password(SERVICE, name) or None
+    except _keyring().errors.KeyringError as exc:
         raise KeyringUnavailable(
             f"The OS keyring could not be read for {name}: {type(exc).__name__}."
         ) from None
@@ -177,7 +191,7 @@ def set_secret(name: str, value: str) -> None:
             f"No OS keyring is available to store {name} (backend {keyring_backend_name()})."
         )
     remember_secret(value)
-    keyring.set_password(SERVICE, name, value)
+    _keyring().set_password(SERVICE, name, value)
     log.info("stored secret %s in the keyring", name)
 
 
@@ -186,8 +200,8 @@ def delete_secret(name: str) -> bool:
     if not keyring_available():
         raise KeyringUnavailable(f"No OS keyring is available (backend {keyring_backend_name()}).")
     try:
-        keyring.delete_password(SERVICE, name)
-    except keyring.errors.PasswordDeleteError:
+        _keyring().delete_password(SERVICE, name)
+    except _keyring().errors.PasswordDeleteError:
         return False
     log.info("deleted secret %s from the keyring", name)
     return True

@@ -91,7 +91,10 @@ async def run(url: str, token: str, clients: int) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="20 clients: proves the bench works")
     args = parser.parse_args()
+    if args.quick:
+        args.clients = 20
     with tempfile.TemporaryDirectory(dir=ROOT) as tmp:
         db_url = f"sqlite:///{tmp}/relay.sqlite3"
         token = tokens.add_kiosk(db_url, "fanout")

@@ -120,7 +120,11 @@ def main() -> int:
     parser.add_argument("--loadgen", choices=["auto", "python", "wrk"], default="auto",
                         help="auto: wrk when installed, else Python threads")
     parser.add_argument("--seconds", type=float, default=5.0, help="with --loadgen wrk")
+    parser.add_argument("--quick", action="store_true",
+                        help="200 webhooks from 4 Python senders: proves the bench works")
     args = parser.parse_args()
+    if args.quick:
+        args.events, args.senders, args.loadgen = 200, 4, "python"
     if args.loadgen == "auto":
         args.loadgen = "wrk" if shutil.which("wrk") else "python"
     if args.loadgen == "wrk":
@@ -130,7 +134,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(dir=ROOT) as tmp:
         directory = Path(tmp)
-        raw = raw_commit_rate(directory)
+        raw = raw_commit_rate(directory, 0.3 if args.quick else 3.0)
         db = directory / "relay.sqlite3"
         env = {**os.environ, "STRIPE_WEBHOOK_SECRET": STRIPE_SECRET,
                "CHARTER_KIOSK_HOME": str(directory)}

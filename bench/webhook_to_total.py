@@ -49,7 +49,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--baseline-samples", type=int, default=5)
+    parser.add_argument("--quick", action="store_true",
+                        help="10 samples, 1 baseline: proves the bench works")
     args = parser.parse_args()
+    if args.quick:
+        args.samples, args.baseline_samples = 10, 1
 
     home = Path(tempfile.mkdtemp(prefix="bench-w2t-"))
     os.environ["CHARTER_KIOSK_HOME"] = str(home)
@@ -81,7 +85,7 @@ def main() -> int:
             for i in range(args.samples + 5):
                 amount = 100 + i
                 body = json.dumps({
-                    "id": f"evt_{uuid.uuid4().hex}", "object": "event",
+                    "id": f"evt_{uuid.uuid4().hex}", "object": "event", "livemode": False,
                     "type": "checkout.session.completed", "created": int(time.time()),
                     "data": {"object": {
                         "id": f"cs_test_{uuid.uuid4().hex}", "object": "checkout.session",

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QSize, Qt, QTimer, QTranslator
 from PySide6.QtGui import QCursor, QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -27,6 +27,24 @@ from kiosk.theme import ScaledTheme
 log = logging.getLogger("charter.kiosk")
 
 DEFAULT_WINDOWED_SIZE = (1280, 800)
+
+# Optional packages that libraries the kiosk uses import whenever they are installed, for
+# features the kiosk never uses: peewee loads psycopg2 (libpq with Kerberos, LDAP and its own
+# OpenSSL: ~13 MB, ~30 ms) though a kiosk's database is SQLite; the Stripe SDK loads httpx
+# (with click and pygments: ~17 MB) for async clients, though its calls go through requests.
+UNUSED_OPTIONAL_MODULES = ("psycopg2", "httpx")
+
+
+def keep_out_unused_modules() -> list[str]:
+    """Make importing UNUSED_OPTIONAL_MODULES fail in this process, so each library takes its
+    "not installed" path. Only for a kiosk process: those already imported are left alone.
+    Returns the names blocked."""
+    blocked = []
+    for name in UNUSED_OPTIONAL_MODULES:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+            blocked.append(name)
+    return blocked
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -81,6 +99,14 @@ def create_window(argv: list[str], *, services: Services | None = None,
     else:
         window = KioskWindow(services, timings=timings, kiosk_mode=not args.windowed,
                              demo=args.demo)
+    # Styling every widget is the costliest step of start-up: size the window for where it
+    # will be shown first, or the stylesheet goes on at the default size and again, scaled,
+    # once show() resizes it (a second ~0.1 s at 1920x1080 here).
+    # (Not when the screen is smaller than the window can be: a window resized below its
+    # minimum before showFullScreen() comes up not full screen on some platforms.)
+    size = target_size(args)
+    if size.expandedTo(window.minimumSizeHint()) == size:
+        window.resize(size)
     theme = ScaledTheme(window, stylesheet())
     setattr(window, "theme", theme)  # noqa: B010 -- tests fit the window to a screen size
     font = QFont(window.font())
@@ -91,6 +117,17 @@ def create_window(argv: list[str], *, services: Services | None = None,
     present(window, args, theme)
     theme.apply()
     return window
+
+
+def target_size(args: argparse.Namespace) -> QSize:
+    """The size the window will have once `present()` has shown it."""
+    if args.windowed:
+        return QSize(*_size(args.size))
+    screens = QGuiApplication.screens()
+    if args.screen is not None and 0 <= args.screen < len(screens):
+        return screens[args.screen].geometry().size()
+    primary = QGuiApplication.primaryScreen()
+    return primary.geometry().size() if primary is not None else QSize(*DEFAULT_WINDOWED_SIZE)
 
 
 def present(window: QWidget, args: argparse.Namespace, theme: ScaledTheme | None = None
@@ -188,6 +225,7 @@ def _smoke_test_exit(app: QApplication, window: QWidget) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    keep_out_unused_modules()
     from kiosk.preflight import display_problem
 
     problem = None if QApplication.instance() else display_problem()

@@ -44,6 +44,7 @@ class Services(Protocol):
     def simulate_tap(self, outcome: str) -> Result: ...
     def send_receipt(self, intent_id: str, email: str) -> Result: ...
     def reader_setup(self) -> Result: ...
+    def giving_summary(self) -> Result: ...
     def register_reader(self, code: str, location_id: str) -> Result: ...
     def forget_reader(self) -> Result: ...
     def cancel_payment(self, intent_id: str) -> Result: ...
@@ -62,17 +63,16 @@ class Services(Protocol):
     def start_demo(self) -> Result: ...
     @staticmethod
     def _demo_pin() -> str | None:
-        """A known staff PIN for the demo (in this process only), unless one is set."""
+        """The demo's staff PIN, 1234 (in this process only), unless the environment sets one.
+
+        Not the OS keyring's: the demo never touches a real kiosk's records, nor its staff
+        PIN, and asking the keyring would load it and its backends (~12-25 MB) for nothing."""
         import os
 
-        from backend.secrets import get_secret
         from backend.staff_pin import hash_pin
 
-        try:
-            if get_secret("STAFF_PIN_HASH"):
-                return None
-        except Exception:
-            log.info("no keyring for the staff PIN; the demo uses its own")
+        if os.environ.get("STAFF_PIN_HASH"):
+            return None
         os.environ["STAFF_PIN_HASH"] = hash_pin(DEMO_PIN)
         return DEMO_PIN
 
@@ -110,17 +110,16 @@ class BackendServices:
 
     @staticmethod
     def _demo_pin() -> str | None:
-        """A known staff PIN for the demo (in this process only), unless one is set."""
+        """The demo's staff PIN, 1234 (in this process only), unless the environment sets one.
+
+        Not the OS keyring's: the demo never touches a real kiosk's records, nor its staff
+        PIN, and asking the keyring would load it and its backends (~12-25 MB) for nothing."""
         import os
 
-        from backend.secrets import get_secret
         from backend.staff_pin import hash_pin
 
-        try:
-            if get_secret("STAFF_PIN_HASH"):
-                return None
-        except Exception:
-            log.info("no keyring for the staff PIN; the demo uses its own")
+        if os.environ.get("STAFF_PIN_HASH"):
+            return None
         os.environ["STAFF_PIN_HASH"] = hash_pin(DEMO_PIN)
         return DEMO_PIN
 
@@ -179,6 +178,11 @@ class BackendServices:
         from backend import terminal
 
         return _guard(terminal.send_receipt, intent_id, email)
+
+    def giving_summary(self) -> Result:
+        from backend import charter
+
+        return _guard(charter.giving_summary)
 
     def reader_setup(self) -> Result:
         """This kiosk's reader (None when unpaired) and the account's locations."""

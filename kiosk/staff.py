@@ -180,6 +180,8 @@ class StaffScreen(QWidget):
         status.addWidget(label(self.tr("Late and open payments"), "h3"))
         self.reconcile_label = label("", "syncStatus", "reconcileStatusLabel")
         status.addWidget(self.reconcile_label)
+        self.giving_label = label("", "syncStatus", "givingLabel")
+        status.addWidget(self.giving_label)
         self.notice = label("", "notice", "staffNotice")
         status.addWidget(self.notice)
         status.addStretch(1)
@@ -270,6 +272,19 @@ class StaffScreen(QWidget):
             self.values[key].setText(money(int(totals.by_method.get(key, 0)), currency))
         self.values["pending"].setText(money(totals.pending_minor, currency))
         self.values["count"].setText(f"{totals.count:,}")
+
+    def set_giving(self, giving: dict[str, Any]) -> None:
+        """Monthly donors still giving (and their year), and the fees donors covered."""
+        currency = self._campaign.currency
+        parts = []
+        if giving.get("monthly_donors"):
+            parts.append(self.tr("{n} monthly donors · {year} a year").format(
+                n=giving["monthly_donors"], year=money(int(giving["monthly_yearly_minor"]),
+                                                       currency)))
+        if giving.get("fees_minor"):
+            parts.append(self.tr("Fees covered by donors: {fees}").format(
+                fees=money(int(giving["fees_minor"]), currency)))
+        self.giving_label.setText("\n".join(parts))
 
     def _open_terminal(self) -> None:
         self._pages.setCurrentWidget(self.terminal_page)

@@ -67,7 +67,9 @@ class StaffFlow(WindowParts):
         def job() -> Result:
             pending = self.services.pending_payments()
             reconciled = self.services.reconciliation_status()
+            giving = self.services.giving_summary()
             return {"success": True, "data": {
+                "giving": giving.get("data") if giving.get("success") else None,
                 "pending": pending["data"]["payments"] if pending.get("success") else None,
                 "pending_error": pending.get("error"),
                 "sync": sync.state() if sync is not None else None,
@@ -81,6 +83,8 @@ class StaffFlow(WindowParts):
             self.staff.set_sync(data.get("sync") if self.campaign.relay_url else None)
             if data.get("reconcile") is not None:
                 self.staff.set_reconcile(data["reconcile"])
+            if data.get("giving") is not None:
+                self.staff.set_giving(data["giving"])
 
         self.submit("staff", job, done, worker=self.query_worker)
 

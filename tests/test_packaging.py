@@ -216,3 +216,106 @@ def test_void_qt_calls_cannot_exhaust_none() -> None:
         colour.setRed(2)
     dropped = before - sys.getrefcount(None)
     assert dropped <= 100, f"None loses {dropped} references per 1000 void Qt calls"
+
+
+def _load(name: str) -> ModuleType:
+    path = ROOT / "packaging" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"charter_{name}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("item", "kept"), [
+    ("uprops.icu", True),
+    ("unames.icu", True),
+    ("nfkc.nrm", True),
+    ("cnvalias.icu", True),
+    ("supplementalData.res", True),
+    ("zoneinfo64.res", True),
+    ("likelySubtags.res", True),
+    ("root.res", True),
+    ("en.res", True),
+    ("en_GB.res", True),
+    ("pool.res", True),
+    ("de.res", False),
+    ("pt_BR.res", False),
+    ("sr_Latn_BA.res", False),
+    ("es_419.res", False),
+    ("ibm-5348_P100-1997.cnv", False),
+    ("coll/ucadata.icu", True),
+    ("coll/root.res", True),
+    ("coll/zh.res", False),
+    ("brkitr/word.brk", True),
+    ("brkitr/root.res", True),
+    ("brkitr/cjdict.dict", False),
+    ("translit/root.res", False),
+    ("rbnf/en.res", False),
+    ("zone/en.res", True),
+    ("zone/fr.res", False),
+    ("lang/root.res", True),
+    ("curr/pool.res", True),
+    ("curr/ja.res", False),
+    ("newtree/anything.res", True),  # unknown trees stay
+])
+def test_icu_slim_keeps_what_qt_asks_for(item: str, kept: bool) -> None:
+    assert _load("icu_slim").keep_item(item) is kept
+
+
+def test_icu_package_round_trips_and_drops_items() -> None:
+    icu = _load("icu_slim")
+    import struct
+
+    # A package in ICU's common-data layout: header, count, (name, data) offsets, names, data.
+    header = struct.pack("<HBB", 32, 0xDA, 0x27) + struct.pack("<HHBBBB", 20, 0, 0, 0, 2, 0) \
+        + b"CmnD" + bytes([1, 0, 0, 0]) + bytes(4)
+    header += bytes(32 - len(header))
+    items = [("icudt73l/de.res", b"D" * 20), ("icudt73l/root.res", b"R" * 33),
+             ("icudt73l/uprops.icu", b"U" * 7)]
+    blob = b"junk" * 3 + icu.write_package(header, items)
+    start = icu.find_package(blob)
+    assert start == 12
+    read_header, read_items = icu.read_package(blob, start)
+    assert read_header == header
+    # Items come back padded to 16 bytes; each starts with its own data.
+    assert [name for name, _ in read_items] == [name for name, _ in items]
+    for (_, data), (_, back) in zip(items, read_items, strict=True):
+        assert back[:len(data)] == data and set(back[len(data):]) <= {0}
+    slim = icu.write_package(header, [i for i in read_items if icu.keep_item(i[0].split("/", 1)[1])])
+    assert [n for n, _ in icu.read_package(slim, 0)[1]] == ["icudt73l/root.res", "icudt73l/uprops.icu"]
+    assert len(slim) < len(blob)
+
+
+def test_host_libs_are_left_to_the_system() -> None:
+    libs = _load("libs_slim")
+    assert not libs.keep_host_lib("libdbus-1.so.3")
+    assert not libs.keep_host_lib("libsystemd.so.0")
+    assert libs.keep_host_lib("libzstd.so.1")  # QtCore links it
+    assert libs.keep_host_lib("libssl.so.3")
+    assert libs.keep_host_lib("PySide6/Qt/lib/libQt6DBus.so.6")
+
+
+def test_private_openssl_is_linked_only_when_every_symbol_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    libs = _load("libs_slim")
+    toc = [("libssl.so.3", "/sys/libssl.so.3", "BINARY"),
+           ("libcrypto.so.3", "/sys/libcrypto.so.3", "BINARY"),
+           ("psycopg2_binary.libs/libpq-a17e3caa.so.5", "/w/libpq.so", "BINARY"),
+           ("psycopg2_binary.libs/libssl-8bd944e8.so.3", "/w/libssl.so", "BINARY"),
+           ("psycopg2_binary.libs/libcrypto-fb8d5b21.so.3", "/w/libcrypto.so", "BINARY")]
+    provided = {("OPENSSL_3.0.0", "SSL_read"), ("OPENSSL_3.0.0", "EVP_sha256")}
+    needed = {("OPENSSL_3.0.0", "SSL_read")}
+
+    def symbols(path: str, objdump: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        if path.startswith("/sys/"):
+            return set(), provided
+        return (needed, set()) if path == "/w/libpq.so" else (set(), set())
+
+    monkeypatch.setattr(libs, "_symbols", symbols)
+    out, note = libs.share_openssl(toc, objdump="objdump")
+    assert ("psycopg2_binary.libs/libssl-8bd944e8.so.3", "../libssl.so.3", "SYMLINK") in out
+    assert ("psycopg2_binary.libs/libcrypto-fb8d5b21.so.3", "../libcrypto.so.3", "SYMLINK") in out
+    assert "linked 2" in note
+    needed.add(("OPENSSL_3.2.0", "SSL_new_from_3_2"))
+    out, note = libs.share_openssl(toc, objdump="objdump")
+    assert out == toc and "missing" in note

@@ -211,7 +211,7 @@ UNIT = "line_items[0][price_data][unit_amount]"
     ({"expires_at": int(time.time()) + 25 * 3600}, "expires_at", None),
     ({"expires_at": "soon"}, "expires_at", "parameter_invalid_integer"),
     ({"submit_type": "give"}, "submit_type", None),
-    ({"mode": "subscription"}, "mode", None),
+    ({"mode": "subscription"}, "line_items[0][price_data][recurring][interval]", None),  # one-time price
     ({"metadata": {"k" * 41: "v"}}, "metadata[" + "k" * 41 + "]", None),
 ])
 def test_create_validation(client: stripe.StripeClient, overrides: dict[str, Any], param: str,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import qrcode
-import qrcode.constants
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -15,6 +13,9 @@ QUIET_ZONE = 4  # modules of white around the code, as the standard asks
 
 def qr_matrix(payload: str) -> Matrix:
     """The module matrix for `payload` (pure Python: call it from a worker for long URLs)."""
+    import qrcode  # on the first payment, not at start-up
+    import qrcode.constants
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(payload)
     code.make(fit=True)
