@@ -75,6 +75,7 @@ from backend.webhooks import (
     ProviderEvent,
     WebhookError,
     parse_kiosk_event,
+    precheck_signature,
     stripe_event_mode,
     verify_nowpayments_modes,
     verify_stripe,
@@ -92,12 +93,19 @@ MAX_SEQ = 2**63 - 1
 INGEST_DEADLINE_SECONDS = 2.5
 MAX_CASH_BYTES = 64 * 1024
 BODY_READ_SECONDS = 2.0
+# Each provider's bodies have a size of their own. A NOWPayments IPN is a flat
+# object of about 1 KiB; verifying one means parsing and re-serialising it (the
+# HMAC covers a canonical form, not the bytes), so its limit is tight. A Stripe
+# event is verified over its raw bytes (one C hash), so it may be large.
+MAX_BODY_BYTES = {"stripe": MAX_WEBHOOK_BYTES, "nowpayments": 16 * 1024}
 # A slightly oversized body is read and thrown away so the sender sees the 413
 # instead of a reset connection; a body larger than this is not worth reading.
-DRAIN_LIMIT_BYTES = 8 * MAX_WEBHOOK_BYTES
-# Verifying a big NOWPayments body re-serialises it in Python: tens of ms that
-# would stall every other request, so large bodies are verified in a thread.
-INLINE_VERIFY_BYTES = 16 * 1024
+DRAIN_FACTOR = 2
+# Verification off the event loop, a few at a time: hashing a large Stripe body
+# or serialising an IPN would otherwise stall every other request, and a flood
+# of forgeries must queue here rather than take every CPU.
+INLINE_VERIFY_BYTES = 4 * 1024
+VERIFY_THREADS = 2
 WRITE_BATCH_MAX = 256
 WRITE_QUEUE_MAX = 10_000
 TOUCH_EVERY_SECONDS = 60.0
@@ -268,6 +276,7 @@ class Relay:
         self.writer = IngestWriter(self)
         self._db_threads = db_threads
         self._limiter: anyio.CapacityLimiter | None = None
+        self._verify_limiter: anyio.CapacityLimiter | None = None
         self._inflight: dict[tuple[int, int, int], asyncio.Future[FeedPage]] = {}
         self._touched: dict[str, float] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -315,6 +324,18 @@ class Relay:
         return await anyio.to_thread.run_sync(
             functools.partial(fn, *args), limiter=self._limiter
         )
+
+    async def run_verify(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+        """Run a verification in one of a few threads; TimeoutError when the queue
+        for them is longer than `timeout`."""
+        if self._verify_limiter is None:
+            self._verify_limiter = anyio.CapacityLimiter(VERIFY_THREADS)
+        with anyio.fail_after(max(timeout, 0.0)):
+            await self._verify_limiter.acquire()
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(fn, *args))
+        finally:
+            self._verify_limiter.release()
 
     async def sweep_once(self, client: Any) -> Any:
         """Run the missed-webhook sweep off the event loop; wake kiosks if it stored any."""
@@ -413,27 +434,34 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-async def _read_body(request: Request) -> bytes | Response:
+def _too_big(limit: int, *, close: bool) -> JSONResponse:
+    # A body we did not read leaves the connection unusable: close it rather than
+    # let the server read and discard what is still coming.
+    return _error(413, f"The body is larger than {limit} bytes.",
+                  {"Connection": "close"} if close else None)
+
+
+async def _read_body(request: Request, limit: int = MAX_WEBHOOK_BYTES) -> bytes | Response:
     declared = request.headers.get("content-length")
-    too_big = _error(413, f"The webhook body is larger than {MAX_WEBHOOK_BYTES} bytes.")
-    if declared is not None and declared.isdigit() and int(declared) > DRAIN_LIMIT_BYTES:
-        return too_big
+    drain_limit = DRAIN_FACTOR * limit
+    if declared is not None and declared.isdigit() and int(declared) > drain_limit:
+        return _too_big(limit, close=True)
     chunks: list[bytes] = []
     size = 0
     try:
         async with asyncio.timeout(BODY_READ_SECONDS):
             async for chunk in request.stream():
                 size += len(chunk)
-                if size > MAX_WEBHOOK_BYTES:
+                if size > limit:
                     chunks.clear()  # never hold more than the limit in memory
-                    if size > DRAIN_LIMIT_BYTES:
-                        return too_big
+                    if size > drain_limit:
+                        return _too_big(limit, close=True)
                     continue
                 chunks.append(chunk)
     except TimeoutError:
-        return _error(408, "The webhook body did not arrive in time.")
-    if size > MAX_WEBHOOK_BYTES:
-        return too_big
+        return _error(408, "The body did not arrive in time.", {"Connection": "close"})
+    if size > limit:
+        return _too_big(limit, close=False)
     return b"".join(chunks)
 
 
@@ -453,12 +481,12 @@ def _verify(provider: str, relay: Relay, body: bytes, signature: str | None) -> 
 async def _ingest(request: Request, provider: str, header: str) -> Response:
     relay = _relay(request)
     started = time.monotonic()
+    limit = MAX_BODY_BYTES[provider]
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return _too_big(limit, close=True)
     secrets_for = relay.stripe_secrets if provider == "stripe" else [
         s for values in relay.nowpayments_secrets.values() for s in values]
-    body_or_response = await _read_body(request)
-    if isinstance(body_or_response, Response):
-        return body_or_response
-    body = body_or_response
     if not secrets_for:
         # Our misconfiguration, not the sender's fault: 503 makes the provider
         # retry, so the event arrives once the secret is set.
@@ -466,6 +494,14 @@ async def _ingest(request: Request, provider: str, header: str) -> Response:
         log.error("%s webhook refused: %s is not configured", provider, names[0])
         return _error(503, f"The relay has no {names[0]} configured.")
     signature = request.headers.get(header)
+    refusal = precheck_signature(provider, signature)
+    if refusal is not None:
+        log.info("%s webhook rejected: %s", provider, refusal)
+        return _error(400, refusal, {"Connection": "close"})
+    body_or_response = await _read_body(request, limit)
+    if isinstance(body_or_response, Response):
+        return body_or_response
+    body = body_or_response
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -474,10 +510,16 @@ async def _ingest(request: Request, provider: str, header: str) -> Response:
         if len(body) <= INLINE_VERIFY_BYTES:
             event = _verify(provider, relay, body, signature)
         else:
-            event = await anyio.to_thread.run_sync(_verify, provider, relay, body, signature)
+            remaining = INGEST_DEADLINE_SECONDS - (time.monotonic() - started)
+            event = await relay.run_verify(_verify, provider, relay, body, signature,
+                                           timeout=remaining)
     except WebhookError as exc:
         log.info("%s webhook rejected: %s", provider, exc)
         return _error(400, str(exc))
+    except TimeoutError:
+        log.warning("%s webhook not verified in time (verification queue full), answered 503",
+                    provider)
+        return _error(503, "The relay is busy; please retry.")
     if len(event.dedup_key) > MAX_DEDUP_KEY_CHARS:
         return _error(400, "The webhook's identifying fields are implausibly long.")
     item = IngestItem(provider, event.dedup_key, event.event_type, text, signature or "",
@@ -518,16 +560,13 @@ async def _kiosk_event(request: Request, *, default_type: str | None) -> Respons
         return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
                       {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
     kiosk, mode = identity
-    too_big = _error(413, "A kiosk event is at most 64 KiB.")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_CASH_BYTES:
-        return too_big
-    body_or_response = await _read_body(request)
+        return _too_big(MAX_CASH_BYTES, close=True)
+    body_or_response = await _read_body(request, MAX_CASH_BYTES)
     if isinstance(body_or_response, Response):
         return body_or_response
     body = body_or_response
-    if len(body) > MAX_CASH_BYTES:
-        return too_big
     try:
         # Checked first: json.loads would also take UTF-16, which the feed cannot carry.
         text = body.decode("utf-8")
