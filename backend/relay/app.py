@@ -230,7 +230,7 @@ class IngestWriter:
         items = [item for item, _ in batch]
         store = self._relay.store
         try:
-            return list(await self._relay.run_db(store.insert_batch, items))
+            return list(await self._relay.run_write(store.insert_batch, items))
         except Exception as exc:
             if len(items) == 1:
                 if not isinstance(exc, DatabaseUnavailable):
@@ -240,7 +240,7 @@ class IngestWriter:
         results: list[IngestOutcome | BaseException] = []
         for item in items:
             try:
-                results.append((await self._relay.run_db(store.insert_batch, [item]))[0])
+                results.append((await self._relay.run_write(store.insert_batch, [item]))[0])
             except Exception as exc:
                 if not isinstance(exc, DatabaseUnavailable):
                     log.exception("storing a webhook failed")
@@ -277,6 +277,7 @@ class Relay:
         self._db_threads = db_threads
         self._limiter: anyio.CapacityLimiter | None = None
         self._verify_limiter: anyio.CapacityLimiter | None = None
+        self._write_limiter: anyio.CapacityLimiter | None = None
         self._inflight: dict[tuple[int, int, int], asyncio.Future[FeedPage]] = {}
         self._touched: dict[str, float] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -323,6 +324,14 @@ class Relay:
             self._limiter = anyio.CapacityLimiter(self._db_threads)
         return await anyio.to_thread.run_sync(
             functools.partial(fn, *args), limiter=self._limiter
+        )
+
+    async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
+        """The ingest writer's own thread: webhooks never queue behind feed reads."""
+        if self._write_limiter is None:
+            self._write_limiter = anyio.CapacityLimiter(1)
+        return await anyio.to_thread.run_sync(
+            functools.partial(fn, *args), limiter=self._write_limiter
         )
 
     async def run_verify(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:

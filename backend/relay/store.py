@@ -23,7 +23,9 @@ process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -120,6 +122,33 @@ class Stats:
     pruned_through: int
 
 
+# Every relay session on a shared PostgreSQL server is bounded, so that no relay
+# can stall the others. A relay frozen (SIGSTOP, a VM paused, a partition) in the
+# middle of an ingest holds the ingest lock in an open transaction: the server
+# ends that session after 1 s of idleness, which releases the lock, and the other
+# relays, waiting at most 2 s for it, carry on. The relay's transactions are a
+# few statements issued back to back; none is ever idle for a second.
+# Each can be overridden in the database URL (`?options=-c%20lock_timeout%3D5s`).
+PG_SESSION_SETTINGS = {
+    "lock_timeout": "2s",
+    "idle_in_transaction_session_timeout": "1s",
+    "statement_timeout": "5s",
+    # The server notices a vanished relay within ~20 s instead of hours.
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "2",
+}
+# And the relay notices a vanished server: libpq keepalives, and unacknowledged
+# writes give up after 10 s instead of the kernel's ~15 minutes.
+PG_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 10_000,
+}
+
+
 def default_db_url() -> str:
     return f"sqlite:///{data_dir() / DEFAULT_DB_FILE}"
 
@@ -143,6 +172,14 @@ def open_database(url: str | None, *, max_connections: int = 32) -> peewee.Datab
         # A stopped or unreachable server must become a 503 in well under the
         # providers' 3-second deadline, not a hang.
         params.setdefault("connect_timeout", 2)
+        for key, value in PG_KEEPALIVES.items():
+            params.setdefault(key, value)
+        # Named per process, so that pg_stat_activity shows which relay holds what.
+        params.setdefault("application_name", f"charter-relay-{os.getpid()}")
+        # Ours first: a `-c` in the URL's own options comes later and wins.
+        params["options"] = " ".join(
+            [f"-c {name}={value}" for name, value in PG_SESSION_SETTINGS.items()]
+            + ([params["options"]] if params.get("options") else []))
         database = params.pop("database")
         return PooledPostgresqlDatabase(
             database,
@@ -244,7 +281,19 @@ class RelayStore:
         except DB_ERRORS as exc:
             if isinstance(exc, _BUG_ERRORS):
                 raise  # our SQL is wrong: a 500 and a traceback, not a quiet 503
+            if self.is_postgres:
+                # A server restart or a session ended by a timeout leaves every
+                # idle pooled connection dead too: drop them now, so the next
+                # request connects afresh instead of failing on each in turn.
+                with contextlib.suppress(Exception):
+                    self.db.close_idle()
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}".strip()) from exc
+
+    def _long_statements(self) -> None:
+        """Inside a transaction: lift the statement timeout for work that may
+        legitimately take long (pruning a big table, migrating)."""
+        if self.is_postgres:
+            self.db.execute_sql("SET LOCAL statement_timeout = '10min'")
 
     def _write_tx(self) -> Any:
         # SQLite: take the write lock up front; a deferred transaction that reads
@@ -257,6 +306,7 @@ class RelayStore:
         if self._schema_ready:
             return
         with self.db.connection_context(), self._write_tx():
+            self._long_statements()
             if self.is_postgres:
                 # Two relays starting at once must not race on CREATE TABLE.
                 self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_INGEST_LOCK_KEY,))
@@ -416,6 +466,7 @@ class RelayStore:
         def query() -> int:
             Event = self.Event
             with self._write_tx():
+                self._long_statements()
                 newest = Event.select(peewee.fn.MAX(Event.seq)).scalar()
                 if newest is None:
                     return 0
