@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import math
 import time
@@ -59,6 +60,7 @@ from starlette.routing import Route
 
 from backend import secrets as secret_store
 from backend.relay import pages, tokens
+from backend.relay.directory import REFRESH_SECONDS, SEEN_FLUSH_SECONDS, KioskDirectory
 from backend.relay.notify import Notifier, PostgresListener
 from backend.relay.store import (
     MAX_DEDUP_KEY_CHARS,
@@ -108,7 +110,6 @@ INLINE_VERIFY_BYTES = 4 * 1024
 VERIFY_THREADS = 2
 WRITE_BATCH_MAX = 256
 WRITE_QUEUE_MAX = 10_000
-TOUCH_EVERY_SECONDS = 60.0
 DEFAULT_RETENTION_DAYS = 30.0
 
 STRIPE_SECRET_NAMES = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
@@ -278,8 +279,9 @@ class Relay:
         self._limiter: anyio.CapacityLimiter | None = None
         self._verify_limiter: anyio.CapacityLimiter | None = None
         self._write_limiter: anyio.CapacityLimiter | None = None
-        self._inflight: dict[tuple[int, int, int], asyncio.Future[FeedPage]] = {}
-        self._touched: dict[str, float] = {}
+        self._inflight: dict[tuple[int, int, int], asyncio.Future[tuple[FeedPage, bytes]]] = {}
+        self.directory = KioskDirectory(store)
+        self._refreshing: asyncio.Future[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._listener: PostgresListener | None = None
 
@@ -287,11 +289,15 @@ class Relay:
 
     async def start(self) -> None:
         self.writer.start()
+        self.directory.attach()
         try:
             await self.run_db(self.store.ensure_schema)
+            await self.refresh_directory()
         except DatabaseUnavailable as exc:
             log.warning("relay database unavailable at start-up (%s); answering 503 until it "
                         "is back", exc)
+        self._spawn(self._directory_loop())
+        self._spawn(self._seen_loop())
         if self.store.is_postgres:
             self._listener = PostgresListener(
                 self.store.listen_params(), self.notifier, asyncio.get_running_loop()
@@ -305,6 +311,11 @@ class Relay:
         for task in list(self._background):
             task.cancel()
         await self.writer.stop()
+        self.directory.detach()
+        try:
+            await anyio.to_thread.run_sync(self.directory.flush_seen)
+        except Exception as exc:
+            log.info("could not record when kiosks were last seen: %s", exc)
         if self._listener is not None:
             await anyio.to_thread.run_sync(self._listener.stop)
         await anyio.to_thread.run_sync(self.store.close)
@@ -381,16 +392,18 @@ class Relay:
 
     # --- feed helpers -------------------------------------------------------------
 
-    async def fetch(self, after: int, limit: int, version: int) -> FeedPage:
+    async def fetch(self, after: int, limit: int, version: int) -> tuple[FeedPage, bytes]:
         """Single-flight read: when an event wakes a thousand kiosks holding the same
-        cursor, they share one query instead of queueing a thousand."""
+        cursor, they share one query, and one encoding of its answer, instead of
+        queueing a thousand."""
         key = (after, limit, version)
         future = self._inflight.get(key)
         if future is None:
-            future = asyncio.ensure_future(self.run_db(self.store.fetch_after, after, limit))
+            future = asyncio.ensure_future(self._fetch_encoded(after, limit))
             self._inflight[key] = future
 
-            def done(f: asyncio.Future[FeedPage], key: tuple[int, int, int] = key) -> None:
+            def done(f: asyncio.Future[tuple[FeedPage, bytes]],
+                     key: tuple[int, int, int] = key) -> None:
                 self._inflight.pop(key, None)
                 if not f.cancelled():
                     f.exception()  # mark retrieved even if every waiter went away
@@ -398,31 +411,84 @@ class Relay:
             future.add_done_callback(done)
         return await asyncio.shield(future)
 
+    async def _fetch_encoded(self, after: int, limit: int) -> tuple[FeedPage, bytes]:
+        page = await self.run_db(self.store.fetch_after, after, limit)
+        return page, _page_tail(page)
+
+    # --- kiosk tokens ---------------------------------------------------------------
+
+    async def refresh_directory(self) -> None:
+        """Reload the kiosk tokens if they changed (one reload at a time); end the
+        open long-polls of kiosks revoked meanwhile."""
+        if self._refreshing is None:
+            self._refreshing = asyncio.ensure_future(self._refresh_directory())
+
+            def done(f: asyncio.Future[None]) -> None:
+                self._refreshing = None
+                if not f.cancelled():
+                    f.exception()  # retrieved: the awaiting requests see it
+
+            self._refreshing.add_done_callback(done)
+        await asyncio.shield(self._refreshing)
+
+    async def _refresh_directory(self) -> None:
+        # The default thread pool, not the feed's: a storm of reads must not delay
+        # a revocation.
+        revoked = await anyio.to_thread.run_sync(self.directory.refresh)
+        for name in revoked:
+            log.info("kiosk %s revoked: ending its open long-polls", name)
+            self.notifier.kick(name)
+
+    async def _directory_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            try:
+                await self.refresh_directory()
+            except DatabaseUnavailable as exc:
+                log.debug("kiosk tokens not refreshed: %s", exc)
+            except Exception:
+                log.exception("refreshing the kiosk tokens failed")
+
+    async def _seen_loop(self) -> None:
+        while True:
+            await asyncio.sleep(SEEN_FLUSH_SECONDS)
+            try:
+                await anyio.to_thread.run_sync(self.directory.flush_seen)
+            except Exception as exc:
+                log.info("could not record when kiosks were last seen: %s", exc)
+
+    @staticmethod
+    def token_hash(request: Request) -> str | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or len(token) > 200:
+            return None
+        return tokens.hash_token(token)
+
     async def authenticate(self, request: Request) -> str | None:
         identity = await self.identify(request)
         return identity[0] if identity else None
 
     async def identify(self, request: Request) -> tuple[str, str | None] | None:
         """(kiosk name, mode) of the bearer token's kiosk, or None."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        return await self.identify_hash(self.token_hash(request))
+
+    async def identify_hash(self, token_hash: str | None) -> tuple[str, str | None] | None:
+        if token_hash is None:
             return None
-        identity = await self.run_db(tokens.kiosk_identity, self.store, token)
+        directory = self.directory
+        identity = directory.lookup(token_hash) if directory.trusted else None
+        if identity is None:
+            # Unknown here, or the table changed: reload it (at most one reload at a
+            # time, however many requests ask) and look again.
+            await self.refresh_directory()
+            identity = directory.lookup(token_hash)
         if identity is not None:
-            name = identity[0]
-            now = time.time()
-            if now - self._touched.get(name, 0.0) > TOUCH_EVERY_SECONDS:
-                # "Last seen" is for the operator, not worth a write per poll.
-                self._touched[name] = now
-                self._spawn(self._touch(name, now))
+            directory.saw(identity[0], time.time())
         return identity
 
-    async def _touch(self, name: str, when: float) -> None:
-        try:
-            await self.run_db(self.store.touch_kiosks, [name], when)
-        except Exception as exc:
-            log.info("could not record when kiosk %s was last seen: %s", name, exc)
+    def still_active(self, token_hash: str) -> bool:
+        return self.directory.is_active(token_hash) or not self.directory.loaded
 
     def configured_secret_names(self) -> list[str]:
         names = list(STRIPE_SECRET_NAMES[: len(self.stripe_secrets)])
@@ -675,10 +741,10 @@ def _iso(ts: float) -> str:
     )
 
 
-def _page_json(page: FeedPage, you: tuple[str, str | None]) -> dict[str, Any]:
-    return {
-        # Who the relay takes this kiosk for: `check` compares it with kiosk.toml.
-        "you": {"kiosk": you[0], "mode": you[1]},
+def _page_tail(page: FeedPage) -> bytes:
+    """The feed answer after its `"you"` member, encoded once per page and shared by
+    every kiosk the page wakes: `{"you": {"kiosk", "mode"}, "events", "next", "gap"}`."""
+    body = json.dumps({
         "events": [
             {
                 "seq": e.seq,
@@ -694,7 +760,8 @@ def _page_json(page: FeedPage, you: tuple[str, str | None]) -> dict[str, Any]:
         ],
         "next": page.next,
         "gap": page.gap,
-    }
+    }, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return body[1:]  # without its opening brace
 
 
 async def events_feed(request: Request) -> Response:
@@ -703,25 +770,32 @@ async def events_feed(request: Request) -> Response:
         after, limit, wait = _feed_params(request)
     except BadRequest as exc:
         return _error(400, str(exc))
-    try:
-        identity = await relay.identify(request)
-        if identity is None:
-            return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
+    unauthorized = _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
                           {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
+    token_hash = relay.token_hash(request)
+    try:
+        identity = await relay.identify_hash(token_hash)
+        if identity is None or token_hash is None:
+            return unauthorized
         deadline = time.monotonic() + wait
         while True:
             # Read the version before querying: a commit after this point bumps
             # it, so the wait below returns at once instead of missing the event.
             version = relay.notifier.version
-            page = await relay.fetch(after, limit, version)
+            page, tail = await relay.fetch(after, limit, version)
             remaining = deadline - time.monotonic()
             if page.events or page.gap or remaining <= 0 or relay.notifier.closed:
                 break
-            await relay.notifier.wait_past(version, remaining)
+            await relay.notifier.wait_past(version, remaining, key=identity[0])
+            if not relay.still_active(token_hash):
+                return unauthorized  # revoked while it waited
     except DatabaseUnavailable as exc:
         log.warning("feed unavailable: %s", exc)
         return _error(503, "The relay's database is unavailable; retry shortly.")
-    return JSONResponse(_page_json(page, identity), headers={"Cache-Control": "no-store"})
+    you = json.dumps({"kiosk": identity[0], "mode": identity[1]}, ensure_ascii=False,
+                     separators=(",", ":")).encode()
+    return Response(b'{"you":' + you + b"," + tail, media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
 
 
 async def healthz(request: Request) -> Response:

@@ -27,35 +27,63 @@ FALLBACK_POLL_SECONDS = 0.2
 
 
 class Notifier:
-    """A version counter with an awaitable 'it changed'. Use from the event loop only."""
+    """A version counter with an awaitable 'it changed'. Use from the event loop only.
+
+    Each waiter is one future: `bump` resolves them all (an event for every kiosk),
+    `kick(key)` only those waiting under `key` (a kiosk whose token was revoked).
+    """
 
     def __init__(self) -> None:
         self.version = 0
         self.closed = False
-        self._changed = asyncio.Event()
+        self._waiters: set[asyncio.Future[None]] = set()
+        self._by_key: dict[str, set[asyncio.Future[None]]] = {}
 
     def bump(self) -> None:
         self.version += 1
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
+        waiters, self._waiters = self._waiters, set()
+        for future in waiters:
+            if not future.done():
+                future.set_result(None)
+
+    def kick(self, key: str) -> None:
+        for future in self._by_key.pop(key, ()):
+            if not future.done():
+                future.set_result(None)
 
     def close(self) -> None:
         """Release every waiter now (shutdown): they answer with what they have."""
         self.closed = True
         self.bump()
 
-    async def wait_past(self, version: int, timeout: float) -> bool:
-        """Wait until the version differs from `version`; False on timeout."""
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def wait_past(self, version: int, timeout: float, key: str | None = None) -> bool:
+        """Wait until the version differs from `version` (or `key` is kicked); False
+        on timeout."""
         if self.version != version or self.closed:
             return True
         if timeout <= 0:
             return False
-        changed = self._changed
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.add(future)
+        if key is not None:
+            self._by_key.setdefault(key, set()).add(future)
         try:
             async with asyncio.timeout(timeout):
-                await changed.wait()
+                await future
         except TimeoutError:
             return False
+        finally:
+            self._waiters.discard(future)
+            if key is not None:
+                keyed = self._by_key.get(key)
+                if keyed is not None:
+                    keyed.discard(future)
+                    if not keyed:
+                        del self._by_key[key]
         return True
 
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,34 @@ DB_ERRORS: tuple[type[BaseException], ...] = (
     MaxConnectionsExceeded,
 )
 _BUG_ERRORS = (peewee.ProgrammingError, peewee.IntegrityError, peewee.NotSupportedError)
+
+
+# Stores in this process announce kiosk changes here (by database URL), so that a
+# relay sharing the process (tests, the demo) sees a revocation at once; other
+# processes' changes are seen by polling (`KioskDirectory`).
+_kiosk_listeners: dict[str, set[Callable[[], None]]] = {}
+_kiosk_listeners_lock = threading.Lock()
+
+
+def subscribe_kiosk_changes(url: str, callback: Callable[[], None]) -> None:
+    with _kiosk_listeners_lock:
+        _kiosk_listeners.setdefault(url, set()).add(callback)
+
+
+def unsubscribe_kiosk_changes(url: str, callback: Callable[[], None]) -> None:
+    with _kiosk_listeners_lock:
+        callbacks = _kiosk_listeners.get(url)
+        if callbacks is not None:
+            callbacks.discard(callback)
+            if not callbacks:
+                del _kiosk_listeners[url]
+
+
+def _announce_kiosk_change(url: str) -> None:
+    with _kiosk_listeners_lock:
+        callbacks = list(_kiosk_listeners.get(url, ()))
+    for callback in callbacks:
+        callback()
 
 
 class DatabaseUnavailable(Exception):
@@ -502,6 +531,7 @@ class RelayStore:
                 Kiosk.create(name=name, token_hash=token_hash, created_at=time.time(), mode=mode)
 
         self._run(query)
+        _announce_kiosk_change(self.url)
 
     def revoke_kiosk(self, name: str) -> bool:
         def query() -> bool:
@@ -513,7 +543,9 @@ class RelayStore:
             )
             return bool(updated)
 
-        return self._run(query)
+        revoked = bool(self._run(query))
+        _announce_kiosk_change(self.url)
+        return revoked
 
     def list_kiosks(self) -> list[KioskInfo]:
         def query() -> list[KioskInfo]:
@@ -544,6 +576,44 @@ class RelayStore:
             return (str(row[0]), row[1]) if row else None
 
         return self._run(query)
+
+    def kiosk_fingerprint(self) -> tuple[Any, ...]:
+        """Changes whenever a kiosk is added, re-issued or revoked, by any process."""
+
+        def query() -> tuple[Any, ...]:
+            Kiosk = self.Kiosk
+            row = Kiosk.select(
+                peewee.fn.COUNT(Kiosk.name), peewee.fn.COUNT(Kiosk.revoked_at),
+                peewee.fn.MAX(Kiosk.created_at), peewee.fn.MAX(Kiosk.revoked_at),
+            ).tuples().first()
+            return tuple(row or ())
+
+        return self._run(query)
+
+    def active_kiosks(self) -> dict[str, tuple[str, str | None]]:
+        """Every active kiosk: token hash → (name, mode)."""
+
+        def query() -> dict[str, tuple[str, str | None]]:
+            Kiosk = self.Kiosk
+            rows = (Kiosk.select(Kiosk.token_hash, Kiosk.name, Kiosk.mode)
+                    .where(Kiosk.revoked_at.is_null()).tuples())
+            return {str(h): (str(name), mode) for h, name, mode in rows}
+
+        return self._run(query)
+
+    def touch_kiosks_at(self, seen: dict[str, float]) -> None:
+        """Record when each kiosk was last seen, all in one transaction."""
+
+        def query() -> None:
+            table = self.Kiosk._meta.table_name
+            p = self.db.param
+            update = (f"UPDATE {table} SET last_seen_at = {p} WHERE name = {p} "  # noqa: S608
+                      f"AND (last_seen_at IS NULL OR last_seen_at < {p})")
+            with self._write_tx():
+                self.db.cursor().executemany(
+                    update, [(when, name, when) for name, when in seen.items()])
+
+        self._run(query)
 
     def touch_kiosks(self, names: Iterable[str], when: float) -> None:
         names = list(names)
