@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import statistics
 import threading
 import time
@@ -107,3 +108,45 @@ def _flood_and_measure(url: str) -> None:
     # machine. Before: a median of 130-330 ms here, 1.9 s with a faster sender.
     assert statistics.median(latencies) < 0.1, latencies
     assert max(latencies) < 0.5, latencies
+
+
+def _addr(server: RelayServer) -> tuple[str, int]:
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
+
+
+def test_slow_headers_are_cut_off(server: RelayServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.relay import server as relay_server
+
+    monkeypatch.setattr(relay_server, "HEADER_TIMEOUT_SECONDS", 0.5)
+    # A slowloris: a connection that starts a request and never finishes its headers.
+    with socket.create_connection(_addr(server)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        sock.settimeout(5)
+        started = time.monotonic()
+        reply = sock.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 408")
+        assert sock.recv(4096) == b""  # and closed
+        assert time.monotonic() - started < 2.0
+    # A silent connection is closed too; a kept-alive one after a reply as well.
+    with socket.create_connection(_addr(server)) as sock:
+        sock.settimeout(5)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 408")
+    with socket.create_connection(_addr(server)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(5)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 408")
+
+
+def test_endless_headers_are_refused(server: RelayServer) -> None:
+    with socket.create_connection(_addr(server)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        sock.settimeout(5)
+        try:
+            for _ in range(40):
+                sock.sendall(b"X-Pad: " + b"a" * 4000 + b"\r\n")
+        except OSError:
+            pass  # closed on us mid-way: that is the point
+        assert sock.recv(4096).startswith(b"HTTP/1.1 431")
