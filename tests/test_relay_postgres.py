@@ -78,7 +78,8 @@ def test_roundtrip_and_duplicates_on_postgres(pg_url: str) -> None:
                         headers={"Authorization": f"Bearer {token}"}).json()
         assert [e["id"] for e in page["events"]] == ["evt_pg_1", "42:finished:2026-01-01T00:00:00.000Z"]
         assert page["events"][0]["payload"].encode() == body
-        health = http.get(f"{relay.url}/healthz").json()
+        health = http.get(f"{relay.url}/healthz",
+                          headers={"Authorization": f"Bearer {token}"}).json()
         assert health["database"] == {"kind": "postgresql", "reachable": True}
         assert health["events"]["stored"] == 2
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from backend.relay import cli
+from backend.relay import cli, tokens
 from backend.relay.testing import STRIPE_SECRET, stripe_event, stripe_headers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,8 +148,11 @@ def test_cli_reports_an_unreachable_database(capsys: pytest.CaptureFixture[str])
 
 
 def test_serve_process_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
-    with relay_process(f"sqlite:///{tmp_path}/relay.sqlite3") as (proc, url):
-        health = requests.get(f"{url}/healthz", timeout=5).json()
+    db_url = f"sqlite:///{tmp_path}/relay.sqlite3"
+    token = tokens.add_kiosk(db_url, "kiosk-p")
+    with relay_process(db_url) as (proc, url):
+        health = requests.get(f"{url}/healthz", timeout=5,
+                              headers={"Authorization": f"Bearer {token}"}).json()
         assert health["ok"] is True
         assert health["secrets_configured"] == ["STRIPE_WEBHOOK_SECRET"]
         proc.send_signal(signal.SIGTERM)

@@ -69,6 +69,7 @@ from backend.relay.store import (
     IngestItem,
     IngestOutcome,
     RelayStore,
+    Stats,
 )
 from backend.webhooks import (
     MAX_WEBHOOK_BYTES,
@@ -111,6 +112,7 @@ VERIFY_THREADS = 2
 WRITE_BATCH_MAX = 256
 WRITE_QUEUE_MAX = 10_000
 DEFAULT_RETENTION_DAYS = 30.0
+HEALTH_CACHE_SECONDS = 1.0
 
 STRIPE_SECRET_NAMES = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
 # Each mode its own IPN secret (NOWPayments' sandbox is a separate account): the
@@ -282,6 +284,7 @@ class Relay:
         self._inflight: dict[tuple[int, int, int], asyncio.Future[tuple[FeedPage, bytes]]] = {}
         self.directory = KioskDirectory(store)
         self._refreshing: asyncio.Future[None] | None = None
+        self._health: tuple[float, Stats] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._listener: PostgresListener | None = None
 
@@ -486,6 +489,16 @@ class Relay:
         if identity is not None:
             directory.saw(identity[0], time.time())
         return identity
+
+    async def health_stats(self) -> Stats:
+        """The event counts, at most once a second however often /healthz is asked
+        (it is public: a flood of health checks must not become database load)."""
+        now = time.monotonic()
+        if self._health is not None and now - self._health[0] < HEALTH_CACHE_SECONDS:
+            return self._health[1]
+        stats = await self.run_db(self.store.stats)
+        self._health = (now, stats)
+        return stats
 
     def still_active(self, token_hash: str) -> bool:
         return self.directory.is_active(token_hash) or not self.directory.loaded
@@ -798,26 +811,43 @@ async def events_feed(request: Request) -> Response:
                     headers={"Cache-Control": "no-store"})
 
 
-async def healthz(request: Request) -> Response:
-    relay = _relay(request)
-    body: dict[str, Any] = {
-        "database": {"kind": relay.store.kind, "reachable": False},
-        "secrets_configured": relay.configured_secret_names(),
-    }
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        stats = await relay.run_db(relay.store.stats)
+        return version("charter-kiosk")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+async def healthz(request: Request) -> Response:
+    """Public: `{"ok", "version"}` only (200, or 503 when the database is unreachable),
+    for load balancers and uptime checks. With a valid kiosk token also the
+    details `charter-kiosk check` reads: the database, which secrets are configured
+    (names only), the last sweep and the event counts."""
+    relay = _relay(request)
+    body: dict[str, Any] = {"ok": False, "version": _version()}
+    headers = {"Cache-Control": "no-store"}
+    try:
+        stats = await relay.health_stats()
     except DatabaseUnavailable as exc:
-        body["ok"] = False
-        body["database"]["error"] = "unreachable"
         log.warning("healthz: database unreachable: %s", exc)
-        return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+        stats = None
+    body["ok"] = stats is not None
+    status = 200 if stats is not None else 503
+    try:
+        identity = await relay.identify(request) if stats is not None else None
+    except DatabaseUnavailable:
+        identity = None
+    if identity is None or stats is None:
+        return JSONResponse(body, status_code=status, headers=headers)
     newest_age = (
         round(max(0.0, time.time() - stats.newest_received_at), 3)
         if stats.newest_received_at is not None
         else None
     )
-    body["ok"] = True
-    body["database"]["reachable"] = True
+    body["database"] = {"kind": relay.store.kind, "reachable": True}
+    body["secrets_configured"] = relay.configured_secret_names()
     try:
         from backend.relay.sweep import last_sweep
 
@@ -831,7 +861,7 @@ async def healthz(request: Request) -> Response:
         "newest_age_s": newest_age,
         "pruned_through": stats.pruned_through,
     }
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def create_app(
