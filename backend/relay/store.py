@@ -90,6 +90,25 @@ def _announce_kiosk_change(url: str) -> None:
         callback()
 
 
+class SqlWithoutParameters(logging.Filter):
+    """peewee logs every query with its parameters at debug level: webhook payloads,
+    donor names, token hashes. Keep the SQL, drop the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg: Any = record.msg
+        if isinstance(msg, tuple) and len(msg) == 2 and isinstance(msg[0], str):
+            params = msg[1]
+            count = len(params) if isinstance(params, list | tuple | dict) else "?"
+            record.msg = f"{msg[0]} -- {count} parameter(s) withheld"
+            record.args = None
+        return True
+
+
+_peewee_log = logging.getLogger("peewee")
+if not any(isinstance(f, SqlWithoutParameters) for f in _peewee_log.filters):
+    _peewee_log.addFilter(SqlWithoutParameters())
+
+
 class DatabaseUnavailable(Exception):
     """The relay database could not be reached or refused the work."""
 
