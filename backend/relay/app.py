@@ -46,10 +46,12 @@ import json
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
@@ -113,6 +115,10 @@ WRITE_BATCH_MAX = 256
 WRITE_QUEUE_MAX = 10_000
 DEFAULT_RETENTION_DAYS = 30.0
 HEALTH_CACHE_SECONDS = 1.0
+# Pages read before waking the held long-polls: the few most common cursors (after
+# a restart nearly every kiosk holds the same one), for at most this long.
+PREFETCH_CURSORS = 4
+PREFETCH_SECONDS = 0.5
 
 STRIPE_SECRET_NAMES = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
 # Each mode its own IPN secret (NOWPayments' sandbox is a separate account): the
@@ -225,7 +231,7 @@ class IngestWriter:
                     # already gave up leaves no "exception never retrieved".
                     future.set_result(result)
             if stored:
-                self._relay.notifier.bump()
+                self._relay.publish_soon()
 
     async def _write(
         self, batch: list[tuple[IngestItem, asyncio.Future[Any]]]
@@ -281,7 +287,8 @@ class Relay:
         self._limiter: anyio.CapacityLimiter | None = None
         self._verify_limiter: anyio.CapacityLimiter | None = None
         self._write_limiter: anyio.CapacityLimiter | None = None
-        self._inflight: dict[tuple[int, int, int], asyncio.Future[tuple[FeedPage, bytes]]] = {}
+        self._pages: dict[tuple[int, int, int], asyncio.Future[tuple[FeedPage, bytes]]] = {}
+        self._held: Counter[tuple[int, int]] = Counter()
         self.directory = KioskDirectory(store)
         self._refreshing: asyncio.Future[None] | None = None
         self._health: tuple[float, Stats] | None = None
@@ -303,7 +310,8 @@ class Relay:
         self._spawn(self._seen_loop())
         if self.store.is_postgres:
             self._listener = PostgresListener(
-                self.store.listen_params(), self.notifier, asyncio.get_running_loop()
+                self.store.listen_params(), self.notifier, asyncio.get_running_loop(),
+                on_commit=self.publish_soon,
             )
             self._listener.start()
         if self.retention_seconds:
@@ -366,7 +374,7 @@ class Relay:
 
         report = await anyio.to_thread.run_sync(sweep_stripe, self.store, client)
         if report.stored:
-            self.notifier.bump()
+            self.publish_soon()
         return report
 
     async def _sweep_loop(self, client: Any, interval: float) -> None:
@@ -395,24 +403,58 @@ class Relay:
 
     # --- feed helpers -------------------------------------------------------------
 
-    async def fetch(self, after: int, limit: int, version: int) -> tuple[FeedPage, bytes]:
+    async def fetch(self, after: int, limit: int, version: int, *, keep: bool = False
+                    ) -> tuple[FeedPage, bytes]:
         """Single-flight read: when an event wakes a thousand kiosks holding the same
         cursor, they share one query, and one encoding of its answer, instead of
-        queueing a thousand."""
+        queueing a thousand. A page read by `publish` (`keep`) stays until the
+        version moves on (every commit moves it), so the kiosks it woke find theirs
+        ready; others are dropped once read (they may be large and many)."""
         key = (after, limit, version)
-        future = self._inflight.get(key)
+        future = self._pages.get(key)
         if future is None:
             future = asyncio.ensure_future(self._fetch_encoded(after, limit))
-            self._inflight[key] = future
+            self._pages[key] = future
 
             def done(f: asyncio.Future[tuple[FeedPage, bytes]],
                      key: tuple[int, int, int] = key) -> None:
-                self._inflight.pop(key, None)
-                if not f.cancelled():
-                    f.exception()  # mark retrieved even if every waiter went away
+                if not keep or f.cancelled() or f.exception() is not None:
+                    self._pages.pop(key, None)
 
             future.add_done_callback(done)
+        elif future.done():
+            return future.result()  # no suspension: the common case after a publish
         return await asyncio.shield(future)
+
+    def publish_soon(self) -> None:
+        self._spawn(self.publish())
+
+    async def publish(self) -> None:
+        """Something was committed: read the pages the held long-polls will ask for,
+        then wake them. Reading first means each woken kiosk finds its answer ready
+        and is served in one step, instead of all of them waking, queueing on the
+        read and waking again: at 10,000 kiosks that second round is a third of the
+        work."""
+        version = self.notifier.version + 1
+        wanted = [key for key, _ in self._held.most_common(PREFETCH_CURSORS)]
+        if wanted:
+            reads = [asyncio.ensure_future(self.fetch(after, limit, version, keep=True))
+                     for after, limit in wanted]
+            await asyncio.wait(reads, timeout=PREFETCH_SECONDS)
+            for read in reads:
+                if read.done() and not read.cancelled():
+                    read.exception()  # a failed read: the woken kiosks will retry it
+        self.notifier.bump()
+        current = self.notifier.version
+        for key in [k for k in self._pages if k[2] < current]:
+            del self._pages[key]
+
+    def hold(self, after: int, limit: int, delta: int) -> None:
+        """Count the long-polls held at each cursor (for `publish`)."""
+        key = (after, limit)
+        self._held[key] += delta
+        if self._held[key] <= 0:
+            del self._held[key]
 
     async def _fetch_encoded(self, after: int, limit: int) -> tuple[FeedPage, bytes]:
         page = await self.run_db(self.store.fetch_after, after, limit)
@@ -462,11 +504,7 @@ class Relay:
 
     @staticmethod
     def token_hash(request: Request) -> str | None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token or len(token) > 200:
-            return None
-        return tokens.hash_token(token)
+        return token_hash_of(request.headers.get("authorization", ""))
 
     async def authenticate(self, request: Request) -> str | None:
         identity = await self.identify(request)
@@ -511,6 +549,15 @@ class Relay:
 
 
 # --- request handling ---------------------------------------------------------
+
+
+def token_hash_of(authorization: str) -> str | None:
+    """The hash of a bearer token (`Authorization: Bearer <token>`), or None."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        return None
+    return tokens.hash_token(token)
 
 
 def _relay(request: Request) -> Relay:
@@ -717,8 +764,8 @@ async def nowpayments_webhook(request: Request) -> Response:
     return await _ingest(request, "nowpayments", "x-nowpayments-sig")
 
 
-def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
-    raw = request.query_params.get(name)
+def _int_param(params: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = params.get(name)
     if raw is None or raw == "":
         return default
     text = raw.strip()
@@ -730,12 +777,12 @@ def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
     return value
 
 
-def _feed_params(request: Request) -> tuple[int, int, float]:
-    after = _int_param(request, "after", 0, 0)
+def _feed_params(params: Mapping[str, str]) -> tuple[int, int, float]:
+    after = _int_param(params, "after", 0, 0)
     if after > MAX_SEQ:
         raise BadRequest(f"'after' must be at most {MAX_SEQ}.")
-    limit = min(_int_param(request, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
-    raw_wait = request.query_params.get("wait")
+    limit = min(_int_param(params, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
+    raw_wait = params.get("wait")
     wait = 0.0
     if raw_wait:
         try:
@@ -777,19 +824,41 @@ def _page_tail(page: FeedPage) -> bytes:
     return body[1:]  # without its opening brace
 
 
-async def events_feed(request: Request) -> Response:
-    relay = _relay(request)
+FeedAnswer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+_JSON = (b"content-type", b"application/json")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+def _error_answer(status: int, message: str, *headers: tuple[bytes, bytes]) -> FeedAnswer:
+    return status, json.dumps({"error": message}).encode(), list(headers)
+
+
+def _unauthorized() -> FeedAnswer:
+    return _error_answer(401, "A valid kiosk token is required (Authorization: Bearer ...).",
+                         (b"www-authenticate", b'Bearer realm="charter-relay"'))
+
+
+@functools.lru_cache(maxsize=65536)
+def _you(identity: tuple[str, str | None]) -> bytes:
+    """The start of a feed answer for this kiosk: `{"you":{"kiosk","mode"},`."""
+    return b'{"you":' + json.dumps({"kiosk": identity[0], "mode": identity[1]},
+                                   ensure_ascii=False, separators=(",", ":")).encode() + b","
+
+
+async def feed_answer(relay: Relay, params: Mapping[str, str], authorization: str
+                      ) -> FeedAnswer:
+    """The feed's answer: (status, JSON body, extra headers). Shared by the Starlette
+    route and `FeedFastPath`."""
     try:
-        after, limit, wait = _feed_params(request)
+        after, limit, wait = _feed_params(params)
     except BadRequest as exc:
-        return _error(400, str(exc))
-    unauthorized = _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
-                          {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
-    token_hash = relay.token_hash(request)
+        return _error_answer(400, str(exc))
+    token_hash = token_hash_of(authorization)
     try:
         identity = await relay.identify_hash(token_hash)
         if identity is None or token_hash is None:
-            return unauthorized
+            return _unauthorized()
+        you = _you(identity)
         deadline = time.monotonic() + wait
         while True:
             # Read the version before querying: a commit after this point bumps
@@ -799,16 +868,58 @@ async def events_feed(request: Request) -> Response:
             remaining = deadline - time.monotonic()
             if page.events or page.gap or remaining <= 0 or relay.notifier.closed:
                 break
-            await relay.notifier.wait_past(version, remaining, key=identity[0])
+            relay.hold(after, limit, 1)
+            try:
+                await relay.notifier.wait_past(version, remaining, key=identity[0])
+            finally:
+                relay.hold(after, limit, -1)
             if not relay.still_active(token_hash):
-                return unauthorized  # revoked while it waited
+                return _unauthorized()  # revoked while it waited
     except DatabaseUnavailable as exc:
         log.warning("feed unavailable: %s", exc)
-        return _error(503, "The relay's database is unavailable; retry shortly.")
-    you = json.dumps({"kiosk": identity[0], "mode": identity[1]}, ensure_ascii=False,
-                     separators=(",", ":")).encode()
-    return Response(b'{"you":' + you + b"," + tail, media_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+        return _error_answer(503, "The relay's database is unavailable; retry shortly.")
+    return 200, you + tail, [_NO_STORE]
+
+
+async def events_feed(request: Request) -> Response:
+    status, body, headers = await feed_answer(_relay(request), request.query_params,
+                                              request.headers.get("authorization", ""))
+    return Response(body, status_code=status, media_type="application/json",
+                    headers={k.decode(): v.decode() for k, v in headers})
+
+
+class FeedFastPath:
+    """`GET /v1/events` answered straight from ASGI, past Starlette's routing, request
+    and response objects; everything else goes to the Starlette app.
+
+    When one event wakes 10,000 held long-polls, they are answered one after the
+    other on one event loop: the last kiosk waits for the sum of every answer's
+    cost, so that cost is kept to the bare minimum here.
+    """
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.state = app.state
+        self._relay: Relay = app.state.relay
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/v1/events" or \
+                scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        authorization = ""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+                break
+        # Like Starlette's QueryParams.get: the last value of a repeated name wins.
+        params = dict(parse_qsl(scope["query_string"].decode("latin-1"),
+                                keep_blank_values=True))
+        status, body, headers = await feed_answer(self._relay, params, authorization)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [_JSON, (b"content-length", str(len(body)).encode()),
+                                *headers]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _version() -> str:

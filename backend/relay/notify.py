@@ -17,6 +17,7 @@ import asyncio
 import logging
 import select
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from backend.relay.store import NOTIFY_CHANNEL
@@ -95,9 +96,13 @@ class PostgresListener:
         connect_kwargs: dict[str, Any],
         notifier: Notifier,
         loop: asyncio.AbstractEventLoop,
+        *,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._connect_kwargs = connect_kwargs
         self._notifier = notifier
+        # What to run on the loop when another process committed (default: wake waiters).
+        self._on_commit = on_commit or notifier.bump
         self._loop = loop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="relay-pg-listen", daemon=True)
@@ -112,7 +117,7 @@ class PostgresListener:
 
     def _wake(self) -> None:
         try:
-            self._loop.call_soon_threadsafe(self._notifier.bump)
+            self._loop.call_soon_threadsafe(self._on_commit)
         except RuntimeError:  # the loop closed during shutdown
             self._stop.set()
 
