@@ -119,6 +119,7 @@ HEALTH_CACHE_SECONDS = 1.0
 # a restart nearly every kiosk holds the same one), for at most this long.
 PREFETCH_CURSORS = 4
 PREFETCH_SECONDS = 0.5
+FEED_ADMISSION = 128
 
 STRIPE_SECRET_NAMES = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
 # Each mode its own IPN secret (NOWPayments' sandbox is a separate account): the
@@ -292,6 +293,7 @@ class Relay:
         self.directory = KioskDirectory(store)
         self._refreshing: asyncio.Future[None] | None = None
         self._health: tuple[float, Stats] | None = None
+        self._feed_gate: asyncio.Semaphore | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._listener: PostgresListener | None = None
 
@@ -425,6 +427,12 @@ class Relay:
         elif future.done():
             return future.result()  # no suspension: the common case after a publish
         return await asyncio.shield(future)
+
+    @property
+    def feed_gate(self) -> asyncio.Semaphore:
+        if self._feed_gate is None:  # created on the running loop
+            self._feed_gate = asyncio.Semaphore(FEED_ADMISSION)
+        return self._feed_gate
 
     def publish_soon(self) -> None:
         self._spawn(self.publish())
@@ -855,16 +863,26 @@ async def feed_answer(relay: Relay, params: Mapping[str, str], authorization: st
         return _error_answer(400, str(exc))
     token_hash = token_hash_of(authorization)
     try:
-        identity = await relay.identify_hash(token_hash)
+        # A few at a time through the first check and read: thousands of kiosks
+        # reconnecting at once then take turns with the webhooks instead of
+        # making one long turn of the event loop that every webhook waits behind.
+        async with relay.feed_gate:
+            identity = await relay.identify_hash(token_hash)
         if identity is None or token_hash is None:
             return _unauthorized()
         you = _you(identity)
         deadline = time.monotonic() + wait
+        first = True
         while True:
             # Read the version before querying: a commit after this point bumps
             # it, so the wait below returns at once instead of missing the event.
             version = relay.notifier.version
-            page, tail = await relay.fetch(after, limit, version)
+            if first:
+                first = False
+                async with relay.feed_gate:
+                    page, tail = await relay.fetch(after, limit, version)
+            else:
+                page, tail = await relay.fetch(after, limit, version)
             remaining = deadline - time.monotonic()
             if page.events or page.gap or remaining <= 0 or relay.notifier.closed:
                 break

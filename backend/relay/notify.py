@@ -25,6 +25,7 @@ from backend.relay.store import NOTIFY_CHANNEL
 log = logging.getLogger("charter.relay.notify")
 
 FALLBACK_POLL_SECONDS = 0.2
+WAKE_BATCH = 200
 
 
 class Notifier:
@@ -43,9 +44,17 @@ class Notifier:
     def bump(self) -> None:
         self.version += 1
         waiters, self._waiters = self._waiters, set()
-        for future in waiters:
+        self._wake(list(waiters))
+
+    def _wake(self, waiters: list[asyncio.Future[None]]) -> None:
+        # A few hundred per turn of the event loop: waking 10,000 at once would make
+        # one turn of half a second, and a webhook arriving meanwhile would wait
+        # for all of it before being read, and again before being answered.
+        for future in waiters[:WAKE_BATCH]:
             if not future.done():
                 future.set_result(None)
+        if len(waiters) > WAKE_BATCH:
+            asyncio.get_running_loop().call_soon(self._wake, waiters[WAKE_BATCH:])
 
     def kick(self, key: str) -> None:
         for future in self._by_key.pop(key, ()):
