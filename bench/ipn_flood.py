@@ -5,7 +5,8 @@ The relay runs as its own process (`relay serve`, SQLite). `wrk` (a C load
 generator: Debian's `apt-get install wrk`) keeps 12 connections posting forged IPNs
 for 12 s: bodies of 1 MiB, as in issue 12, then bodies at the relay's IPN limit
 (16 KiB, the worst an attacker who read the code can send: each is parsed and
-serialised before its HMAC is found wrong). Meanwhile this process posts a
+serialised before its HMAC is found wrong), and, as the reference, forged 1 MiB
+Stripe events (read and hashed, then refused). Meanwhile this process posts a
 genuine webhook every 50 ms, alternately a Stripe event and a signed IPN, and
 times each. Target: genuine p99 ≤ 250 ms during the flood, none refused.
 
@@ -46,7 +47,11 @@ from backend.relay.testing import (  # noqa: E402
 
 WRK_SCRIPT = """
 wrk.method = "POST"
-wrk.headers["x-nowpayments-sig"] = string.rep("ab", 64)
+if os.getenv("FLOOD_STRIPE_SIG") then
+  wrk.headers["Stripe-Signature"] = os.getenv("FLOOD_STRIPE_SIG")
+else
+  wrk.headers["x-nowpayments-sig"] = string.rep("ab", 64)
+end
 wrk.headers["Content-Type"] = "application/json"
 local f = io.open(os.getenv("FLOOD_BODY"), "rb")
 wrk.body = f:read("*a")
@@ -101,15 +106,20 @@ def genuine(url: str, seconds: float, every: float) -> tuple[list[float], list[i
     return latencies, codes
 
 
-def flood(url: str, body: bytes, senders: int, seconds: float, tmp: Path) -> dict[str, float]:
+def flood(url: str, body: bytes, senders: int, seconds: float, tmp: Path,
+          provider: str = "nowpayments") -> dict[str, float]:
     script = tmp / "flood.lua"
     script.write_text(WRK_SCRIPT)
     body_file = tmp / f"forged-{len(body)}.json"
     body_file.write_bytes(body)
     out = subprocess.run(
         ["wrk", "-t2", f"-c{senders}", f"-d{round(seconds)}s", "--timeout", "10s", "-s",
-         str(script), f"{url}/v1/webhooks/nowpayments"],
-        env={**os.environ, "FLOOD_BODY": str(body_file)}, capture_output=True, text=True,
+         str(script), f"{url}/v1/webhooks/{provider}"],
+        env={**os.environ, "FLOOD_BODY": str(body_file),
+             # A current timestamp and a wrong signature: read and hashed, then refused.
+             **({"FLOOD_STRIPE_SIG": f"t={int(time.time())},v1={'ab' * 32}"}
+                if provider == "stripe" else {})},
+        capture_output=True, text=True,
         check=False)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRK ")), None)
     if line is None:
@@ -152,13 +162,15 @@ def main() -> int:
             latencies, codes = genuine(url, seconds, 0.05)
             print(report("unloaded (baseline)", latencies, codes))
             base = statistics.median(latencies)
-            for label, size in (("forged 1 MiB IPNs", 1024 * 1024),
-                                ("forged 16 KiB IPNs (at the limit)", 16 * 1024)):
+            for label, size, provider in (
+                    ("forged 1 MiB Stripe (reference)", 1024 * 1024, "stripe"),
+                    ("forged 1 MiB IPNs", 1024 * 1024, "nowpayments"),
+                    ("forged 16 KiB IPNs (at the limit)", 16 * 1024, "nowpayments")):
                 found: dict[str, object] = {}
                 body = forged_ipn(size)
                 cpu = process_cpu(proc.pid)
-                flooder = threading.Thread(target=lambda f=found, b=body: f.update(
-                    flood(url, b, args.senders, seconds, tmp)))
+                flooder = threading.Thread(target=lambda f=found, b=body, p=provider: f.update(
+                    flood(url, b, args.senders, seconds, tmp, p)))
                 flooder.start()
                 time.sleep(0.5)
                 latencies, codes = genuine(url, seconds - 1.0, 0.05)
@@ -167,9 +179,9 @@ def main() -> int:
                 print(report(f"during {label}", latencies, codes)
                       + f"  median {statistics.median(latencies) / base:.1f}x baseline")
                 forged = float(found["requests"])  # type: ignore[arg-type]
-                print(f"{'':<34} {forged:.0f} forged IPNs refused in {found['seconds']:.1f} s "
+                print(f"{'':<34} {forged:.0f} forged requests refused in {found['seconds']:.1f} s "
                       f"({forged / float(found['seconds']):.0f}/s); relay CPU {used:.2f} s, "  # type: ignore[arg-type]
-                      f"{used / max(forged, 1) * 1e6:.0f} µs per forged IPN")
+                      f"{used / max(forged, 1) * 1e6:.0f} µs per forged request")
                 ok &= percentile(latencies, 99) <= 0.25 and all(c == 200 for c in codes)
         finally:
             proc.send_signal(signal.SIGTERM)

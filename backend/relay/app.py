@@ -120,6 +120,7 @@ HEALTH_CACHE_SECONDS = 1.0
 PREFETCH_CURSORS = 4
 PREFETCH_SECONDS = 0.5
 FEED_ADMISSION = 128
+POOL_EXTRA = 8
 
 STRIPE_SECRET_NAMES = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
 # Each mode its own IPN secret (NOWPayments' sandbox is a separate account): the
@@ -1011,7 +1012,9 @@ def create_app(
     `sweep_interval`: seconds between missed-webhook sweeps (None: no sweeping);
     `sweep_client` defaults to the Stripe key configured on this host.
     """
-    store = RelayStore(db_url, max_connections=db_threads + 4)
+    # The feed's threads, the ingest writer, the token refresh, last-seen and the
+    # sweep: each may hold one pooled connection (plus one LISTEN on PostgreSQL).
+    store = RelayStore(db_url, max_connections=db_threads + POOL_EXTRA)
     relay = Relay(
         store,
         _configured_secrets(STRIPE_SECRET_NAMES) if stripe_secrets is None else stripe_secrets,

@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         help="delete events older than this many days (default 30; 0 keeps them forever)",
     )
+    serve.add_argument("--db-threads", type=int, default=16,
+                       help="threads reading the database for the feed (default 16); the pool "
+                       "holds up to this many connections plus 8, and one LISTEN on PostgreSQL")
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
     db_option(serve)
@@ -179,7 +182,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
     from backend.relay.server import serve
 
     configure_logging(args.log_level)
-    app = create_app(url, retention_days=args.retention_days or None,
+    app = create_app(url, retention_days=args.retention_days or None, db_threads=args.db_threads,
                      sweep_interval=args.sweep_minutes * 60 if args.sweep_minutes else None)
     relay = app.state.relay
     if not relay.configured_secret_names():

@@ -353,6 +353,8 @@ class RelayStore:
         # start-up still runs and answers 503 until the database comes back.
         if self._schema_ready:
             return
+        if not self.is_postgres:
+            self._backup_before_migrating()
         with self.db.connection_context(), self._write_tx():
             self._long_statements()
             if self.is_postgres:
@@ -378,6 +380,38 @@ class RelayStore:
                     self.Meta.key == "schema_version").execute()
                 log.info("migrated the relay database to schema %d", version)
         self._schema_ready = True
+
+    def _backup_before_migrating(self) -> None:
+        """Copy a SQLite relay database that is about to be migrated (like the kiosk's:
+        `relay.sqlite3.schema-N.bak`), so a failed or regretted upgrade can go back.
+        On PostgreSQL, take a `pg_dump` before upgrading the relays."""
+        import sqlite3
+
+        path = str(self.db.database)
+        if path == ":memory:" or not Path(path).exists():
+            return
+        conn = sqlite3.connect(path, timeout=5)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = "
+                                                  "'table'")}
+            if self.Event._meta.table_name not in tables:
+                return  # a new database: nothing to keep
+            row = None
+            if self.Meta._meta.table_name in tables:
+                row = conn.execute(f"SELECT value FROM {self.Meta._meta.table_name} "  # noqa: S608
+                                   "WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 1
+            if version >= SCHEMA_VERSION:
+                return
+            backup = sqlite3.connect(f"{path}.schema-{version}.bak")
+            try:
+                conn.backup(backup)
+            finally:
+                backup.close()
+            log.info("copied the relay database (schema %d) to %s.schema-%d.bak before "
+                     "migrating it", version, path, version)
+        finally:
+            conn.close()
 
     def ensure_schema(self) -> None:
         try:
