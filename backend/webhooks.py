@@ -186,7 +186,7 @@ def verify_nowpayments(
 
 def verify_nowpayments_modes(
     payload: bytes, signature: str | None, secrets: Mapping[Mode, Sequence[str]], *,
-    stamp: bool = True,
+    stamp: bool = True, exact_limit: int | None = None,
 ) -> ProviderEvent:
     """Check an IPN against each mode's secrets; the event carries the mode that matched.
 
@@ -211,7 +211,7 @@ def verify_nowpayments_modes(
     if len(payload) > MAX_WEBHOOK_BYTES:
         raise WebhookError("The NOWPayments webhook body is larger than 1 MiB.")
     try:
-        forms = signed_forms(payload)
+        forms = signed_forms(payload, exact_limit=exact_limit)
     except RecursionError:
         raise WebhookError("The NOWPayments webhook body's JSON is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError):
@@ -248,13 +248,17 @@ _SHA512_HEX = re.compile(r"[0-9a-f]{128}")
 _JS_RISKY = re.compile(rb'"[0-9]+"\s*:|[0-9]{16,}|\\[uU][dD][89a-fA-F]|[\xf0-\xf4]')
 
 
-def signed_forms(payload: bytes) -> set[str]:
+def signed_forms(payload: bytes, *, exact_limit: int | None = None) -> set[str]:
     """The forms an IPN's HMAC may be computed over: JSON.stringify of the key-sorted
     body (the Node SDK) and Python's `json.dumps(sort_keys=True)` (the docs' example).
 
     Both come from the C encoder unless the body holds something JavaScript would
     print differently; only then is the pure-Python `canonical_js` used. A forged
     IPN therefore costs the relay one C parse and one C serialisation.
+
+    `exact_limit`: the largest body for which the pure-Python form is computed
+    (the relay's bound on what a forgery can cost); a larger body that needs it is
+    checked against the Python form only.
     """
     exact = True
 
@@ -273,6 +277,8 @@ def signed_forms(payload: bytes) -> set[str]:
     python_form = json.dumps(body, sort_keys=True, separators=(",", ":"))
     if exact and not _JS_RISKY.search(payload):
         js_form = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    elif exact_limit is not None and len(payload) > exact_limit:
+        return {python_form}
     else:
         js_form = canonical_js(body)
     return {js_form, python_form}

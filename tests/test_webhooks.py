@@ -425,3 +425,20 @@ def test_a_forged_ipn_costs_no_pure_python_serialisation(monkeypatch: pytest.Mon
     with pytest.raises(WebhookError, match="does not match"):
         verify_nowpayments(body, "ab" * 64, [NP_SECRET])
     assert calls == []
+
+
+def test_the_exact_form_is_bounded_by_size_when_asked() -> None:
+    # A body that needs the pure-Python form (1.0 prints as 1 in JavaScript).
+    body = json.dumps({"payment_id": 7, "payment_status": "finished", "a": 1.0,
+                       "pad": "x" * 5000}).encode()
+    js_signed = webhooks.nowpayments_signature(body, NP_SECRET)
+    assert verify_nowpayments(body, js_signed, [NP_SECRET]).dedup_key.startswith("7:")
+    assert webhooks.signed_forms(body, exact_limit=4096) == {
+        json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))}
+    with pytest.raises(WebhookError, match="does not match"):
+        webhooks.verify_nowpayments_modes(body, js_signed, {"test": [NP_SECRET]},
+                                          exact_limit=4096)
+    small = json.dumps({"payment_id": 7, "payment_status": "finished", "a": 1.0}).encode()
+    assert webhooks.verify_nowpayments_modes(
+        small, webhooks.nowpayments_signature(small, NP_SECRET), {"test": [NP_SECRET]},
+        exact_limit=4096).mode == "test"

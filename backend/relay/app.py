@@ -110,6 +110,11 @@ DRAIN_FACTOR = 2
 # or serialising an IPN would otherwise stall every other request, and a flood
 # of forgeries must queue here rather than take every CPU.
 INLINE_VERIFY_BYTES = 4 * 1024
+# An IPN whose JSON.stringify form the C encoder cannot produce (decimals such as
+# 1.2e-05, keys such as "0") needs a pure-Python serialisation, ~0.5 ms per KiB.
+# Real IPNs are ~1 KiB; above this size only the C-built forms are tried, so no
+# forgery costs more than a forged 1 MiB Stripe event (bench/ipn_flood.py).
+EXACT_JS_FORM_BYTES = 4 * 1024
 VERIFY_THREADS = 2
 WRITE_BATCH_MAX = 256
 WRITE_QUEUE_MAX = 10_000
@@ -619,7 +624,8 @@ def _verify(provider: str, relay: Relay, body: bytes, signature: str | None) -> 
                                "object; its mode cannot be established.")
         return ProviderEvent(event.provider, event.dedup_key, event.event_type, event.payload,
                              mode=mode)
-    return verify_nowpayments_modes(body, signature, relay.nowpayments_secrets)
+    return verify_nowpayments_modes(body, signature, relay.nowpayments_secrets,
+                                    exact_limit=EXACT_JS_FORM_BYTES)
 
 
 async def _ingest(request: Request, provider: str, header: str) -> Response:
