@@ -30,6 +30,8 @@ import uvloop
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT_CPU: list[tuple[float, float, float]] = []  # the load generator's own CPU, to tell its limits
+# RELAY_PROFILE="wrapper.py": run the relay as `python wrapper.py -m backend.relay serve ...`, e.g.
+# a script calling backend.relay.__main__.main(argv) under cProfile (dump it on SIGTERM).
 PROFILE = os.environ.get("RELAY_PROFILE", "").split()
 sys.path.insert(0, str(ROOT))
 

@@ -65,7 +65,7 @@ def test_export_writes_csv(kiosk_env: Any, tmp_path: Path, capsys: pytest.Captur
     charter.record_cash_gift("20")
     target = tmp_path / "out.csv"
     assert main(["export", str(target)]) == 0
-    assert "Wrote 1 donations" in capsys.readouterr().out
+    assert "Wrote 1 ledger entries" in capsys.readouterr().out
     assert target.read_text().count("\n") == 2
 
 

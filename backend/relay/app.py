@@ -1,8 +1,10 @@
 """The relay's HTTP API (version 1), as a Starlette app.
 
 Ingest: `POST /v1/webhooks/stripe`, `POST /v1/webhooks/nowpayments`
-    Raw body (over 1 MiB → 413), verified with the current or previous secret,
-    stored durably before any 2xx. 200 `{"received": true, "duplicate": bool}`;
+    Raw body (Stripe over 1 MiB, NOWPayments over 16 KiB → 413, refused from the
+    declared length without reading it), the signature header checked before the
+    body is read, verified with the current or previous secret, stored durably
+    before any 2xx. 200 `{"received": true, "duplicate": bool}`;
     400 for anything unverifiable or unreadable (nothing stored); 503 when the
     database cannot take it or no secret is configured for that provider (the
     provider retries, which is what we want). Every answer well within 3 s.
@@ -28,10 +30,15 @@ Feed: `GET /v1/events?after=SEQ&limit=N&wait=S`, `Authorization: Bearer <token>`
     from the oldest event the relay still holds, and the kiosk should treat its
     cursor as reset.
 
-`GET /healthz`, and the donor pages `GET /thanks`, `GET /cancelled`.
+    A revoked kiosk's held long-poll is answered 401 within a second.
+
+`GET /healthz`: `{"ok", "version"}`; with a valid kiosk token also the details.
+And the donor pages `GET /thanks`, `GET /cancelled`.
 
 peewee is blocking, so every database call runs in a worker thread behind a
-capacity limiter; the event loop only parses, verifies small bodies and waits.
+capacity limiter (the ingest writer has a thread of its own, so webhooks never
+queue behind feed reads); the event loop only parses, verifies small bodies and
+waits.
 Webhooks are written by one writer task that commits whatever has queued up in
 one transaction (group commit): with `synchronous=FULL` each commit costs an
 fsync, and sharing it is what lets ingest keep up with many senders.
