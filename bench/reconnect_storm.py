@@ -154,7 +154,6 @@ def ms(values: list[float], p: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kiosks", type=int, default=5000)
-    parser.add_argument("--db", help="a PostgreSQL URL (an empty schema) instead of SQLite")
     parser.add_argument("--quick", action="store_true", help="300 kiosks (a smoke run)")
     args = parser.parse_args()
     n = 300 if args.quick else args.kiosks
