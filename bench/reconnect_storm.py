@@ -14,18 +14,18 @@ storm's client does not delay it.
 Targets: acknowledgement p99 ≤ 500 ms during the storm; the next event at all
 kiosks p99 ≤ 2 s.
 
-    uv run python bench/reconnect_storm.py [--kiosks 5000] [--quick]
+    uv run python bench/reconnect_storm.py [--kiosks 5000] [--postgres] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -50,20 +50,21 @@ PROBE_EVERY = 0.1
 PROBES = 40
 
 
-def prepare(db: Path, kiosks: int) -> list[str]:
-    """N kiosk tokens (inserted in one transaction: `add-kiosk` commits each) and a
-    few events."""
-    store = RelayStore(f"sqlite:///{db}", max_connections=2)
-    store.ensure_schema()
-    store.close()
-    issued = [tokens.new_token() for _ in range(kiosks)]
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.executemany(
-            "INSERT INTO relay_kiosk (name, token_hash, created_at, mode) VALUES (?, ?, ?, ?)",
-            [(f"kiosk-{i}", tokens.hash_token(t), time.time(), "test")
-             for i, t in enumerate(issued)])
-    conn.close()
+def prepare(db_url: str, kiosks: int) -> list[str]:
+    """N kiosk tokens (inserted in one transaction: `add-kiosk` commits each)."""
+    store = RelayStore(db_url, max_connections=2)
+    try:
+        store.ensure_schema()
+        issued = [tokens.new_token() for _ in range(kiosks)]
+        rows = [(f"kiosk-{i}", tokens.hash_token(t), time.time(), "test")
+                for i, t in enumerate(issued)]
+        with store.db.connection_context(), store.db.atomic():
+            p = store.db.param
+            insert = ("INSERT INTO relay_kiosk (name, token_hash, created_at, mode) "  # noqa: S608
+                      f"VALUES ({p}, {p}, {p}, {p})")  # the driver's placeholder only
+            store.db.cursor().executemany(insert, rows)
+    finally:
+        store.close()
     return issued
 
 
@@ -155,18 +156,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kiosks", type=int, default=5000)
     parser.add_argument("--quick", action="store_true", help="300 kiosks (a smoke run)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="the test PostgreSQL at 127.0.0.1:5432 (a scratch schema)")
     args = parser.parse_args()
     n = 300 if args.quick else args.kiosks
     limit = raise_fd_limit()
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"open-file limit {limit}")
-    with tempfile.TemporaryDirectory(dir=ROOT) as tmp:
-        db = Path(tmp) / "relay.sqlite3"
-        issued = prepare(db, n)
+    with tempfile.TemporaryDirectory(dir=ROOT) as tmp, contextlib.ExitStack() as stack:
+        if args.postgres:
+            from backend.relay.testing import postgres_problem, scratch_schema
+
+            problem = postgres_problem()
+            if problem:
+                raise SystemExit(problem)
+            db_url = stack.enter_context(scratch_schema("relay_storm"))
+        else:
+            db_url = f"sqlite:///{Path(tmp) / 'relay.sqlite3'}"
+        print(f"database: {'PostgreSQL (127.0.0.1)' if args.postgres else 'SQLite'}")
+        issued = prepare(db_url, n)
         env = {**os.environ, "STRIPE_WEBHOOK_SECRET": STRIPE_SECRET, "CHARTER_KIOSK_HOME": tmp}
         proc = subprocess.Popen(
             [sys.executable, "-m", "backend.relay", "serve", "--port", "0", "--db",
-             f"sqlite:///{db}", "--log-level", "warning"],
+             db_url, "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         try:
             assert proc.stdout is not None

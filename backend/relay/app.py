@@ -326,7 +326,7 @@ class Relay:
         if self.store.is_postgres:
             self._listener = PostgresListener(
                 self.store.listen_params(), self.notifier, asyncio.get_running_loop(),
-                on_commit=self.publish_soon,
+                on_commit=self.publish_soon, own_payload=self.store.instance,
             )
             self._listener.start()
         if self.retention_seconds:

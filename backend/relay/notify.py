@@ -107,7 +107,9 @@ class PostgresListener:
         loop: asyncio.AbstractEventLoop,
         *,
         on_commit: Callable[[], None] | None = None,
+        own_payload: str | None = None,
     ) -> None:
+        self._own = own_payload
         self._connect_kwargs = connect_kwargs
         self._notifier = notifier
         # What to run on the loop when another process committed (default: wake waiters).
@@ -151,8 +153,10 @@ class PostgresListener:
                         continue
                     conn.poll()
                     if conn.notifies:
+                        others = [n for n in conn.notifies if n.payload != self._own]
                         conn.notifies.clear()
-                        self._wake()
+                        if others:  # this relay's own commits have woken its kiosks already
+                            self._wake()
             except Exception as exc:
                 self.connected.clear()
                 log.warning("relay LISTEN connection lost (%s); polling every %.1f s",

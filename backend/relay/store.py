@@ -28,6 +28,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -317,6 +318,8 @@ class RelayStore:
         models: tuple[Any, ...] = _build_models(self.db)
         self.Event, self.Kiosk, self.Meta = models
         self._schema_ready = False
+        # Names this store's commits in NOTIFY payloads.
+        self.instance = uuid.uuid4().hex
 
     # --- plumbing -------------------------------------------------------------
 
@@ -473,7 +476,9 @@ class RelayStore:
                 outcomes.append(IngestOutcome(int(seq), False))
             if self.is_postgres and any(not o.duplicate for o in outcomes):
                 # Delivered at COMMIT, to every relay process listening.
-                self.db.execute_sql("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, ""))
+                # The payload says which store committed: its own relay has already
+                # woken its kiosks and ignores it (see PostgresListener).
+                self.db.execute_sql("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, self.instance))
         return outcomes
 
     def fetch_after(self, after: int, limit: int, max_bytes: int = 4 * 1024 * 1024) -> FeedPage:
