@@ -233,7 +233,10 @@ def check_services() -> list[Check]:
 def _check_relay(url: str, token: str | None, *, takes_crypto: bool = True) -> list[Check]:
     base = url.rstrip("/")
     try:
-        health = requests.get(f"{base}/healthz", timeout=(3, 5))
+        # The token unlocks the details (secrets configured, sweep, events); without
+        # one the relay only says whether it is up.
+        health = requests.get(f"{base}/healthz", timeout=(3, 5),
+                              headers={"Authorization": f"Bearer {token}"} if token else {})
         body = health.json() if health.headers.get("content-type", "").startswith(
             "application/json") else {}
     except (requests.RequestException, ValueError):
@@ -242,9 +245,12 @@ def _check_relay(url: str, token: str | None, *, takes_crypto: bool = True) -> l
     results = [Check("services", "relay", "pass" if health.ok else "fail",
                      f"/healthz answered {health.status_code}",
                      "" if health.ok else "Look at the relay's log; its database may be down.")]
-    configured = body.get("secrets_configured", []) if isinstance(body, dict) else []
+    if not isinstance(body, dict):
+        body = {}
+    detailed = "secrets_configured" in body
+    configured = body.get("secrets_configured", [])
     mode = get_settings().mode
-    if isinstance(configured, list):
+    if detailed and isinstance(configured, list):
         ipn = f"NOWPAYMENTS_IPN_SECRET_{mode.upper()}"
         if mode == "live" and "NOWPAYMENTS_IPN_SECRET" in configured:
             configured = [*configured, ipn]
@@ -254,13 +260,14 @@ def _check_relay(url: str, token: str | None, *, takes_crypto: bool = True) -> l
                 status: Status = "warn" if name == ipn and not takes_crypto else "fail"
                 results.append(Check("services", f"relay {name}", status, "not configured",
                                      f"On the relay host: charter-kiosk secrets set {name}"))
-    sweep = body.get("last_sweep_at") if isinstance(body, dict) else None
-    results.append(Check("services", "relay sweep", "pass" if sweep else "warn",
-                         f"last missed-webhook sweep {int(time.time() - sweep)} s ago"
-                         if isinstance(sweep, int | float) else "no sweep yet",
-                         "" if sweep else "The relay sweeps on a schedule; or run "
-                         "charter-kiosk relay sweep on the relay host."))
-    events = body.get("events") if isinstance(body, dict) else None
+    sweep = body.get("last_sweep_at")
+    if detailed:
+        results.append(Check("services", "relay sweep", "pass" if sweep else "warn",
+                             f"last missed-webhook sweep {int(time.time() - sweep)} s ago"
+                             if isinstance(sweep, int | float) else "no sweep yet",
+                             "" if sweep else "The relay sweeps on a schedule; or run "
+                             "charter-kiosk relay sweep on the relay host."))
+    events = body.get("events")
     age = events.get("newest_age_s") if isinstance(events, dict) else None
     if isinstance(age, int | float) and age > 24 * 3600:
         results.append(Check("services", "relay events", "warn",

@@ -186,7 +186,7 @@ def verify_nowpayments(
 
 def verify_nowpayments_modes(
     payload: bytes, signature: str | None, secrets: Mapping[Mode, Sequence[str]], *,
-    stamp: bool = True,
+    stamp: bool = True, exact_limit: int | None = None,
 ) -> ProviderEvent:
     """Check an IPN against each mode's secrets; the event carries the mode that matched.
 
@@ -200,15 +200,23 @@ def verify_nowpayments_modes(
     if not any(usable.values()):
         raise WebhookError("No NOWPayments IPN secret is configured "
                            "(NOWPAYMENTS_IPN_SECRET_TEST or NOWPAYMENTS_IPN_SECRET_LIVE).")
-    event = parse_nowpayments_event(payload)
+    given = signature.strip().lower()
+    if not _SHA512_HEX.fullmatch(given):
+        # Checked before any parsing: a forgery that cannot even look like a
+        # signature costs nothing.
+        raise WebhookError("The NOWPayments signature does not match the payload (it is not a "
+                           "SHA-512 hex digest).")
+    if not payload:
+        raise WebhookError("The NOWPayments webhook body is empty.")
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        raise WebhookError("The NOWPayments webhook body is larger than 1 MiB.")
     try:
-        forms = {
-            canonical_js(json.loads(payload)),
-            json.dumps(json.loads(payload), sort_keys=True, separators=(",", ":")),
-        }
+        forms = signed_forms(payload, exact_limit=exact_limit)
     except RecursionError:
-        raise WebhookError("The NOWPayments webhook body is nested too deeply.") from None
-    given = signature.strip().lower().encode("utf-8", "replace")
+        raise WebhookError("The NOWPayments webhook body's JSON is nested too deeply.") from None
+    except (ValueError, UnicodeDecodeError):
+        raise WebhookError("The NOWPayments webhook body is not valid JSON.") from None
+    given_bytes = given.encode("ascii")
     matched: list[Mode] = []
     for mode, values in usable.items():
         hit = False
@@ -216,7 +224,7 @@ def verify_nowpayments_modes(
             for form in forms:
                 digest = hmac.new(secret.encode(), form.encode(), hashlib.sha512).hexdigest()
                 # Evaluate every candidate: no early exit that would time the match.
-                hit |= hmac.compare_digest(digest.encode(), given)
+                hit |= hmac.compare_digest(digest.encode(), given_bytes)
         if hit:
             matched.append(mode)
     if not matched:
@@ -224,10 +232,76 @@ def verify_nowpayments_modes(
     if len(matched) > 1:
         raise WebhookError("The NOWPayments IPN verifies with both the test and the live secret; "
                            "its mode cannot be established. Give each mode its own secret.")
+    # Read for its content only once it is known to be authentic.
+    event = parse_nowpayments_event(payload)
     if not stamp:
         return event
     return ProviderEvent(event.provider, event.dedup_key, event.event_type, event.payload,
                          mode=matched[0])
+
+
+_SHA512_HEX = re.compile(r"[0-9a-f]{128}")
+# What can make JSON.stringify's output differ from json.dumps(ensure_ascii=False):
+# array-index keys (ordered first by JavaScript), integers beyond 2^53 (read as
+# doubles), non-BMP characters (sorted by UTF-16 code units) and lone surrogates.
+# A false alarm only sends the body down the slow, exact path.
+_JS_RISKY = re.compile(rb'"[0-9]+"\s*:|[0-9]{16,}|\\[uU][dD][89a-fA-F]|[\xf0-\xf4]')
+
+
+def signed_forms(payload: bytes, *, exact_limit: int | None = None) -> set[str]:
+    """The forms an IPN's HMAC may be computed over: JSON.stringify of the key-sorted
+    body (the Node SDK) and Python's `json.dumps(sort_keys=True)` (the docs' example).
+
+    Both come from the C encoder unless the body holds something JavaScript would
+    print differently; only then is the pure-Python `canonical_js` used. A forged
+    IPN therefore costs the relay one C parse and one C serialisation.
+
+    `exact_limit`: the largest body for which the pure-Python form is computed
+    (the relay's bound on what a forgery can cost); a larger body that needs it is
+    checked against the Python form only.
+    """
+    exact = True
+
+    def read_float(text: str) -> float:
+        nonlocal exact
+        value = float(text)
+        shown = repr(value)
+        # Where Python's repr has no exponent JavaScript has none either and both
+        # print the shortest round-trip digits; they differ on "1.0"/"1", on
+        # exponents and on infinities.
+        if "e" in shown or shown.endswith(".0") or "n" in shown:
+            exact = False
+        return value
+
+    body = json.loads(payload, parse_float=read_float, parse_constant=_reject_constant)
+    python_form = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    if exact and not _JS_RISKY.search(payload):
+        js_form = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    elif exact_limit is not None and len(payload) > exact_limit:
+        return {python_form}
+    else:
+        js_form = canonical_js(body)
+    return {js_form, python_form}
+
+
+def precheck_signature(provider: str, header: str | None, *, now: float | None = None) -> str | None:
+    """Why a webhook cannot be authentic, judged from its signature header alone
+    (before its body is read), or None. Costs microseconds, whatever the body."""
+    if not header:
+        return ("The Stripe-Signature header is missing." if provider == "stripe"
+                else "The x-nowpayments-sig header is missing.")
+    if provider == "stripe":
+        try:
+            timestamp, _ = _parse_stripe_header(header)
+        except WebhookError as exc:
+            return str(exc)
+        current = time.time() if now is None else now
+        if abs(current - timestamp) > STRIPE_TOLERANCE_SECONDS:
+            return "The Stripe signature timestamp is outside the 5-minute tolerance."
+        return None
+    if not _SHA512_HEX.fullmatch(header.strip().lower()):
+        return "The NOWPayments signature does not match the payload (not a SHA-512 hex digest)."
+    return None
 
 
 def parse_nowpayments_event(payload: bytes) -> ProviderEvent:

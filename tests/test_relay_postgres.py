@@ -6,6 +6,8 @@ here skips, saying why, when it does not answer. Each test gets its own schema.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 import uuid
@@ -76,7 +78,8 @@ def test_roundtrip_and_duplicates_on_postgres(pg_url: str) -> None:
                         headers={"Authorization": f"Bearer {token}"}).json()
         assert [e["id"] for e in page["events"]] == ["evt_pg_1", "42:finished:2026-01-01T00:00:00.000Z"]
         assert page["events"][0]["payload"].encode() == body
-        health = http.get(f"{relay.url}/healthz").json()
+        health = http.get(f"{relay.url}/healthz",
+                          headers={"Authorization": f"Bearer {token}"}).json()
         assert health["database"] == {"kind": "postgresql", "reachable": True}
         assert health["events"]["stored"] == 2
 
@@ -167,3 +170,105 @@ def test_lost_connections_answer_503_then_recover(pg_url: str) -> None:
         page = http.get(f"{relay.url}/v1/events?after=0",
                         headers={"Authorization": f"Bearer {token}"}).json()
         assert [e["id"] for e in page["events"]] == ["evt_before", *acked]
+
+
+def _holds_ingest_lock(application_name: str) -> bool:
+    admin = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_DATABASE,
+                             connect_timeout=2)
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                        "WHERE l.locktype = 'advisory' AND l.granted "
+                        "AND a.application_name = %s", (application_name,))
+            row = cur.fetchone()
+            return bool(row and row[0])
+    finally:
+        admin.close()
+
+
+@pytest.mark.slow
+def test_a_frozen_relay_does_not_stall_the_others(pg_url: str) -> None:
+    """Relay B is SIGSTOPped while it holds the ingest lock mid-transaction; relay A
+    keeps acknowledging within 5 s, B recovers when resumed, nothing acked is lost."""
+    token = _token(pg_url)
+    acked: set[str] = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+    name_b = f"relay_b_{uuid.uuid4().hex[:8]}"
+    with relay_process(pg_url) as (_, relay_a), \
+            relay_process(f"{pg_url}&application_name={name_b}") as (proc_b, relay_b):
+
+        def load(n: int) -> None:
+            with requests.Session() as http:
+                i = 0
+                while not stop.is_set():
+                    event_id = f"evt_load{n}_{i}"
+                    i += 1
+                    body = stripe_event(event_id)
+                    try:
+                        if http.post(f"{relay_b}/v1/webhooks/stripe", data=body,
+                                     headers=stripe_headers(body), timeout=3).status_code == 200:
+                            with lock:
+                                acked.add(event_id)
+                    except requests.RequestException:
+                        time.sleep(0.05)
+
+        loaders = [threading.Thread(target=load, args=(n,)) for n in range(4)]
+        for thread in loaders:
+            thread.start()
+        caught = False
+        try:
+            time.sleep(0.5)
+            for _ in range(200):
+                os.kill(proc_b.pid, signal.SIGSTOP)
+                time.sleep(0.05)
+                if _holds_ingest_lock(name_b):
+                    caught = True
+                    break
+                os.kill(proc_b.pid, signal.SIGCONT)
+                time.sleep(0.02)
+            assert caught, "never caught relay B holding the ingest lock"
+            with requests.Session() as http:
+                for i in range(3):
+                    body = stripe_event(f"evt_during{i}")
+                    sent = time.monotonic()
+                    answer = http.post(f"{relay_a}/v1/webhooks/stripe", data=body,
+                                       headers=stripe_headers(body), timeout=10)
+                    took = time.monotonic() - sent
+                    if answer.status_code == 503:
+                        # A provider retries a 503; the retry must then succeed in time.
+                        answer = http.post(f"{relay_a}/v1/webhooks/stripe", data=body,
+                                           headers=stripe_headers(body), timeout=10)
+                        took = time.monotonic() - sent
+                    assert answer.status_code == 200
+                    assert took < 5.0, f"relay A took {took:.1f} s while B was frozen"
+                    acked.add(f"evt_during{i}")
+            assert not _holds_ingest_lock(name_b), "the frozen relay still holds the lock"
+        finally:
+            if caught:
+                os.kill(proc_b.pid, signal.SIGCONT)
+        # B, resumed, recovers by itself: its loaders get 200s again.
+        with lock:
+            before = len(acked)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acked) > before + 10:
+                    break
+            time.sleep(0.1)
+        stop.set()
+        for thread in loaders:
+            thread.join(10)
+        with lock:
+            assert len(acked) > before + 10, "relay B did not recover after SIGCONT"
+        stored: set[str] = set()
+        with requests.Session() as http:
+            after = 0
+            while True:
+                page = http.get(f"{relay_a}/v1/events?after={after}&limit=1000",
+                                headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+                stored |= {e["id"] for e in page["events"]}
+                if not page["events"]:
+                    break
+                after = page["next"]
+    assert acked <= stored, f"acknowledged but lost: {sorted(acked - stored)[:5]}"

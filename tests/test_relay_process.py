@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from backend.relay import cli
+from backend.relay import cli, tokens
 from backend.relay.testing import STRIPE_SECRET, stripe_event, stripe_headers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,9 +148,45 @@ def test_cli_reports_an_unreachable_database(capsys: pytest.CaptureFixture[str])
 
 
 def test_serve_process_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
-    with relay_process(f"sqlite:///{tmp_path}/relay.sqlite3") as (proc, url):
-        health = requests.get(f"{url}/healthz", timeout=5).json()
+    db_url = f"sqlite:///{tmp_path}/relay.sqlite3"
+    token = tokens.add_kiosk(db_url, "kiosk-p")
+    with relay_process(db_url) as (proc, url):
+        health = requests.get(f"{url}/healthz", timeout=5,
+                              headers={"Authorization": f"Bearer {token}"}).json()
         assert health["ok"] is True
         assert health["secrets_configured"] == ["STRIPE_WEBHOOK_SECRET"]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) in (0, -signal.SIGTERM)
+
+
+def test_debug_logging_prints_each_line_once_and_no_donor_data(tmp_path: Path) -> None:
+    """`charter-kiosk relay serve --log-level debug`, as an operator chasing a problem
+    would run it: no webhook payload or donor name in the log, and no line twice."""
+    db_url = f"sqlite:///{tmp_path}/relay.sqlite3"
+    token = tokens.add_kiosk(db_url, "kiosk-l")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from backend.cli import main; sys.exit(main())",
+         "relay", "serve", "--port", "0", "--db", db_url, "--log-level", "debug"],
+        cwd=ROOT, env={**os.environ, "STRIPE_WEBHOOK_SECRET": STRIPE_SECRET,
+                       "CHARTER_KIOSK_HOME": str(tmp_path)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[3]
+        body = stripe_event("evt_donor", obj={"id": "cs_test_donor", "customer_details": {
+            "name": "Zanzibar Quokka", "email": "quokka@example.org"}})
+        assert requests.post(f"{url}/v1/webhooks/stripe", data=body,
+                             headers=stripe_headers(body), timeout=5).status_code == 200
+        page = requests.get(f"{url}/v1/events?after=0", timeout=5,
+                            headers={"Authorization": f"Bearer {token}"}).json()
+        assert page["events"][0]["id"] == "evt_donor"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    assert "DEBUG peewee" in err  # debug logging is on, SQL included...
+    for secret in ("Zanzibar", "quokka@", "cs_test_donor", STRIPE_SECRET, token):
+        assert secret not in err  # ...but never the values
+    lines = [line.split(" ", 2)[-1] for line in err.splitlines() if line.strip()]
+    once = [line for line in lines if "missed-webhook sweep" in line]
+    assert len(once) == 1, once

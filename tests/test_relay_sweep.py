@@ -88,7 +88,9 @@ def test_sweep_remembers_when_it_ran_and_healthz_shows_it(kiosk_env: Any, tmp_pa
     finally:
         store.close()
     with RelayServer(url, stripe_secrets=["whsec_x"], nowpayments_secrets=[]) as relay:
-        health = requests.get(f"{relay.url}/healthz", timeout=5).json()
+        token = tokens.add_kiosk(relay.relay.store, "kiosk-s")
+        health = requests.get(f"{relay.url}/healthz", timeout=5,
+                              headers={"Authorization": f"Bearer {token}"}).json()
         assert health["last_sweep_at"] == remembered["at"]
 
 

@@ -208,6 +208,15 @@ def test_nowpayments_python_form_accepted() -> None:
         verify_nowpayments(body, _np_sig(body.decode()), [NP_SECRET])
 
 
+_LIST = b'[{"payment_id":1,"payment_status":"finished"}]'
+_NO_ID = b'{"payment_status":"finished"}'
+
+
+def _signed(body: bytes) -> str:
+    # Content is only read once the signature holds: sign what should fail on content.
+    return webhooks.nowpayments_signature(body, NP_SECRET)
+
+
 @pytest.mark.parametrize(
     ("body", "sig", "secrets", "fragment"),
     [
@@ -223,10 +232,10 @@ def test_nowpayments_python_form_accepted() -> None:
         (NP_BODY, NP_SIG, ["  "], "NOWPAYMENTS_IPN_SECRET"),
         (b"", NP_SIG, [NP_SECRET], "empty"),
         (b"{not json", NP_SIG, [NP_SECRET], "not valid JSON"),
-        (b'[{"payment_id":1,"payment_status":"finished"}]', NP_SIG, [NP_SECRET], "not a JSON object"),
-        (b'"finished"', NP_SIG, [NP_SECRET], "not a JSON object"),
-        (b'{"payment_status":"finished"}', NP_SIG, [NP_SECRET], "no payment_id"),
-        (b'{"payment_id":1}', NP_SIG, [NP_SECRET], "no payment_id"),
+        (_LIST, _signed(_LIST), [NP_SECRET], "not a JSON object"),
+        (b'"finished"', _signed(b'"finished"'), [NP_SECRET], "not a JSON object"),
+        (_NO_ID, _signed(_NO_ID), [NP_SECRET], "no payment_id"),
+        (b'{"payment_id":1}', _signed(b'{"payment_id":1}'), [NP_SECRET], "no payment_id"),
         (b"[" * 100_000, NP_SIG, [NP_SECRET], "JSON"),
     ],
 )
@@ -387,3 +396,49 @@ def test_nan_and_infinity_are_not_json(constant: bytes) -> None:
     body = b'{"payment_id":1,"payment_status":"finished","price_amount":' + constant + b"}"
     with pytest.raises(WebhookError, match="not valid JSON"):
         parse_nowpayments_event(body)
+
+
+@pytest.mark.parametrize("body", [
+    NP_BODY,
+    b'{"b":1,"a":[1.5,2,{"z":null,"y":true}],"c":"\\u00e9\\u2028","d":-0.0001}',
+    b'{"10":1,"2":2,"a":3}',                       # array-index keys: JavaScript orders them first
+    b'{"a":12345678901234567890}',                 # beyond 2^53: read as a double
+    b'{"a":1.0,"b":1e21,"c":1e-7,"d":100.0}',       # JavaScript prints these differently
+    '{"\U0001f600":1,"\uffff":2}'.encode(),        # sorted by UTF-16 code units
+    b'{"a":"\\ud800"}',                            # a lone surrogate
+    b'{"a":"\\"\\\\\\n\\u0001","b":[]}',
+])
+def test_signed_forms_match_the_exact_serialisations(body: bytes) -> None:
+    # The fast path (C encoder) must produce exactly what the exact, pure-Python
+    # JSON.stringify emulation does, or fall back to it.
+    value = json.loads(body)
+    assert webhooks.signed_forms(body) == {
+        canonical_js(value), json.dumps(value, sort_keys=True, separators=(",", ":"))}
+
+
+def test_a_forged_ipn_costs_no_pure_python_serialisation(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = webhooks.canonical_js
+    monkeypatch.setattr(webhooks, "canonical_js", lambda v: calls.append(1) or real(v))
+    body = json.dumps({"payment_id": 1, "payment_status": "finished",
+                       "pad": [{"k": "x" * 10, "v": 1.5}] * 2000}).encode()
+    with pytest.raises(WebhookError, match="does not match"):
+        verify_nowpayments(body, "ab" * 64, [NP_SECRET])
+    assert calls == []
+
+
+def test_the_exact_form_is_bounded_by_size_when_asked() -> None:
+    # A body that needs the pure-Python form (1.0 prints as 1 in JavaScript).
+    body = json.dumps({"payment_id": 7, "payment_status": "finished", "a": 1.0,
+                       "pad": "x" * 5000}).encode()
+    js_signed = webhooks.nowpayments_signature(body, NP_SECRET)
+    assert verify_nowpayments(body, js_signed, [NP_SECRET]).dedup_key.startswith("7:")
+    assert webhooks.signed_forms(body, exact_limit=4096) == {
+        json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))}
+    with pytest.raises(WebhookError, match="does not match"):
+        webhooks.verify_nowpayments_modes(body, js_signed, {"test": [NP_SECRET]},
+                                          exact_limit=4096)
+    small = json.dumps({"payment_id": 7, "payment_status": "finished", "a": 1.0}).encode()
+    assert webhooks.verify_nowpayments_modes(
+        small, webhooks.nowpayments_signature(small, NP_SECRET), {"test": [NP_SECRET]},
+        exact_limit=4096).mode == "test"

@@ -1,8 +1,10 @@
 """The relay's HTTP API (version 1), as a Starlette app.
 
 Ingest: `POST /v1/webhooks/stripe`, `POST /v1/webhooks/nowpayments`
-    Raw body (over 1 MiB → 413), verified with the current or previous secret,
-    stored durably before any 2xx. 200 `{"received": true, "duplicate": bool}`;
+    Raw body (Stripe over 1 MiB, NOWPayments over 16 KiB → 413, refused from the
+    declared length without reading it), the signature header checked before the
+    body is read, verified with the current or previous secret, stored durably
+    before any 2xx. 200 `{"received": true, "duplicate": bool}`;
     400 for anything unverifiable or unreadable (nothing stored); 503 when the
     database cannot take it or no secret is configured for that provider (the
     provider retries, which is what we want). Every answer well within 3 s.
@@ -28,10 +30,15 @@ Feed: `GET /v1/events?after=SEQ&limit=N&wait=S`, `Authorization: Bearer <token>`
     from the oldest event the relay still holds, and the kiosk should treat its
     cursor as reset.
 
-`GET /healthz`, and the donor pages `GET /thanks`, `GET /cancelled`.
+    A revoked kiosk's held long-poll is answered 401 within a second.
+
+`GET /healthz`: `{"ok", "version"}`; with a valid kiosk token also the details.
+And the donor pages `GET /thanks`, `GET /cancelled`.
 
 peewee is blocking, so every database call runs in a worker thread behind a
-capacity limiter; the event loop only parses, verifies small bodies and waits.
+capacity limiter (the ingest writer has a thread of its own, so webhooks never
+queue behind feed reads); the event loop only parses, verifies small bodies and
+waits.
 Webhooks are written by one writer task that commits whatever has queued up in
 one transaction (group commit): with `synchronous=FULL` each commit costs an
 fsync, and sharing it is what lets ingest keep up with many senders.
@@ -42,13 +49,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
@@ -59,6 +69,7 @@ from starlette.routing import Route
 
 from backend import secrets as secret_store
 from backend.relay import pages, paylinks, tokens
+from backend.relay.directory import REFRESH_SECONDS, SEEN_FLUSH_SECONDS, KioskDirectory
 from backend.relay.notify import Notifier, PostgresListener
 from backend.relay.store import (
     MAX_DEDUP_KEY_CHARS,
@@ -67,6 +78,7 @@ from backend.relay.store import (
     IngestItem,
     IngestOutcome,
     RelayStore,
+    Stats,
 )
 from backend.webhooks import (
     MAX_WEBHOOK_BYTES,
@@ -75,6 +87,7 @@ from backend.webhooks import (
     ProviderEvent,
     WebhookError,
     parse_kiosk_event,
+    precheck_signature,
     stripe_event_mode,
     verify_nowpayments_modes,
     verify_stripe,
@@ -92,16 +105,34 @@ MAX_SEQ = 2**63 - 1
 INGEST_DEADLINE_SECONDS = 2.5
 MAX_CASH_BYTES = 64 * 1024
 BODY_READ_SECONDS = 2.0
+# Each provider's bodies have a size of their own. A NOWPayments IPN is a flat
+# object of about 1 KiB; verifying one means parsing and re-serialising it (the
+# HMAC covers a canonical form, not the bytes), so its limit is tight. A Stripe
+# event is verified over its raw bytes (one C hash), so it may be large.
+MAX_BODY_BYTES = {"stripe": MAX_WEBHOOK_BYTES, "nowpayments": 16 * 1024}
 # A slightly oversized body is read and thrown away so the sender sees the 413
 # instead of a reset connection; a body larger than this is not worth reading.
-DRAIN_LIMIT_BYTES = 8 * MAX_WEBHOOK_BYTES
-# Verifying a big NOWPayments body re-serialises it in Python: tens of ms that
-# would stall every other request, so large bodies are verified in a thread.
-INLINE_VERIFY_BYTES = 16 * 1024
+DRAIN_FACTOR = 2
+# Verification off the event loop, a few at a time: hashing a large Stripe body
+# or serialising an IPN would otherwise stall every other request, and a flood
+# of forgeries must queue here rather than take every CPU.
+INLINE_VERIFY_BYTES = 4 * 1024
+# An IPN whose JSON.stringify form the C encoder cannot produce (decimals such as
+# 1.2e-05, keys such as "0") needs a pure-Python serialisation, ~0.5 ms per KiB.
+# Real IPNs are ~1 KiB; above this size only the C-built forms are tried, so no
+# forgery costs more than a forged 1 MiB Stripe event (bench/ipn_flood.py).
+EXACT_JS_FORM_BYTES = 4 * 1024
+VERIFY_THREADS = 2
 WRITE_BATCH_MAX = 256
 WRITE_QUEUE_MAX = 10_000
-TOUCH_EVERY_SECONDS = 60.0
 DEFAULT_RETENTION_DAYS = 30.0
+HEALTH_CACHE_SECONDS = 1.0
+# Pages read before waking the held long-polls: the few most common cursors (after
+# a restart nearly every kiosk holds the same one), for at most this long.
+PREFETCH_CURSORS = 4
+PREFETCH_SECONDS = 0.5
+FEED_ADMISSION = 128
+POOL_EXTRA = 8
 
 STRIPE_SECRET_NAMES = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
 # Each mode its own IPN secret (NOWPayments' sandbox is a separate account): the
@@ -214,7 +245,7 @@ class IngestWriter:
                     # already gave up leaves no "exception never retrieved".
                     future.set_result(result)
             if stored:
-                self._relay.notifier.bump()
+                self._relay.publish_soon()
 
     async def _write(
         self, batch: list[tuple[IngestItem, asyncio.Future[Any]]]
@@ -222,7 +253,7 @@ class IngestWriter:
         items = [item for item, _ in batch]
         store = self._relay.store
         try:
-            return list(await self._relay.run_db(store.insert_batch, items))
+            return list(await self._relay.run_write(store.insert_batch, items))
         except Exception as exc:
             if len(items) == 1:
                 if not isinstance(exc, DatabaseUnavailable):
@@ -232,7 +263,7 @@ class IngestWriter:
         results: list[IngestOutcome | BaseException] = []
         for item in items:
             try:
-                results.append((await self._relay.run_db(store.insert_batch, [item]))[0])
+                results.append((await self._relay.run_write(store.insert_batch, [item]))[0])
             except Exception as exc:
                 if not isinstance(exc, DatabaseUnavailable):
                     log.exception("storing a webhook failed")
@@ -268,8 +299,14 @@ class Relay:
         self.writer = IngestWriter(self)
         self._db_threads = db_threads
         self._limiter: anyio.CapacityLimiter | None = None
-        self._inflight: dict[tuple[int, int, int], asyncio.Future[FeedPage]] = {}
-        self._touched: dict[str, float] = {}
+        self._verify_limiter: anyio.CapacityLimiter | None = None
+        self._write_limiter: anyio.CapacityLimiter | None = None
+        self._pages: dict[tuple[int, int, int], asyncio.Future[tuple[FeedPage, bytes]]] = {}
+        self._held: Counter[tuple[int, int]] = Counter()
+        self.directory = KioskDirectory(store)
+        self._refreshing: asyncio.Future[None] | None = None
+        self._health: tuple[float, Stats] | None = None
+        self._feed_gate: asyncio.Semaphore | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._listener: PostgresListener | None = None
 
@@ -277,14 +314,19 @@ class Relay:
 
     async def start(self) -> None:
         self.writer.start()
+        self.directory.attach()
         try:
             await self.run_db(self.store.ensure_schema)
+            await self.refresh_directory()
         except DatabaseUnavailable as exc:
             log.warning("relay database unavailable at start-up (%s); answering 503 until it "
                         "is back", exc)
+        self._spawn(self._directory_loop())
+        self._spawn(self._seen_loop())
         if self.store.is_postgres:
             self._listener = PostgresListener(
-                self.store.listen_params(), self.notifier, asyncio.get_running_loop()
+                self.store.listen_params(), self.notifier, asyncio.get_running_loop(),
+                on_commit=self.publish_soon, own_payload=self.store.instance,
             )
             self._listener.start()
         if self.retention_seconds:
@@ -295,6 +337,11 @@ class Relay:
         for task in list(self._background):
             task.cancel()
         await self.writer.stop()
+        self.directory.detach()
+        try:
+            await anyio.to_thread.run_sync(self.directory.flush_seen)
+        except Exception as exc:
+            log.info("could not record when kiosks were last seen: %s", exc)
         if self._listener is not None:
             await anyio.to_thread.run_sync(self._listener.stop)
         await anyio.to_thread.run_sync(self.store.close)
@@ -316,13 +363,33 @@ class Relay:
             functools.partial(fn, *args), limiter=self._limiter
         )
 
+    async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
+        """The ingest writer's own thread: webhooks never queue behind feed reads."""
+        if self._write_limiter is None:
+            self._write_limiter = anyio.CapacityLimiter(1)
+        return await anyio.to_thread.run_sync(
+            functools.partial(fn, *args), limiter=self._write_limiter
+        )
+
+    async def run_verify(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+        """Run a verification in one of a few threads; TimeoutError when the queue
+        for them is longer than `timeout`."""
+        if self._verify_limiter is None:
+            self._verify_limiter = anyio.CapacityLimiter(VERIFY_THREADS)
+        with anyio.fail_after(max(timeout, 0.0)):
+            await self._verify_limiter.acquire()
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(fn, *args))
+        finally:
+            self._verify_limiter.release()
+
     async def sweep_once(self, client: Any) -> Any:
         """Run the missed-webhook sweep off the event loop; wake kiosks if it stored any."""
         from backend.relay.sweep import sweep_stripe
 
         report = await anyio.to_thread.run_sync(sweep_stripe, self.store, client)
         if report.stored:
-            self.notifier.bump()
+            self.publish_soon()
         return report
 
     async def _sweep_loop(self, client: Any, interval: float) -> None:
@@ -351,22 +418,114 @@ class Relay:
 
     # --- feed helpers -------------------------------------------------------------
 
-    async def fetch(self, after: int, limit: int, version: int) -> FeedPage:
+    async def fetch(self, after: int, limit: int, version: int, *, keep: bool = False
+                    ) -> tuple[FeedPage, bytes]:
         """Single-flight read: when an event wakes a thousand kiosks holding the same
-        cursor, they share one query instead of queueing a thousand."""
+        cursor, they share one query, and one encoding of its answer, instead of
+        queueing a thousand. A page read by `publish` (`keep`) stays until the
+        version moves on (every commit moves it), so the kiosks it woke find theirs
+        ready; others are dropped once read (they may be large and many)."""
         key = (after, limit, version)
-        future = self._inflight.get(key)
+        future = self._pages.get(key)
         if future is None:
-            future = asyncio.ensure_future(self.run_db(self.store.fetch_after, after, limit))
-            self._inflight[key] = future
+            future = asyncio.ensure_future(self._fetch_encoded(after, limit))
+            self._pages[key] = future
 
-            def done(f: asyncio.Future[FeedPage], key: tuple[int, int, int] = key) -> None:
-                self._inflight.pop(key, None)
-                if not f.cancelled():
-                    f.exception()  # mark retrieved even if every waiter went away
+            def done(f: asyncio.Future[tuple[FeedPage, bytes]],
+                     key: tuple[int, int, int] = key) -> None:
+                if not keep or f.cancelled() or f.exception() is not None:
+                    self._pages.pop(key, None)
 
             future.add_done_callback(done)
+        elif future.done():
+            return future.result()  # no suspension: the common case after a publish
         return await asyncio.shield(future)
+
+    @property
+    def feed_gate(self) -> asyncio.Semaphore:
+        if self._feed_gate is None:  # created on the running loop
+            self._feed_gate = asyncio.Semaphore(FEED_ADMISSION)
+        return self._feed_gate
+
+    def publish_soon(self) -> None:
+        self._spawn(self.publish())
+
+    async def publish(self) -> None:
+        """Something was committed: read the pages the held long-polls will ask for,
+        then wake them. Reading first means each woken kiosk finds its answer ready
+        and is served in one step, instead of all of them waking, queueing on the
+        read and waking again: at 10,000 kiosks that second round is a third of the
+        work."""
+        version = self.notifier.version + 1
+        wanted = [key for key, _ in self._held.most_common(PREFETCH_CURSORS)]
+        if wanted:
+            reads = [asyncio.ensure_future(self.fetch(after, limit, version, keep=True))
+                     for after, limit in wanted]
+            await asyncio.wait(reads, timeout=PREFETCH_SECONDS)
+            for read in reads:
+                if read.done() and not read.cancelled():
+                    read.exception()  # a failed read: the woken kiosks will retry it
+        self.notifier.bump()
+        current = self.notifier.version
+        for key in [k for k in self._pages if k[2] < current]:
+            del self._pages[key]
+
+    def hold(self, after: int, limit: int, delta: int) -> None:
+        """Count the long-polls held at each cursor (for `publish`)."""
+        key = (after, limit)
+        self._held[key] += delta
+        if self._held[key] <= 0:
+            del self._held[key]
+
+    async def _fetch_encoded(self, after: int, limit: int) -> tuple[FeedPage, bytes]:
+        page = await self.run_db(self.store.fetch_after, after, limit)
+        return page, _page_tail(page)
+
+    # --- kiosk tokens ---------------------------------------------------------------
+
+    async def refresh_directory(self) -> None:
+        """Reload the kiosk tokens if they changed (one reload at a time); end the
+        open long-polls of kiosks revoked meanwhile."""
+        if self._refreshing is None:
+            self._refreshing = asyncio.ensure_future(self._refresh_directory())
+
+            def done(f: asyncio.Future[None]) -> None:
+                self._refreshing = None
+                if not f.cancelled():
+                    f.exception()  # retrieved: the awaiting requests see it
+
+            self._refreshing.add_done_callback(done)
+        await asyncio.shield(self._refreshing)
+
+    async def _refresh_directory(self) -> None:
+        # The default thread pool, not the feed's: a storm of reads must not delay
+        # a revocation.
+        revoked = await anyio.to_thread.run_sync(self.directory.refresh)
+        for name in revoked:
+            log.info("kiosk %s revoked: ending its open long-polls", name)
+            self.notifier.kick(name)
+
+    async def _directory_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            try:
+                await self.refresh_directory()
+            except DatabaseUnavailable as exc:
+                log.debug("kiosk tokens not refreshed: %s", exc)
+            except Exception:
+                log.exception("refreshing the kiosk tokens failed")
+
+    async def _seen_loop(self) -> None:
+        while True:
+            await asyncio.sleep(SEEN_FLUSH_SECONDS)
+            try:
+                await anyio.to_thread.run_sync(self.directory.flush_seen)
+            except Exception as exc:
+                log.info("could not record when kiosks were last seen: %s", exc)
+
+    @staticmethod
+    def token_hash(request: Request) -> str | None:
+        return token_hash_of(request.headers.get("authorization", ""))
 
     async def authenticate(self, request: Request) -> str | None:
         identity = await self.identify(request)
@@ -374,25 +533,34 @@ class Relay:
 
     async def identify(self, request: Request) -> tuple[str, str | None] | None:
         """(kiosk name, mode) of the bearer token's kiosk, or None."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        return await self.identify_hash(self.token_hash(request))
+
+    async def identify_hash(self, token_hash: str | None) -> tuple[str, str | None] | None:
+        if token_hash is None:
             return None
-        identity = await self.run_db(tokens.kiosk_identity, self.store, token)
+        directory = self.directory
+        identity = directory.lookup(token_hash) if directory.trusted else None
+        if identity is None:
+            # Unknown here, or the table changed: reload it (at most one reload at a
+            # time, however many requests ask) and look again.
+            await self.refresh_directory()
+            identity = directory.lookup(token_hash)
         if identity is not None:
-            name = identity[0]
-            now = time.time()
-            if now - self._touched.get(name, 0.0) > TOUCH_EVERY_SECONDS:
-                # "Last seen" is for the operator, not worth a write per poll.
-                self._touched[name] = now
-                self._spawn(self._touch(name, now))
+            directory.saw(identity[0], time.time())
         return identity
 
-    async def _touch(self, name: str, when: float) -> None:
-        try:
-            await self.run_db(self.store.touch_kiosks, [name], when)
-        except Exception as exc:
-            log.info("could not record when kiosk %s was last seen: %s", name, exc)
+    async def health_stats(self) -> Stats:
+        """The event counts, at most once a second however often /healthz is asked
+        (it is public: a flood of health checks must not become database load)."""
+        now = time.monotonic()
+        if self._health is not None and now - self._health[0] < HEALTH_CACHE_SECONDS:
+            return self._health[1]
+        stats = await self.run_db(self.store.stats)
+        self._health = (now, stats)
+        return stats
+
+    def still_active(self, token_hash: str) -> bool:
+        return self.directory.is_active(token_hash) or not self.directory.loaded
 
     def configured_secret_names(self) -> list[str]:
         names = list(STRIPE_SECRET_NAMES[: len(self.stripe_secrets)])
@@ -404,6 +572,15 @@ class Relay:
 # --- request handling ---------------------------------------------------------
 
 
+def token_hash_of(authorization: str) -> str | None:
+    """The hash of a bearer token (`Authorization: Bearer <token>`), or None."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        return None
+    return tokens.hash_token(token)
+
+
 def _relay(request: Request) -> Relay:
     relay: Relay = request.app.state.relay
     return relay
@@ -413,27 +590,34 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-async def _read_body(request: Request) -> bytes | Response:
+def _too_big(limit: int, *, close: bool) -> JSONResponse:
+    # A body we did not read leaves the connection unusable: close it rather than
+    # let the server read and discard what is still coming.
+    return _error(413, f"The body is larger than {limit} bytes.",
+                  {"Connection": "close"} if close else None)
+
+
+async def _read_body(request: Request, limit: int = MAX_WEBHOOK_BYTES) -> bytes | Response:
     declared = request.headers.get("content-length")
-    too_big = _error(413, f"The webhook body is larger than {MAX_WEBHOOK_BYTES} bytes.")
-    if declared is not None and declared.isdigit() and int(declared) > DRAIN_LIMIT_BYTES:
-        return too_big
+    drain_limit = DRAIN_FACTOR * limit
+    if declared is not None and declared.isdigit() and int(declared) > drain_limit:
+        return _too_big(limit, close=True)
     chunks: list[bytes] = []
     size = 0
     try:
         async with asyncio.timeout(BODY_READ_SECONDS):
             async for chunk in request.stream():
                 size += len(chunk)
-                if size > MAX_WEBHOOK_BYTES:
+                if size > limit:
                     chunks.clear()  # never hold more than the limit in memory
-                    if size > DRAIN_LIMIT_BYTES:
-                        return too_big
+                    if size > drain_limit:
+                        return _too_big(limit, close=True)
                     continue
                 chunks.append(chunk)
     except TimeoutError:
-        return _error(408, "The webhook body did not arrive in time.")
-    if size > MAX_WEBHOOK_BYTES:
-        return too_big
+        return _error(408, "The body did not arrive in time.", {"Connection": "close"})
+    if size > limit:
+        return _too_big(limit, close=False)
     return b"".join(chunks)
 
 
@@ -447,18 +631,19 @@ def _verify(provider: str, relay: Relay, body: bytes, signature: str | None) -> 
                                "object; its mode cannot be established.")
         return ProviderEvent(event.provider, event.dedup_key, event.event_type, event.payload,
                              mode=mode)
-    return verify_nowpayments_modes(body, signature, relay.nowpayments_secrets)
+    return verify_nowpayments_modes(body, signature, relay.nowpayments_secrets,
+                                    exact_limit=EXACT_JS_FORM_BYTES)
 
 
 async def _ingest(request: Request, provider: str, header: str) -> Response:
     relay = _relay(request)
     started = time.monotonic()
+    limit = MAX_BODY_BYTES[provider]
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return _too_big(limit, close=True)
     secrets_for = relay.stripe_secrets if provider == "stripe" else [
         s for values in relay.nowpayments_secrets.values() for s in values]
-    body_or_response = await _read_body(request)
-    if isinstance(body_or_response, Response):
-        return body_or_response
-    body = body_or_response
     if not secrets_for:
         # Our misconfiguration, not the sender's fault: 503 makes the provider
         # retry, so the event arrives once the secret is set.
@@ -466,6 +651,14 @@ async def _ingest(request: Request, provider: str, header: str) -> Response:
         log.error("%s webhook refused: %s is not configured", provider, names[0])
         return _error(503, f"The relay has no {names[0]} configured.")
     signature = request.headers.get(header)
+    refusal = precheck_signature(provider, signature)
+    if refusal is not None:
+        log.info("%s webhook rejected: %s", provider, refusal)
+        return _error(400, refusal, {"Connection": "close"})
+    body_or_response = await _read_body(request, limit)
+    if isinstance(body_or_response, Response):
+        return body_or_response
+    body = body_or_response
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -474,10 +667,16 @@ async def _ingest(request: Request, provider: str, header: str) -> Response:
         if len(body) <= INLINE_VERIFY_BYTES:
             event = _verify(provider, relay, body, signature)
         else:
-            event = await anyio.to_thread.run_sync(_verify, provider, relay, body, signature)
+            remaining = INGEST_DEADLINE_SECONDS - (time.monotonic() - started)
+            event = await relay.run_verify(_verify, provider, relay, body, signature,
+                                           timeout=remaining)
     except WebhookError as exc:
         log.info("%s webhook rejected: %s", provider, exc)
         return _error(400, str(exc))
+    except TimeoutError:
+        log.warning("%s webhook not verified in time (verification queue full), answered 503",
+                    provider)
+        return _error(503, "The relay is busy; please retry.")
     if len(event.dedup_key) > MAX_DEDUP_KEY_CHARS:
         return _error(400, "The webhook's identifying fields are implausibly long.")
     item = IngestItem(provider, event.dedup_key, event.event_type, text, signature or "",
@@ -518,16 +717,13 @@ async def _kiosk_event(request: Request, *, default_type: str | None) -> Respons
         return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
                       {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
     kiosk, mode = identity
-    too_big = _error(413, "A kiosk event is at most 64 KiB.")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_CASH_BYTES:
-        return too_big
-    body_or_response = await _read_body(request)
+        return _too_big(MAX_CASH_BYTES, close=True)
+    body_or_response = await _read_body(request, MAX_CASH_BYTES)
     if isinstance(body_or_response, Response):
         return body_or_response
     body = body_or_response
-    if len(body) > MAX_CASH_BYTES:
-        return too_big
     try:
         # Checked first: json.loads would also take UTF-16, which the feed cannot carry.
         text = body.decode("utf-8")
@@ -590,8 +786,8 @@ async def nowpayments_webhook(request: Request) -> Response:
     return await _ingest(request, "nowpayments", "x-nowpayments-sig")
 
 
-def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
-    raw = request.query_params.get(name)
+def _int_param(params: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = params.get(name)
     if raw is None or raw == "":
         return default
     text = raw.strip()
@@ -603,12 +799,12 @@ def _int_param(request: Request, name: str, default: int, minimum: int) -> int:
     return value
 
 
-def _feed_params(request: Request) -> tuple[int, int, float]:
-    after = _int_param(request, "after", 0, 0)
+def _feed_params(params: Mapping[str, str]) -> tuple[int, int, float]:
+    after = _int_param(params, "after", 0, 0)
     if after > MAX_SEQ:
         raise BadRequest(f"'after' must be at most {MAX_SEQ}.")
-    limit = min(_int_param(request, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
-    raw_wait = request.query_params.get("wait")
+    limit = min(_int_param(params, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
+    raw_wait = params.get("wait")
     wait = 0.0
     if raw_wait:
         try:
@@ -627,10 +823,10 @@ def _iso(ts: float) -> str:
     )
 
 
-def _page_json(page: FeedPage, you: tuple[str, str | None]) -> dict[str, Any]:
-    return {
-        # Who the relay takes this kiosk for: `check` compares it with kiosk.toml.
-        "you": {"kiosk": you[0], "mode": you[1]},
+def _page_tail(page: FeedPage) -> bytes:
+    """The feed answer after its `"you"` member, encoded once per page and shared by
+    every kiosk the page wakes: `{"you": {"kiosk", "mode"}, "events", "next", "gap"}`."""
+    body = json.dumps({
         "events": [
             {
                 "seq": e.seq,
@@ -646,56 +842,155 @@ def _page_json(page: FeedPage, you: tuple[str, str | None]) -> dict[str, Any]:
         ],
         "next": page.next,
         "gap": page.gap,
-    }
+    }, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return body[1:]  # without its opening brace
 
 
-async def events_feed(request: Request) -> Response:
-    relay = _relay(request)
+FeedAnswer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+_JSON = (b"content-type", b"application/json")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+def _error_answer(status: int, message: str, *headers: tuple[bytes, bytes]) -> FeedAnswer:
+    return status, json.dumps({"error": message}).encode(), list(headers)
+
+
+def _unauthorized() -> FeedAnswer:
+    return _error_answer(401, "A valid kiosk token is required (Authorization: Bearer ...).",
+                         (b"www-authenticate", b'Bearer realm="charter-relay"'))
+
+
+@functools.lru_cache(maxsize=65536)
+def _you(identity: tuple[str, str | None]) -> bytes:
+    """The start of a feed answer for this kiosk: `{"you":{"kiosk","mode"},`."""
+    return b'{"you":' + json.dumps({"kiosk": identity[0], "mode": identity[1]},
+                                   ensure_ascii=False, separators=(",", ":")).encode() + b","
+
+
+async def feed_answer(relay: Relay, params: Mapping[str, str], authorization: str
+                      ) -> FeedAnswer:
+    """The feed's answer: (status, JSON body, extra headers). Shared by the Starlette
+    route and `FeedFastPath`."""
     try:
-        after, limit, wait = _feed_params(request)
+        after, limit, wait = _feed_params(params)
     except BadRequest as exc:
-        return _error(400, str(exc))
+        return _error_answer(400, str(exc))
+    token_hash = token_hash_of(authorization)
     try:
-        identity = await relay.identify(request)
-        if identity is None:
-            return _error(401, "A valid kiosk token is required (Authorization: Bearer ...).",
-                          {"WWW-Authenticate": 'Bearer realm="charter-relay"'})
+        # A few at a time through the first check and read: thousands of kiosks
+        # reconnecting at once then take turns with the webhooks instead of
+        # making one long turn of the event loop that every webhook waits behind.
+        async with relay.feed_gate:
+            identity = await relay.identify_hash(token_hash)
+        if identity is None or token_hash is None:
+            return _unauthorized()
+        you = _you(identity)
         deadline = time.monotonic() + wait
+        first = True
         while True:
             # Read the version before querying: a commit after this point bumps
             # it, so the wait below returns at once instead of missing the event.
             version = relay.notifier.version
-            page = await relay.fetch(after, limit, version)
+            if first:
+                first = False
+                async with relay.feed_gate:
+                    page, tail = await relay.fetch(after, limit, version)
+            else:
+                page, tail = await relay.fetch(after, limit, version)
             remaining = deadline - time.monotonic()
             if page.events or page.gap or remaining <= 0 or relay.notifier.closed:
                 break
-            await relay.notifier.wait_past(version, remaining)
+            relay.hold(after, limit, 1)
+            try:
+                await relay.notifier.wait_past(version, remaining, key=identity[0])
+            finally:
+                relay.hold(after, limit, -1)
+            if not relay.still_active(token_hash):
+                return _unauthorized()  # revoked while it waited
     except DatabaseUnavailable as exc:
         log.warning("feed unavailable: %s", exc)
-        return _error(503, "The relay's database is unavailable; retry shortly.")
-    return JSONResponse(_page_json(page, identity), headers={"Cache-Control": "no-store"})
+        return _error_answer(503, "The relay's database is unavailable; retry shortly.")
+    return 200, you + tail, [_NO_STORE]
+
+
+async def events_feed(request: Request) -> Response:
+    status, body, headers = await feed_answer(_relay(request), request.query_params,
+                                              request.headers.get("authorization", ""))
+    return Response(body, status_code=status, media_type="application/json",
+                    headers={k.decode(): v.decode() for k, v in headers})
+
+
+class FeedFastPath:
+    """`GET /v1/events` answered straight from ASGI, past Starlette's routing, request
+    and response objects; everything else goes to the Starlette app.
+
+    When one event wakes 10,000 held long-polls, they are answered one after the
+    other on one event loop: the last kiosk waits for the sum of every answer's
+    cost, so that cost is kept to the bare minimum here.
+    """
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.state = app.state
+        self._relay: Relay = app.state.relay
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/v1/events" or \
+                scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        authorization = ""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+                break
+        # Like Starlette's QueryParams.get: the last value of a repeated name wins.
+        params = dict(parse_qsl(scope["query_string"].decode("latin-1"),
+                                keep_blank_values=True))
+        status, body, headers = await feed_answer(self._relay, params, authorization)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [_JSON, (b"content-length", str(len(body)).encode()),
+                                *headers]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("charter-kiosk")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 async def healthz(request: Request) -> Response:
+    """Public: `{"ok", "version"}` only (200, or 503 when the database is unreachable),
+    for load balancers and uptime checks. With a valid kiosk token also the
+    details `charter-kiosk check` reads: the database, which secrets are configured
+    (names only), the last sweep and the event counts."""
     relay = _relay(request)
-    body: dict[str, Any] = {
-        "database": {"kind": relay.store.kind, "reachable": False},
-        "secrets_configured": relay.configured_secret_names(),
-    }
+    body: dict[str, Any] = {"ok": False, "version": _version()}
+    headers = {"Cache-Control": "no-store"}
     try:
-        stats = await relay.run_db(relay.store.stats)
+        stats = await relay.health_stats()
     except DatabaseUnavailable as exc:
-        body["ok"] = False
-        body["database"]["error"] = "unreachable"
         log.warning("healthz: database unreachable: %s", exc)
-        return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+        stats = None
+    body["ok"] = stats is not None
+    status = 200 if stats is not None else 503
+    try:
+        identity = await relay.identify(request) if stats is not None else None
+    except DatabaseUnavailable:
+        identity = None
+    if identity is None or stats is None:
+        return JSONResponse(body, status_code=status, headers=headers)
     newest_age = (
         round(max(0.0, time.time() - stats.newest_received_at), 3)
         if stats.newest_received_at is not None
         else None
     )
-    body["ok"] = True
-    body["database"]["reachable"] = True
+    body["database"] = {"kind": relay.store.kind, "reachable": True}
+    body["secrets_configured"] = relay.configured_secret_names()
     try:
         from backend.relay.sweep import last_sweep
 
@@ -709,7 +1004,7 @@ async def healthz(request: Request) -> Response:
         "newest_age_s": newest_age,
         "pruned_through": stats.pruned_through,
     }
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def create_app(
@@ -730,7 +1025,9 @@ def create_app(
     `sweep_interval`: seconds between missed-webhook sweeps (None: no sweeping);
     `sweep_client` defaults to the Stripe key configured on this host.
     """
-    store = RelayStore(db_url, max_connections=db_threads + 4)
+    # The feed's threads, the ingest writer, the token refresh, last-seen and the
+    # sweep: each may hold one pooled connection (plus one LISTEN on PostgreSQL).
+    store = RelayStore(db_url, max_connections=db_threads + POOL_EXTRA)
     relay = Relay(
         store,
         _configured_secrets(STRIPE_SECRET_NAMES) if stripe_secrets is None else stripe_secrets,

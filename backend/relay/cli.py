@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         help="delete events older than this many days (default 30; 0 keeps them forever)",
     )
+    serve.add_argument("--db-threads", type=int, default=16,
+                       help="threads reading the database for the feed (default 16); the pool "
+                       "holds up to this many connections plus 8, and one LISTEN on PostgreSQL")
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
     db_option(serve)
@@ -147,13 +150,39 @@ def _sweep(store: RelayStore) -> int:
     return 0
 
 
+def configure_logging(level_name: str) -> None:
+    """One handler, on the root logger, to stderr (the journal or the container log).
+
+    `charter-kiosk` has already given the `charter` logger a console handler of its
+    own; with the root's as well every line appeared twice, so that one goes (its
+    log file stays). At debug level peewee's SQL is shown without its parameters
+    (see store.py) and the Stripe library, which logs whole API answers at debug,
+    stays at info: donor data never reaches a log.
+    """
+    from backend.logs import RedactSecrets
+
+    level = getattr(logging, level_name.upper())
+    charter = logging.getLogger("charter")
+    for handler in list(charter.handlers):
+        if type(handler) is logging.StreamHandler:
+            charter.removeHandler(handler)
+    charter.setLevel(level)
+    root = logging.getLogger()
+    if not any(type(h) is logging.StreamHandler for h in root.handlers):
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        console.addFilter(RedactSecrets())
+        root.addHandler(console)
+    root.setLevel(level)
+    logging.getLogger("stripe").setLevel(max(level, logging.INFO))
+
+
 def _serve(args: argparse.Namespace, url: str) -> int:
     from backend.relay.app import create_app
     from backend.relay.server import serve
 
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(url, retention_days=args.retention_days or None,
+    configure_logging(args.log_level)
+    app = create_app(url, retention_days=args.retention_days or None, db_threads=args.db_threads,
                      sweep_interval=args.sweep_minutes * 60 if args.sweep_minutes else None)
     relay = app.state.relay
     if not relay.configured_secret_names():

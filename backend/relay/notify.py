@@ -17,6 +17,7 @@ import asyncio
 import logging
 import select
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from backend.relay.store import NOTIFY_CHANNEL
@@ -24,38 +25,75 @@ from backend.relay.store import NOTIFY_CHANNEL
 log = logging.getLogger("charter.relay.notify")
 
 FALLBACK_POLL_SECONDS = 0.2
+WAKE_BATCH = 200
 
 
 class Notifier:
-    """A version counter with an awaitable 'it changed'. Use from the event loop only."""
+    """A version counter with an awaitable 'it changed'. Use from the event loop only.
+
+    Each waiter is one future: `bump` resolves them all (an event for every kiosk),
+    `kick(key)` only those waiting under `key` (a kiosk whose token was revoked).
+    """
 
     def __init__(self) -> None:
         self.version = 0
         self.closed = False
-        self._changed = asyncio.Event()
+        self._waiters: set[asyncio.Future[None]] = set()
+        self._by_key: dict[str, set[asyncio.Future[None]]] = {}
 
     def bump(self) -> None:
         self.version += 1
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
+        waiters, self._waiters = self._waiters, set()
+        self._wake(list(waiters))
+
+    def _wake(self, waiters: list[asyncio.Future[None]]) -> None:
+        # A few hundred per turn of the event loop: waking 10,000 at once would make
+        # one turn of half a second, and a webhook arriving meanwhile would wait
+        # for all of it before being read, and again before being answered.
+        for future in waiters[:WAKE_BATCH]:
+            if not future.done():
+                future.set_result(None)
+        if len(waiters) > WAKE_BATCH:
+            asyncio.get_running_loop().call_soon(self._wake, waiters[WAKE_BATCH:])
+
+    def kick(self, key: str) -> None:
+        for future in self._by_key.pop(key, ()):
+            if not future.done():
+                future.set_result(None)
 
     def close(self) -> None:
         """Release every waiter now (shutdown): they answer with what they have."""
         self.closed = True
         self.bump()
 
-    async def wait_past(self, version: int, timeout: float) -> bool:
-        """Wait until the version differs from `version`; False on timeout."""
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def wait_past(self, version: int, timeout: float, key: str | None = None) -> bool:
+        """Wait until the version differs from `version` (or `key` is kicked); False
+        on timeout."""
         if self.version != version or self.closed:
             return True
         if timeout <= 0:
             return False
-        changed = self._changed
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.add(future)
+        if key is not None:
+            self._by_key.setdefault(key, set()).add(future)
         try:
             async with asyncio.timeout(timeout):
-                await changed.wait()
+                await future
         except TimeoutError:
             return False
+        finally:
+            self._waiters.discard(future)
+            if key is not None:
+                keyed = self._by_key.get(key)
+                if keyed is not None:
+                    keyed.discard(future)
+                    if not keyed:
+                        del self._by_key[key]
         return True
 
 
@@ -67,9 +105,15 @@ class PostgresListener:
         connect_kwargs: dict[str, Any],
         notifier: Notifier,
         loop: asyncio.AbstractEventLoop,
+        *,
+        on_commit: Callable[[], None] | None = None,
+        own_payload: str | None = None,
     ) -> None:
+        self._own = own_payload
         self._connect_kwargs = connect_kwargs
         self._notifier = notifier
+        # What to run on the loop when another process committed (default: wake waiters).
+        self._on_commit = on_commit or notifier.bump
         self._loop = loop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="relay-pg-listen", daemon=True)
@@ -84,7 +128,7 @@ class PostgresListener:
 
     def _wake(self) -> None:
         try:
-            self._loop.call_soon_threadsafe(self._notifier.bump)
+            self._loop.call_soon_threadsafe(self._on_commit)
         except RuntimeError:  # the loop closed during shutdown
             self._stop.set()
 
@@ -109,8 +153,10 @@ class PostgresListener:
                         continue
                     conn.poll()
                     if conn.notifies:
+                        others = [n for n in conn.notifies if n.payload != self._own]
                         conn.notifies.clear()
-                        self._wake()
+                        if others:  # this relay's own commits have woken its kiosks already
+                            self._wake()
             except Exception as exc:
                 self.connected.clear()
                 log.warning("relay LISTEN connection lost (%s); polling every %.1f s",

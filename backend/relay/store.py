@@ -23,9 +23,13 @@ process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import threading
 import time
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +61,53 @@ DB_ERRORS: tuple[type[BaseException], ...] = (
     MaxConnectionsExceeded,
 )
 _BUG_ERRORS = (peewee.ProgrammingError, peewee.IntegrityError, peewee.NotSupportedError)
+
+
+# Stores in this process announce kiosk changes here (by database URL), so that a
+# relay sharing the process (tests, the demo) sees a revocation at once; other
+# processes' changes are seen by polling (`KioskDirectory`).
+_kiosk_listeners: dict[str, set[Callable[[], None]]] = {}
+_kiosk_listeners_lock = threading.Lock()
+
+
+def subscribe_kiosk_changes(url: str, callback: Callable[[], None]) -> None:
+    with _kiosk_listeners_lock:
+        _kiosk_listeners.setdefault(url, set()).add(callback)
+
+
+def unsubscribe_kiosk_changes(url: str, callback: Callable[[], None]) -> None:
+    with _kiosk_listeners_lock:
+        callbacks = _kiosk_listeners.get(url)
+        if callbacks is not None:
+            callbacks.discard(callback)
+            if not callbacks:
+                del _kiosk_listeners[url]
+
+
+def _announce_kiosk_change(url: str) -> None:
+    with _kiosk_listeners_lock:
+        callbacks = list(_kiosk_listeners.get(url, ()))
+    for callback in callbacks:
+        callback()
+
+
+class SqlWithoutParameters(logging.Filter):
+    """peewee logs every query with its parameters at debug level: webhook payloads,
+    donor names, token hashes. Keep the SQL, drop the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg: Any = record.msg
+        if isinstance(msg, tuple) and len(msg) == 2 and isinstance(msg[0], str):
+            params = msg[1]
+            count = len(params) if isinstance(params, list | tuple | dict) else "?"
+            record.msg = f"{msg[0]} -- {count} parameter(s) withheld"
+            record.args = None
+        return True
+
+
+_peewee_log = logging.getLogger("peewee")
+if not any(isinstance(f, SqlWithoutParameters) for f in _peewee_log.filters):
+    _peewee_log.addFilter(SqlWithoutParameters())
 
 
 class DatabaseUnavailable(Exception):
@@ -120,6 +171,33 @@ class Stats:
     pruned_through: int
 
 
+# Every relay session on a shared PostgreSQL server is bounded, so that no relay
+# can stall the others. A relay frozen (SIGSTOP, a VM paused, a partition) in the
+# middle of an ingest holds the ingest lock in an open transaction: the server
+# ends that session after 1 s of idleness, which releases the lock, and the other
+# relays, waiting at most 2 s for it, carry on. The relay's transactions are a
+# few statements issued back to back; none is ever idle for a second.
+# Each can be overridden in the database URL (`?options=-c%20lock_timeout%3D5s`).
+PG_SESSION_SETTINGS = {
+    "lock_timeout": "2s",
+    "idle_in_transaction_session_timeout": "1s",
+    "statement_timeout": "5s",
+    # The server notices a vanished relay within ~20 s instead of hours.
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "2",
+}
+# And the relay notices a vanished server: libpq keepalives, and unacknowledged
+# writes give up after 10 s instead of the kernel's ~15 minutes.
+PG_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 10_000,
+}
+
+
 def default_db_url() -> str:
     return f"sqlite:///{data_dir() / DEFAULT_DB_FILE}"
 
@@ -143,6 +221,14 @@ def open_database(url: str | None, *, max_connections: int = 32) -> peewee.Datab
         # A stopped or unreachable server must become a 503 in well under the
         # providers' 3-second deadline, not a hang.
         params.setdefault("connect_timeout", 2)
+        for key, value in PG_KEEPALIVES.items():
+            params.setdefault(key, value)
+        # Named per process, so that pg_stat_activity shows which relay holds what.
+        params.setdefault("application_name", f"charter-relay-{os.getpid()}")
+        # Ours first: a `-c` in the URL's own options comes later and wins.
+        params["options"] = " ".join(
+            [f"-c {name}={value}" for name, value in PG_SESSION_SETTINGS.items()]
+            + ([params["options"]] if params.get("options") else []))
         database = params.pop("database")
         return PooledPostgresqlDatabase(
             database,
@@ -232,6 +318,8 @@ class RelayStore:
         models: tuple[Any, ...] = _build_models(self.db)
         self.Event, self.Kiosk, self.Meta = models
         self._schema_ready = False
+        # Names this store's commits in NOTIFY payloads.
+        self.instance = uuid.uuid4().hex
 
     # --- plumbing -------------------------------------------------------------
 
@@ -244,7 +332,19 @@ class RelayStore:
         except DB_ERRORS as exc:
             if isinstance(exc, _BUG_ERRORS):
                 raise  # our SQL is wrong: a 500 and a traceback, not a quiet 503
+            if self.is_postgres:
+                # A server restart or a session ended by a timeout leaves every
+                # idle pooled connection dead too: drop them now, so the next
+                # request connects afresh instead of failing on each in turn.
+                with contextlib.suppress(Exception):
+                    self.db.close_idle()
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}".strip()) from exc
+
+    def _long_statements(self) -> None:
+        """Inside a transaction: lift the statement timeout for work that may
+        legitimately take long (pruning a big table, migrating)."""
+        if self.is_postgres:
+            self.db.execute_sql("SET LOCAL statement_timeout = '10min'")
 
     def _write_tx(self) -> Any:
         # SQLite: take the write lock up front; a deferred transaction that reads
@@ -256,7 +356,10 @@ class RelayStore:
         # start-up still runs and answers 503 until the database comes back.
         if self._schema_ready:
             return
+        if not self.is_postgres:
+            self._backup_before_migrating()
         with self.db.connection_context(), self._write_tx():
+            self._long_statements()
             if self.is_postgres:
                 # Two relays starting at once must not race on CREATE TABLE.
                 self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_INGEST_LOCK_KEY,))
@@ -280,6 +383,38 @@ class RelayStore:
                     self.Meta.key == "schema_version").execute()
                 log.info("migrated the relay database to schema %d", version)
         self._schema_ready = True
+
+    def _backup_before_migrating(self) -> None:
+        """Copy a SQLite relay database that is about to be migrated (like the kiosk's:
+        `relay.sqlite3.schema-N.bak`), so a failed or regretted upgrade can go back.
+        On PostgreSQL, take a `pg_dump` before upgrading the relays."""
+        import sqlite3
+
+        path = str(self.db.database)
+        if path == ":memory:" or not Path(path).exists():
+            return
+        conn = sqlite3.connect(path, timeout=5)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = "
+                                                  "'table'")}
+            if self.Event._meta.table_name not in tables:
+                return  # a new database: nothing to keep
+            row = None
+            if self.Meta._meta.table_name in tables:
+                row = conn.execute(f"SELECT value FROM {self.Meta._meta.table_name} "  # noqa: S608
+                                   "WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 1
+            if version >= SCHEMA_VERSION:
+                return
+            backup = sqlite3.connect(f"{path}.schema-{version}.bak")
+            try:
+                conn.backup(backup)
+            finally:
+                backup.close()
+            log.info("copied the relay database (schema %d) to %s.schema-%d.bak before "
+                     "migrating it", version, path, version)
+        finally:
+            conn.close()
 
     def ensure_schema(self) -> None:
         try:
@@ -341,7 +476,9 @@ class RelayStore:
                 outcomes.append(IngestOutcome(int(seq), False))
             if self.is_postgres and any(not o.duplicate for o in outcomes):
                 # Delivered at COMMIT, to every relay process listening.
-                self.db.execute_sql("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, ""))
+                # The payload says which store committed: its own relay has already
+                # woken its kiosks and ignores it (see PostgresListener).
+                self.db.execute_sql("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, self.instance))
         return outcomes
 
     def fetch_after(self, after: int, limit: int, max_bytes: int = 4 * 1024 * 1024) -> FeedPage:
@@ -416,6 +553,7 @@ class RelayStore:
         def query() -> int:
             Event = self.Event
             with self._write_tx():
+                self._long_statements()
                 newest = Event.select(peewee.fn.MAX(Event.seq)).scalar()
                 if newest is None:
                     return 0
@@ -451,6 +589,7 @@ class RelayStore:
                 Kiosk.create(name=name, token_hash=token_hash, created_at=time.time(), mode=mode)
 
         self._run(query)
+        _announce_kiosk_change(self.url)
 
     def revoke_kiosk(self, name: str) -> bool:
         def query() -> bool:
@@ -462,7 +601,9 @@ class RelayStore:
             )
             return bool(updated)
 
-        return self._run(query)
+        revoked = bool(self._run(query))
+        _announce_kiosk_change(self.url)
+        return revoked
 
     def list_kiosks(self) -> list[KioskInfo]:
         def query() -> list[KioskInfo]:
@@ -493,6 +634,44 @@ class RelayStore:
             return (str(row[0]), row[1]) if row else None
 
         return self._run(query)
+
+    def kiosk_fingerprint(self) -> tuple[Any, ...]:
+        """Changes whenever a kiosk is added, re-issued or revoked, by any process."""
+
+        def query() -> tuple[Any, ...]:
+            Kiosk = self.Kiosk
+            row = Kiosk.select(
+                peewee.fn.COUNT(Kiosk.name), peewee.fn.COUNT(Kiosk.revoked_at),
+                peewee.fn.MAX(Kiosk.created_at), peewee.fn.MAX(Kiosk.revoked_at),
+            ).tuples().first()
+            return tuple(row or ())
+
+        return self._run(query)
+
+    def active_kiosks(self) -> dict[str, tuple[str, str | None]]:
+        """Every active kiosk: token hash → (name, mode)."""
+
+        def query() -> dict[str, tuple[str, str | None]]:
+            Kiosk = self.Kiosk
+            rows = (Kiosk.select(Kiosk.token_hash, Kiosk.name, Kiosk.mode)
+                    .where(Kiosk.revoked_at.is_null()).tuples())
+            return {str(h): (str(name), mode) for h, name, mode in rows}
+
+        return self._run(query)
+
+    def touch_kiosks_at(self, seen: dict[str, float]) -> None:
+        """Record when each kiosk was last seen, all in one transaction."""
+
+        def query() -> None:
+            table = self.Kiosk._meta.table_name
+            p = self.db.param
+            update = (f"UPDATE {table} SET last_seen_at = {p} WHERE name = {p} "  # noqa: S608
+                      f"AND (last_seen_at IS NULL OR last_seen_at < {p})")
+            with self._write_tx():
+                self.db.cursor().executemany(
+                    update, [(when, name, when) for name, when in seen.items()])
+
+        self._run(query)
 
     def touch_kiosks(self, names: Iterable[str], when: float) -> None:
         names = list(names)
