@@ -27,6 +27,7 @@ from kiosk.layout import Profile, current_page_sizes, design, set_direction
 from kiosk.model import Campaign, Totals
 from kiosk.screens.base import button, label, repolish
 from kiosk.staff_cash import CashGiftPage
+from kiosk.staff_checks import ChecksPage
 from kiosk.staff_terminal import TerminalPage
 from kiosk.staff_void import VoidPage
 from kiosk.text import breakable, method_label, money, parse_time, time_ago
@@ -51,7 +52,7 @@ def _ignore_width(widget: QWidget) -> None:
     widget.setSizePolicy(policy)
 
 
-class StaffScreen(QWidget):
+class StaffScreen(ChecksPage, QWidget):
     back = Signal()
     cash_gift = Signal(str, str)  # amount, display name ("" for anonymous)
     export_csv = Signal()
@@ -408,75 +409,6 @@ class StaffScreen(QWidget):
         self.reconcile_label.setText(" · ".join(parts))
         self.reconcile_label.setProperty("tone", "warn" if stale else "")
         repolish(self.reconcile_label)
-
-    # --- checks page (the same checks as `charter-kiosk check`) --------------------
-
-    def _build_checks(self) -> None:
-        layout = QVBoxLayout(self._checks)
-        design(layout, margins=(72, 48, 72, 48), spacing=20)
-        layout.addWidget(label(self.tr("Is this kiosk ready?"), "h1"))
-        self.checks_summary = label(self.tr("Checking…"), "lead", "checksSummary")
-        layout.addWidget(self.checks_summary)
-        self.checks_table = QTableWidget(0, 3)
-        self.checks_table.setObjectName("checksTable")
-        self.checks_table.setAccessibleName(self.tr("Check results"))
-        self.checks_table.setHorizontalHeaderLabels(
-            [self.tr("Result"), self.tr("Check"), self.tr("Detail and fix")])
-        self.checks_table.verticalHeader().setVisible(False)
-        self.checks_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.checks_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.checks_table.setWordWrap(True)
-        header = self.checks_table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        finger_scroll(self.checks_table)
-        layout.addWidget(self.checks_table, 1)
-        row = QHBoxLayout()
-        design(row, spacing=20)
-        back = button(self.tr("Back"), "checksBackButton", "secondary")
-        back.clicked.connect(self.show_main)
-        self.checks_again = button(self.tr("Check again"), "checksAgainButton", "primary")
-        self.checks_again.clicked.connect(self._open_checks)
-        row.addWidget(back)
-        row.addWidget(self.checks_again)
-        layout.addLayout(row)
-
-    def _open_checks(self) -> None:
-        self.checks_summary.setText(self.tr("Checking… (the network checks take a few seconds)"))
-        self.checks_again.setEnabled(False)
-        self.checks_table.setRowCount(0)
-        self._pages.setCurrentWidget(self._checks)
-        self.run_checks.emit()
-
-    def set_checks(self, checks: list[dict[str, Any]] | None, error: str = "") -> None:
-        self.checks_again.setEnabled(True)
-        if checks is None:
-            self.checks_summary.setText(error or self.tr("The checks could not run."))
-            return
-        marks = {"pass": self.tr("ok"), "warn": self.tr("WARN"), "fail": self.tr("FAIL"),
-                 "skip": self.tr("skip")}
-        self.checks_table.setRowCount(len(checks))
-        for row, check in enumerate(checks):
-            detail = str(check.get("detail", ""))
-            if check.get("status") in ("fail", "warn") and check.get("fix"):
-                detail += "\n" + self.tr("Fix: {fix}").format(fix=check["fix"])
-            for column, text in enumerate((marks.get(str(check.get("status")), "?"),
-                                           f"{check.get('group')}: {check.get('name')}", detail)):
-                self.checks_table.setItem(row, column, QTableWidgetItem(text))
-        self.checks_table.resizeRowsToContents()
-        failed = sum(1 for c in checks if c.get("status") == "fail")
-        warned = sum(1 for c in checks if c.get("status") == "warn")
-        if failed:
-            self.checks_summary.setText(
-                (self.tr("1 check failed: it shows its fix.") if failed == 1 else
-                 self.tr("{n} checks failed: each shows its fix.")).format(n=failed))
-        elif warned:
-            self.checks_summary.setText(
-                (self.tr("Ready, with 1 warning.") if warned == 1 else
-                 self.tr("Ready, with {n} warnings.")).format(n=warned))
-        else:
-            self.checks_summary.setText(self.tr("All checks passed: ready for doors to open."))
 
     # --- cash gift page (kiosk/staff_cash.py) ------------------------------------
 
