@@ -12,7 +12,7 @@ import importlib
 import json
 import sys
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from backend.result import Result
@@ -137,7 +137,12 @@ def _optional_module(name: str) -> Any:
         return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+WindowRunner = Callable[[list[str]], int]
+
+
+def main(argv: Sequence[str] | None = None, *, run_window: WindowRunner | None = None) -> int:
+    """Every command. The window commands (the kiosk, `display`) need `run_window`,
+    which `kiosk.cli` hands in: the backend never imports the GUI itself."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     command_word = command_of(args_list)
     parser = build_parser([command_word] if command_word in PLUGIN_COMMANDS else ())
@@ -152,9 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command is None:
         if args.demo and args.terminal:
             return terminal_demo()
-        return _run_window(["--demo"] if args.demo else [], args)
+        return _run_window(["--demo"] if args.demo else [], args, run_window)
     if command == "display":
-        return _run_window(["display", *(["--demo"] if args.demo_display else [])], args)
+        return _run_window(["display", *(["--demo"] if args.demo_display else [])], args,
+                           run_window)
     if command == "check":
         from backend import check
 
@@ -216,15 +222,18 @@ def terminal_command(args: argparse.Namespace) -> int:
                    lambda d: f"This kiosk no longer uses reader {d['forgotten'] or '(none)'}.")
 
 
-def _run_window(extra: list[str], args: argparse.Namespace) -> int:
-    from kiosk import app  # Qt loads only here
-
+def _run_window(extra: list[str], args: argparse.Namespace,
+                run_window: WindowRunner | None) -> int:
+    if run_window is None:
+        print("This command opens the kiosk's window: run it as `charter-kiosk` (or "
+              "`python -m kiosk.cli`); the backend alone has no window.", file=sys.stderr)
+        return USAGE_ERROR
     argv = [*extra]
     if args.windowed:
         argv.append("--windowed")
     if args.hide_cursor:
         argv.append("--hide-cursor")
-    return int(app.main(argv))
+    return int(run_window(argv))
 
 
 def _report(result: Result, describe: object) -> int:

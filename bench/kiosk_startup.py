@@ -2,7 +2,7 @@
 
     uv run python bench/kiosk_startup.py [--runs 7] [--quick] [--json]
 
-Each run is a fresh process through the real command line (`backend.cli.main`, as
+Each run is a fresh process through the real command line (`kiosk.cli.main`, as
 `charter-kiosk` runs it), timed from just before `exec` to its first painted attract
 screen and to the attract screen showing the campaign's real total:
 
@@ -128,7 +128,10 @@ def poll():
     QTimer.singleShot(10, poll)
 QTimer.singleShot(0, poll)
 QTimer.singleShot(90000, lambda: app.exit(3))
-from backend.cli import main
+try:
+    from kiosk.cli import main
+except ImportError:  # a --baseline checkout from before kiosk.cli
+    from backend.cli import main
 code = main(["--demo"] if demo else [])
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print("RESULT", {**times, "peak_kb": peak, "gifts": state["gifts"], "code": code})

@@ -23,10 +23,31 @@ def run_python(code: str, home: Path, **env: str) -> subprocess.CompletedProcess
                           capture_output=True, timeout=120, check=False)
 
 
+def test_no_backend_module_imports_the_gui() -> None:
+    """The relay host and `check` run without Qt: nothing under backend/ may import
+    kiosk or PySide6, not even inside a function."""
+    import ast
+
+    found = []
+    for path in sorted((REPO / "backend").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.relative_to(REPO)}:{node.lineno} {n}" for n in names
+                      if n.split(".")[0] in ("kiosk", "PySide6")]
+    assert not found, found
+
+
+def test_the_backend_alone_refuses_the_window_commands(capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    assert main(["display"]) == 2
+    assert "kiosk.cli" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv", [["check", "--offline", "--json"], ["relay", "kiosks"],
                                   ["reconcile", "--json"], ["secrets", "list"], ["--version"]])
 def test_headless_commands_never_import_qt(argv: list[str], tmp_path: Path) -> None:
-    code = ("import sys\nfrom backend.cli import main\n"
+    code = ("import sys\nfrom kiosk.cli import main\n"  # the real entry point
             f"try:\n    code = main({argv!r})\nexcept SystemExit as e:\n    code = e.code\n"
             "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt was loaded'\n"
             "print('exit', code)\n")
@@ -75,7 +96,7 @@ def test_export_to_a_missing_folder_fails(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_terminal_demo_walks_a_card_and_a_crypto_gift(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "backend.cli", "--demo", "--terminal"], cwd=REPO,
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "--demo", "--terminal"], cwd=REPO,
                             env={**os.environ, "CHARTER_KIOSK_HOME": str(tmp_path)}, text=True,
                             capture_output=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
@@ -93,7 +114,7 @@ def test_the_demo_never_writes_into_a_real_kiosks_records(tmp_path: Path) -> Non
     write_settings({"campaign": {"id": "real-campaign", "currency": "usd"}},
                    tmp_path / "kiosk.toml")
     before = sorted(p.name for p in tmp_path.iterdir())
-    result = subprocess.run([sys.executable, "-m", "backend.cli", "--demo", "--terminal"], cwd=REPO,
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "--demo", "--terminal"], cwd=REPO,
                             env={**os.environ, "CHARTER_KIOSK_HOME": str(tmp_path)}, text=True,
                             capture_output=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

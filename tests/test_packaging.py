@@ -194,9 +194,9 @@ def test_frozen_entry_point_hands_over_to_the_cli(monkeypatch: pytest.MonkeyPatc
     entry = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(entry)
     calls: list[object] = []
-    import backend.cli
+    import kiosk.cli
 
-    monkeypatch.setattr(backend.cli, "main", lambda: calls.append("main") or 7)
+    monkeypatch.setattr(kiosk.cli, "main", lambda: calls.append("main") or 7)
     assert entry.run() == 7
     assert calls == ["main"]
 

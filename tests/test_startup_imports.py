@@ -41,7 +41,7 @@ def poll():
     QTimer.singleShot(20, poll)
 QTimer.singleShot(0, poll)
 QTimer.singleShot(30000, lambda: app.exit(3))
-from backend.cli import main
+from kiosk.cli import main
 sys.exit(main([]))
 """
 

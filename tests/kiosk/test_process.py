@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 def start(tmp_path: Path, **env: str) -> subprocess.Popen[str]:
     full_env = {**os.environ, "CHARTER_KIOSK_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
                 **env}
-    return subprocess.Popen([sys.executable, "-m", "backend.cli", "--demo"], cwd=REPO,
+    return subprocess.Popen([sys.executable, "-m", "kiosk.cli", "--demo"], cwd=REPO,
                             env=full_env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
 

@@ -48,7 +48,7 @@ def test_the_command_without_a_display_exits_with_the_hint(tmp_path: Path) -> No
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["CHARTER_KIOSK_HOME"] = str(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-c", "from backend.cli import main; raise SystemExit(main([]))"],
+        [sys.executable, "-c", "from kiosk.cli import main; raise SystemExit(main([]))"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2, result.stderr[-2000:]
     lines = result.stderr.strip().splitlines()
