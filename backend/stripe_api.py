@@ -113,6 +113,20 @@ def get_publishable_key() -> Result:
     return ok({"publishable_key": key, "mode": mode})
 
 
+def card_amounts(request_data: Mapping[str, Any], settings: Settings) -> tuple[int, int, int]:
+    """A card gift's amount, the fee the donor covers (if asked) and what is charged, each
+    checked against the card minimum and the campaign's maximum. For Checkout and tap."""
+    currency = settings.currency
+    gift_minor = to_minor(request_data.get("amount"), currency)
+    maximum = min(to_minor(settings.max_amount, currency), STRIPE_MAXIMUM_MINOR)
+    check_range(gift_minor, currency, minimum=stripe_minimum(currency), maximum=maximum)
+    fee_minor = cover_fee_minor(gift_minor, currency, settings.fee_card_percent,
+                                settings.fee_card_fixed) if request_data.get("cover_fee") else 0
+    check_range(gift_minor + fee_minor, currency, minimum=stripe_minimum(currency),
+                maximum=maximum, what="The gift with the fee")
+    return gift_minor, fee_minor, gift_minor + fee_minor
+
+
 @public
 def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
     """Create a Checkout Session for a donor-chosen amount.
@@ -124,21 +138,12 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
         raise UserError("The payment request is not readable.")
     settings = get_settings()
     currency = settings.currency
-    gift_minor = to_minor(request_data.get("amount"), currency)
-    maximum = min(to_minor(settings.max_amount, currency), STRIPE_MAXIMUM_MINOR)
-    check_range(gift_minor, currency, minimum=stripe_minimum(currency), maximum=maximum)
+    gift_minor, fee_minor, amount_minor = card_amounts(request_data, settings)
     recurring = request_data.get("recurring")
     if recurring is not None and (recurring != "month" or not settings.monthly):
         raise UserError("Monthly gifts are not offered here." if recurring == "month"
                         else "A gift repeats monthly (recurring='month') or not at all.")
-    fee_minor = 0
-    if request_data.get("cover_fee"):
-        fee_minor = cover_fee_minor(gift_minor, currency, settings.fee_card_percent,
-                                    settings.fee_card_fixed)
-        check_range(gift_minor + fee_minor, currency, minimum=stripe_minimum(currency),
-                    maximum=maximum, what="The gift with the fee")
-    amount_minor = gift_minor + fee_minor
-    display_name = _display_name(request_data.get("display_name"))
+    display_name = display_name_of(request_data.get("display_name"))
     client = stripe_client(settings)  # before any row: a missing key writes nothing
     base = landing_base()
     if not base:
@@ -223,7 +228,7 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
     })
 
 
-def _display_name(value: object) -> str | None:
+def display_name_of(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):

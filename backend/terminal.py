@@ -25,16 +25,11 @@ from backend import ledger
 from backend.db import database, ensure_database
 from backend.models import ContributionIntent, StripePayment, new_id
 from backend.money import (
-    STRIPE_MAXIMUM_MINOR,
-    check_range,
-    cover_fee_minor,
     format_money,
-    stripe_minimum,
-    to_minor,
 )
 from backend.result import Result, UserError, ok, public
 from backend.settings import get_settings, set_setting
-from backend.stripe_api import explain, stripe_client
+from backend.stripe_api import card_amounts, display_name_of, explain, stripe_client
 
 log = logging.getLogger("charter.terminal")
 
@@ -199,16 +194,8 @@ def create_tap_payment(request_data: Mapping[str, Any]) -> Result:
         raise UserError("The payment request is not readable.")
     settings = get_settings()
     currency = settings.currency
-    gift_minor = to_minor(request_data.get("amount"), currency)
-    maximum = min(to_minor(settings.max_amount, currency), STRIPE_MAXIMUM_MINOR)
-    check_range(gift_minor, currency, minimum=stripe_minimum(currency), maximum=maximum)
-    fee_minor = cover_fee_minor(gift_minor, currency, settings.fee_card_percent,
-                                settings.fee_card_fixed) if request_data.get("cover_fee") else 0
-    amount_minor = gift_minor + fee_minor
-    check_range(amount_minor, currency, minimum=stripe_minimum(currency), maximum=maximum,
-                what="The gift with the fee")
-    name = request_data.get("display_name")
-    display_name = " ".join(name.split())[:40] or None if isinstance(name, str) else None
+    _, fee_minor, amount_minor = card_amounts(request_data, settings)
+    display_name = display_name_of(request_data.get("display_name"))
     reader_id = configured_reader()
     client = stripe_client(settings)  # before anything: a missing key writes nothing
     ensure_database()
