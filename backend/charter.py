@@ -63,6 +63,14 @@ def on_ready() -> Result:
         "monthly": settings.monthly,
         "cover_fee": {"card": settings.fee_card_percent is not None,
                       "crypto": settings.fee_crypto_percent is not None},
+        # What covering the fee adds, as plain decimal strings: the kiosk shows the sum
+        # before the donor pays, with the same rounding as the payment (money.cover_fee_minor).
+        "fees": {"card": None if settings.fee_card_percent is None else
+                 {"percent": str(settings.fee_card_percent),
+                  "fixed": str(settings.fee_card_fixed)},
+                 "crypto": None if settings.fee_crypto_percent is None else
+                 {"percent": str(settings.fee_crypto_percent), "fixed": "0"}},
+        "languages": list(settings.languages),
         "tagline": settings.tagline,
         "currency": settings.currency,
         "mode": settings.mode,
@@ -86,10 +94,12 @@ def get_cumulative_total() -> Result:
 
 @public
 def fiat_button_click(amount: Any, payment_method: str, display_name: str | None = None,
-                      recurring: str | None = None, cover_fee: bool = False) -> Result:
+                      recurring: str | None = None, cover_fee: bool = False,
+                      language: str | None = None) -> Result:
     """The donor chose an amount and card: a Checkout Session to show as a QR code (monthly
     with `recurring="month"`), or a payment on the kiosk's card reader (`"tap"`).
-    `cover_fee` adds the estimated processing fee to what the donor pays."""
+    `cover_fee` adds the estimated processing fee to what the donor pays; `language` (one
+    of the campaign's) opens Checkout and its landing pages in the donor's language."""
     # On first use: the Stripe SDK costs ~0.2 s, and the attract screen needs none of it.
     from backend import stripe_api
 
@@ -106,7 +116,8 @@ def fiat_button_click(amount: Any, payment_method: str, display_name: str | None
         return terminal.create_tap_payment({"amount": amount, "display_name": display_name,
                                             "cover_fee": cover_fee})
     return stripe_api.create_checkout_session({"amount": amount, "display_name": display_name,
-                                               "recurring": recurring, "cover_fee": cover_fee})
+                                               "recurring": recurring, "cover_fee": cover_fee,
+                                               "language": language})
 
 
 @public

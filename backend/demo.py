@@ -33,7 +33,12 @@ DEMO_SETTINGS: dict[str, dict[str, Any]] = {
         "max_amount": "5000",
         "presets": ["10", "25", "50", "100"],
         "coins": ["btc", "eth", "ltc", "xrp", "xlm", "usdttrc20"],
+        # The donor's choices: their language, a monthly gift, covering the fee.
+        "languages": ["en", "es", "fr", "ar"],
+        "monthly": True,
     },
+    # Stripe's standard US card pricing; crypto as NOWPayments' 0.5% plus network costs.
+    "fees": {"card_percent": "2.9", "card_fixed": "0.30", "crypto_percent": "1"},
     "kiosk": {"id": "demo-kiosk", "mode": "test"},
     "demo": {"enabled": True},
 }

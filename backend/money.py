@@ -144,6 +144,11 @@ def format_money(minor: int, currency: str, *, cents: bool = True) -> str:
     return f"{sign}{number} {currency.upper()}"
 
 
+def currency_symbol(currency: str) -> str | None:
+    """"$" for usd, None for a currency shown by its code ("CHF")."""
+    return _SYMBOLS.get(currency.lower())
+
+
 def check_range(minor: int, currency: str, *, minimum: int, maximum: int,
                 what: str = "The gift") -> None:
     if minor < minimum:

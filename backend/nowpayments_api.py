@@ -235,6 +235,8 @@ def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
         "qr_payload": request.uri,
         "expires_at": expires_at,
         "amount_minor": amount_minor,
+        "gift_minor": gift_minor,
+        "fee_minor": fee_minor,
         "currency": currency,
     })
 

@@ -74,6 +74,9 @@ class Settings:
     fee_card_percent: Decimal | None = None
     fee_card_fixed: Decimal = Decimal(0)
     fee_crypto_percent: Decimal | None = None
+    # [campaign] languages: what donors may choose on the attract screen, the first
+    # being the campaign's default ("es", or with a territory for its formats: "es_US").
+    languages: tuple[str, ...] = ("en",)
     # Extra: free text shown under the campaign name on the attract screen.
     tagline: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -93,6 +96,34 @@ def _decimal(value: Any, key: str) -> Decimal:
 
 
 MAX_FEE_PERCENT = Decimal(10)
+
+
+# The languages the kiosk ships donor screens in: English (the source) and a
+# resources/translations/charter_<code>.ts for each other one (a test keeps the two
+# lists equal).
+SHIPPED_LANGUAGES = ("en", "es", "fr", "ar")
+_LANGUAGE_CODE = re.compile(r"^(?P<language>[a-z]{2,3})(?:[_-](?P<territory>[A-Z]{2}|[0-9]{3}))?$")
+
+
+def _languages(value: Any) -> tuple[str, ...]:
+    """[campaign] languages: a non-empty list of shipped language codes, each at most
+    once, optionally with a territory for number and money formats ("es_US")."""
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
+        raise UserError(f'{CONFIG_FILE}: campaign.languages must be a list such as '
+                        f'["en", "es"] (shipped: {", ".join(SHIPPED_LANGUAGES)}).')
+    codes: list[str] = []
+    for item in value:
+        match = _LANGUAGE_CODE.match(str(item)) if isinstance(item, str) else None
+        if match is None or match["language"] not in SHIPPED_LANGUAGES:
+            raise UserError(f"{CONFIG_FILE}: campaign.languages: {item!r} is not a language "
+                            f"the kiosk has; it has {', '.join(SHIPPED_LANGUAGES)} (optionally "
+                            'with a territory, as in "es_US").')
+        code = str(item).replace("-", "_")
+        if any(existing.split("_")[0] == match["language"] for existing in codes):
+            raise UserError(f"{CONFIG_FILE}: campaign.languages lists {match['language']!r} "
+                            "twice.")
+        codes.append(code)
+    return tuple(codes)
 
 
 def _flag(value: Any, key: str) -> bool:
@@ -156,6 +187,7 @@ def load_settings(path: Path | None = None) -> Settings:
         presets=presets,
         coins=coins,
         tagline=str(campaign.get("tagline", "")),
+        languages=_languages(campaign.get("languages", list(defaults.languages))),
         kiosk_id=str(kiosk.get("id", defaults.kiosk_id)),
         mode=mode,  # type: ignore[arg-type]
         stripe_api_base=os.environ.get("STRIPE_API_BASE") or endpoints.get("stripe_api_base"),

@@ -144,6 +144,7 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
         raise UserError("Monthly gifts are not offered here." if recurring == "month"
                         else "A gift repeats monthly (recurring='month') or not at all.")
     display_name = display_name_of(request_data.get("display_name"))
+    language = donor_language(request_data.get("language"), settings)
     client = stripe_client(settings)  # before any row: a missing key writes nothing
     base = landing_base()
     if not base:
@@ -151,8 +152,13 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
                         "for its thank-you page.")
     ensure_database()
     intent_id = new_id()
-    landing = urlencode({"charity": settings.campaign_name,
-                         "amount": format_money(amount_minor, currency)}, quote_via=quote)
+    landing_query = {"charity": settings.campaign_name,
+                     "amount": format_money(amount_minor, currency)}
+    if recurring:
+        landing_query["every"] = "month"
+    if language.split("_")[0] != "en":
+        landing_query["lang"] = language.split("_")[0]  # the landing pages' language
+    landing = urlencode(landing_query, quote_via=quote)
     metadata = {"campaign_id": settings.campaign_id, "kiosk_id": settings.kiosk_id,
                 "intent_id": intent_id}
     if display_name:
@@ -180,6 +186,9 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
         "success_url": f"{base}/thanks?{landing}&session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{base}/cancelled?{landing}",
         "expires_at": int(time.time()) + SESSION_LIFETIME_S,
+        # The donor's language on the kiosk, where Checkout has it (it has no Arabic:
+        # "auto" follows the phone's language then).
+        "locale": checkout_locale(language),
     }
     if recurring:
         params["subscription_data"] = {"metadata": metadata}  # each invoice names the campaign
@@ -226,6 +235,36 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
         "currency": currency,
         "mode": settings.mode,
     })
+
+
+# Checkout's languages (Stripe's "supported locales" list), by the kiosk's language code.
+_CHECKOUT_LOCALES = {"en": "en", "en_GB": "en-GB", "es": "es", "fr": "fr", "fr_CA": "fr-CA"}
+# Territories outside Spain get Checkout's Latin American Spanish.
+_SPAIN = {"ES", "GQ"}
+
+
+def donor_language(value: object, settings: Settings) -> str:
+    """The donor's language for a payment: one of the campaign's languages (its code as
+    in kiosk.toml), the campaign's default when none is given."""
+    if value is None:
+        return settings.languages[0]
+    if not isinstance(value, str):
+        raise UserError("The language must be a language code such as \"es\".")
+    for code in settings.languages:
+        if value.replace("-", "_") in (code, code.split("_")[0]):
+            return code
+    raise UserError(f"{value!r} is not one of this campaign's languages "
+                    f"({', '.join(settings.languages)}).")
+
+
+def checkout_locale(language: str) -> str:
+    """Stripe Checkout's `locale` for a kiosk language code ("auto" where it has none)."""
+    if language in _CHECKOUT_LOCALES:
+        return _CHECKOUT_LOCALES[language]
+    base, _, territory = language.partition("_")
+    if base == "es" and territory and territory not in _SPAIN:
+        return "es-419"
+    return _CHECKOUT_LOCALES.get(base, "auto")
 
 
 def display_name_of(value: object) -> str | None:

@@ -194,7 +194,7 @@ def create_tap_payment(request_data: Mapping[str, Any]) -> Result:
         raise UserError("The payment request is not readable.")
     settings = get_settings()
     currency = settings.currency
-    _, fee_minor, amount_minor = card_amounts(request_data, settings)
+    gift_minor, fee_minor, amount_minor = card_amounts(request_data, settings)
     display_name = display_name_of(request_data.get("display_name"))
     reader_id = configured_reader()
     client = stripe_client(settings)  # before anything: a missing key writes nothing
@@ -235,7 +235,8 @@ def create_tap_payment(request_data: Mapping[str, Any]) -> Result:
     log.info("tap payment %s on reader %s for intent %s (%s)", payment.id, reader_id, intent_id,
              format_money(amount_minor, currency))
     return ok({"intent_id": intent_id, "payment_intent_id": payment.id, "reader_id": reader_id,
-               "amount_minor": amount_minor, "currency": currency, "mode": settings.mode})
+               "amount_minor": amount_minor, "gift_minor": gift_minor, "fee_minor": fee_minor,
+               "currency": currency, "mode": settings.mode})
 
 
 def _cancel_quietly(payment_intent_id: str) -> None:

@@ -139,3 +139,62 @@ def test_a_monthly_gift_counts_each_paid_month_once_until_cancelled(choices: Any
     assert Subscription.get_by_id(subscription).status == "cancelled"
     assert ledger.monthly_summary()["monthly_donors"] == 0
     assert total() == 4000  # what was given stays
+
+
+# --- the donor's language ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("languages", "words"), [
+    (["en", "xx"], "'xx' is not a language the kiosk has"),
+    (["en", "de"], "'de' is not a language"),
+    (["en", "es", "es_MX"], "lists 'es' twice"),
+    ([], "must be a list"),
+    ("es", "must be a list"),
+    (["en", 7], "7 is not a language"),
+])
+def test_an_unknown_language_in_settings_is_refused_by_name(
+        tmp_path: Path, languages: Any, words: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    write_settings({"campaign": {**CAMPAIGN, "languages": languages}}, path)
+    with pytest.raises(UserError, match=words):
+        load_settings(path)
+
+
+def test_languages_may_name_a_territory_for_their_formats(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    write_settings({"campaign": {**CAMPAIGN, "languages": ["es_US", "en", "fr-CA"]}}, path)
+    assert load_settings(path).languages == ("es_US", "en", "fr_CA")
+
+
+def test_every_shipped_language_has_its_translations() -> None:
+    from backend.settings import SHIPPED_LANGUAGES
+
+    folder = Path(__file__).resolve().parent.parent / "resources" / "translations"
+    shipped = {path.stem.removeprefix("charter_") for path in folder.glob("charter_*.ts")}
+    assert {"en", *shipped} == set(SHIPPED_LANGUAGES)
+
+
+@pytest.mark.parametrize(("language", "locale"), [
+    ("en", "en"), ("es", "es"), ("es_MX", "es-419"), ("es_US", "es-419"), ("es_ES", "es"),
+    ("fr", "fr"), ("fr_CA", "fr-CA"), ("ar", "auto"), ("en_GB", "en-GB"),
+])
+def test_checkout_opens_in_the_donors_language(language: str, locale: str) -> None:
+    # Stripe Checkout has no Arabic: "auto" follows the phone's language instead.
+    assert stripe_api.checkout_locale(language) == locale
+
+
+def test_the_session_and_its_landing_pages_carry_the_language(kiosk_env: Any) -> None:
+    write_settings({"campaign": {**CAMPAIGN, "languages": ["en", "es", "ar"]},
+                    "kiosk": {"id": "kiosk-a", "mode": "test"}})
+    spanish = charter.fiat_button_click("25", "card", language="es")["data"]
+    session = kiosk_env.stripe.session(spanish["session_id"])
+    assert session["locale"] == "es"
+    assert "lang=es" in session["success_url"] and "lang=es" in session["cancel_url"]
+    arabic = kiosk_env.stripe.session(
+        charter.fiat_button_click("25", "card", language="ar")["data"]["session_id"])
+    assert arabic["locale"] == "auto" and "lang=ar" in arabic["success_url"]
+    default = kiosk_env.stripe.session(
+        charter.fiat_button_click("25", "card")["data"]["session_id"])
+    assert default["locale"] == "en" and "lang=" not in default["success_url"]
+    refused = charter.fiat_button_click("25", "card", language="fr")
+    assert not refused["success"] and "not one of this campaign's languages" in refused["error"]

@@ -47,6 +47,44 @@ def test_pages_name_the_charity_the_amount_and_what_happens_next(
     assert 'name="viewport" content="width=device-width' in page
 
 
+@pytest.mark.parametrize(("lang", "heading", "direction"), [
+    ("es", "Gracias — estamos confirmando tu donativo", "ltr"),
+    ("fr", "Merci — votre don est en cours de confirmation", "ltr"),
+    ("ar", "شكرًا لك — جارٍ تأكيد تبرعك", "rtl"),
+])
+def test_the_thank_you_page_speaks_the_donors_language(
+        relay: RelayServer, lang: str, heading: str, direction: str) -> None:
+    answer = requests.get(f"{relay.url}/thanks", timeout=5, params={**QUERY, "lang": lang})
+    page = answer.text
+    assert heading in page and f'<html lang="{lang}" dir="{direction}">' in page
+    assert "What happens next" not in page and "Riverside Food Bank" in page
+    assert answer.headers["content-language"] == lang
+
+
+def test_without_a_lang_the_phones_language_is_used_and_unknown_ones_fall_back(
+        relay: RelayServer) -> None:
+    french_phone = requests.get(f"{relay.url}/cancelled", timeout=5, params=QUERY,
+                                headers={"Accept-Language": "fr-CA,fr;q=0.9"}).text
+    assert "Pas de souci — rien n’a été débité" in french_phone
+    # The kiosk's choice wins over the phone's; a language we do not have is English.
+    asked = requests.get(f"{relay.url}/cancelled", timeout=5, params={**QUERY, "lang": "es"},
+                         headers={"Accept-Language": "fr"}).text
+    assert "No pasa nada" in asked
+    unknown = requests.get(f"{relay.url}/cancelled", timeout=5,
+                           params={**QUERY, "lang": "<script>"},
+                           headers={"Accept-Language": "de-DE"}).text
+    assert "nothing was charged" in unknown and "<script>" not in unknown
+
+
+def test_a_monthly_gift_says_it_repeats_and_how_to_stop_it(relay: RelayServer) -> None:
+    page = requests.get(f"{relay.url}/thanks", timeout=5,
+                        params={**QUERY, "every": "month"}).text
+    assert "your monthly gift is being confirmed" in page and "every month" in page
+    assert "cancel it at any time" in page
+    one_off = requests.get(f"{relay.url}/thanks", timeout=5, params=QUERY).text
+    assert "monthly" not in one_off
+
+
 def test_untrusted_names_are_not_shown(relay: RelayServer) -> None:
     page = requests.get(f"{relay.url}/thanks", timeout=5, params={
         "charity": "<img src=x onerror=alert(1)>", "amount": "x" * 200}).text

@@ -39,6 +39,14 @@ def test_short_link_redirects_to_checkout_until_it_expires(relay: tuple[RelaySer
     time.sleep(1.6)
     gone = requests.get(short, allow_redirects=False, timeout=5)
     assert gone.status_code == 410 and "expired" in gone.text
+    # The link names no language: the page speaks the phone's.
+    spanish = requests.get(short, allow_redirects=False, timeout=5,
+                           headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
+    assert spanish.status_code == 410 and "ha caducado" in spanish.text
+    assert spanish.headers["content-language"] == "es"
+    arabic = requests.get(short, allow_redirects=False, timeout=5,
+                          headers={"Accept-Language": "ar"})
+    assert 'dir="rtl"' in arabic.text and "انتهت" in arabic.text
 
 
 def test_unknown_code_is_404_and_codes_differ(relay: tuple[RelayServer, str]) -> None:

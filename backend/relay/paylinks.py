@@ -15,6 +15,7 @@ expired links are deleted a day after they expire.
 
 from __future__ import annotations
 
+import html
 import json
 import secrets
 import time
@@ -26,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from backend.relay.pages import page_direction, page_language, page_text
 from backend.relay.store import DB_ERRORS, DatabaseUnavailable
 
 CODE_BYTES = 16
@@ -142,13 +144,24 @@ async def create_paylink(request: Request) -> Response:
                         headers=_HEADERS)
 
 
-_GONE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Link expired</title>
-<style>body{font-family:system-ui,sans-serif;margin:0;padding:2rem 1.25rem;background:#f7f5f0;
-color:#222;line-height:1.5}main{max-width:32rem;margin:10vh auto 0;text-align:center}</style>
-</head><body><main><h1>This payment link has expired</h1>
-<p>Nothing was charged. Ask the kiosk for a new code if you would still like to give.</p>
+_GONE = """<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:0;padding:2rem 1.25rem;background:#f7f5f0;
+color:#222;line-height:1.5}}main{{max-width:32rem;margin:10vh auto 0;text-align:center}}</style>
+</head><body><main><h1>{heading}</h1>
+<p>{text}</p>
 </main></body></html>"""
+
+
+def _gone_page(request: Request) -> HTMLResponse:
+    """An expired link, in the phone's language (the link itself names none)."""
+    language = page_language(request)
+    body = _GONE.format(lang=language, direction=page_direction(language),
+                        **{key: html.escape(page_text(language, f"gone.{key}"))
+                           for key in ("title", "heading", "text")})
+    return HTMLResponse(body, status_code=410,
+                        headers={**_HEADERS, "Content-Language": language,
+                                 "Vary": "Accept-Language"})
 
 
 async def follow_paylink(request: Request) -> Response:
@@ -164,7 +177,7 @@ async def follow_paylink(request: Request) -> Response:
         return _error(404, "No such link.")
     url, expires_at = found
     if time.time() >= expires_at:
-        return HTMLResponse(_GONE, status_code=410, headers=_HEADERS)
+        return _gone_page(request)
     return RedirectResponse(url, status_code=303, headers=_HEADERS)
 
 
