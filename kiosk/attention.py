@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QVBoxLayout, QWi
 
 from kiosk.layout import Profile, design
 from kiosk.screens.base import button, label
+from kiosk.text import number
 
 _PRESSES = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick,
             QEvent.Type.TouchBegin)
@@ -47,7 +48,6 @@ class StillThere(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("stillThere")
-        self.setAccessibleName(self.tr("Still there?"))
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         outer = QVBoxLayout(self)
         design(outer, margins=(96, 96, 96, 96))
@@ -56,16 +56,14 @@ class StillThere(QFrame):
         self.card.setObjectName("stillThereCard")
         card = QVBoxLayout(self.card)
         design(card, margins=(56, 48, 56, 48), spacing=24)
-        card.addWidget(label(self.tr("Still there?"), "h1", "stillThereTitle",
-                             align=Qt.AlignmentFlag.AlignCenter))
-        card.addWidget(label(self.tr("If you have paid on your phone, your gift will be "
-                                     "counted — there is nothing more to do here."), "lead",
-                             align=Qt.AlignmentFlag.AlignCenter))
+        self.title = label("", "h1", "stillThereTitle", align=Qt.AlignmentFlag.AlignCenter)
+        card.addWidget(self.title)
+        self.message = label("", "lead", align=Qt.AlignmentFlag.AlignCenter)
+        card.addWidget(self.message)
         self.countdown = label("", "countdown", "stillThereCountdown", wrap=False,
                                align=Qt.AlignmentFlag.AlignCenter)
         card.addWidget(self.countdown)
-        self.here_button = button(self.tr("I'm still here"), "stillHereButton", "primary",
-                                  min_height=120)
+        self.here_button = button("", "stillHereButton", "primary", min_height=120)
         self.here_button.clicked.connect(self.answered)
         card.addWidget(self.here_button)
         # Centred, as wide as the screen allows (apply_profile), never narrower than
@@ -78,13 +76,23 @@ class StillThere(QFrame):
         outer.addLayout(row)
         outer.addStretch(1)
         self.hide()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Still there?"))
+        self.title.setText(self.tr("Still there?"))
+        self.message.setText(self.tr("If you have paid on your phone, your gift will be "
+                                     "counted — there is nothing more to do here."))
+        self.here_button.setText(self.tr("I'm still here"))
+        self.here_button.setAccessibleName(self.here_button.text())
 
     def apply_profile(self, profile: Profile) -> None:
         side = max(profile.target, round(profile.width * (0.9 if profile.portrait else 0.6)))
         self.card.setMaximumWidth(side)
 
     def show_countdown(self, seconds: int) -> None:
-        self.countdown.setText(self.tr("Back to the start in {n} s").format(n=max(0, seconds)))
+        self.countdown.setText(self.tr("Back to the start in {n} s").format(
+            n=number(max(0, seconds))))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.answered.emit()  # a tap anywhere is an answer

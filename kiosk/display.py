@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from backend.result import Result
+from kiosk.i18n import Language, compile_catalogs
 from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign, Totals
 from kiosk.screens.base import label
 from kiosk.services import Services
-from kiosk.text import method_label, money, time_ago
+from kiosk.text import method_label, money, number, time_ago
 from kiosk.widgets.chart import GiftsChart
 from kiosk.widgets.counter import CountUpLabel
 from kiosk.widgets.progress import GoalProgress
@@ -53,7 +54,7 @@ class DisplayWindow(QWidget):
         top = QHBoxLayout()
         self.name_label = label(self.tr("Welcome"), "boardTitle", "boardTitle", wrap=False)
         top.addWidget(self.name_label, 1)
-        self.test_badge = label(self.tr("TEST MODE"), "badge", "testModeBanner", wrap=False)
+        self.test_badge = label("", "badge", "testModeBanner", wrap=False)
         self.test_badge.setProperty("tone", "test")
         self.test_badge.setVisible(False)
         top.addWidget(self.test_badge)
@@ -66,7 +67,8 @@ class DisplayWindow(QWidget):
         left = QVBoxLayout()
         design(left, spacing=12)
         left.addStretch(1)
-        left.addWidget(label(self.tr("Raised so far"), "boardCaption"))
+        self.raised_caption = label("", "boardCaption")
+        left.addWidget(self.raised_caption)
         self.total_label = CountUpLabel(lambda minor: money(minor, "usd"))
         self.total_label.setObjectName("totalLabel")
         self.total_label.setProperty("role", "boardTotal")
@@ -74,7 +76,6 @@ class DisplayWindow(QWidget):
         left.addWidget(self.total_label)
         self.progress = GoalProgress()
         self.progress.setObjectName("goalProgress")
-        self.progress.setAccessibleName(self.tr("Progress towards the goal"))
         design(self.progress, fixed_h=48)
         self.progress.track = QColor("#1E4A3B")
         self.progress.fill = QColor("#7CE0B5")
@@ -101,7 +102,8 @@ class DisplayWindow(QWidget):
         recent_frame.setObjectName("boardPanel")
         recent = QVBoxLayout(recent_frame)
         design(recent, margins=(32, 24, 32, 24))
-        recent.addWidget(label(self.tr("Recent gifts"), "boardCaption"))
+        self.recent_caption = label("", "boardCaption")
+        recent.addWidget(self.recent_caption)
         self.recent_grid = QGridLayout()
         design(self.recent_grid, vspacing=10, hspacing=20)
         self.recent_rows: list[tuple[Any, Any, Any]] = []
@@ -122,14 +124,16 @@ class DisplayWindow(QWidget):
         chart_frame.setObjectName("boardPanel")
         chart_layout = QVBoxLayout(chart_frame)
         design(chart_layout, margins=(32, 20, 32, 16))
-        chart_layout.addWidget(label(self.tr("Gifts over time"), "boardCaption"))
+        self.chart_caption = label("", "boardCaption")
+        chart_layout.addWidget(self.chart_caption)
         self.chart = GiftsChart(lambda minor: money(minor, "usd"))
         self.chart.setObjectName("giftsChart")
-        self.chart.empty_text = self.tr("The chart fills in as gifts arrive.")
         chart_layout.addWidget(self.chart, 1)
         outer.addWidget(chart_frame, 2)
 
         self.recent_frame = recent_frame
+        self.language = Language(self)
+        self.retranslate()
         self.queries = TaskThread("display-queries", self)
         self.queries.finished_job.connect(self._on_job)
         self.totals_bridge = TotalsBridge(self)
@@ -147,6 +151,17 @@ class DisplayWindow(QWidget):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         self._load()
+
+    def retranslate(self) -> None:
+        """The board speaks the campaign's default language (its first in kiosk.toml)."""
+        self.setWindowTitle(self.tr("Charter Kiosk · live total"))
+        self.test_badge.setText(self.tr("TEST MODE"))
+        self.raised_caption.setText(self.tr("Raised so far"))
+        self.progress.setAccessibleName(self.tr("Progress towards the goal"))
+        self.recent_caption.setText(self.tr("Recent gifts"))
+        self.chart_caption.setText(self.tr("Gifts over time"))
+        self.chart.empty_text = self.tr("The chart fills in as gifts arrive.")
+        self.chart.update()
 
     def apply_profile(self, profile: Profile) -> None:
         set_direction(self.middle, profile.portrait)
@@ -172,7 +187,11 @@ class DisplayWindow(QWidget):
                 started = self.services.start_demo()
                 if not started.get("success"):
                     return started
-            return self.services.on_ready()
+            ready = self.services.on_ready()
+            if ready.get("success"):
+                languages = list(ready["data"].get("languages") or ())[:1]
+                ready["data"]["catalogs"] = compile_catalogs(languages)
+            return ready
 
         self._submit("ready", job, self._on_ready)
 
@@ -182,6 +201,11 @@ class DisplayWindow(QWidget):
             self.retry.start()
             return
         self.campaign = Campaign.from_ready(result["data"])
+        self.language.set_catalogs(result["data"].get("catalogs") or {})
+        if self.language.current != self.campaign.default_language and \
+                self.language.switch(self.campaign.default_language):
+            self.setLayoutDirection(self.language.direction())
+            self.retranslate()
         self.name_label.setText(self.campaign.name)
         self.test_badge.setVisible(self.campaign.mode != "live")
         currency = self.campaign.currency
@@ -254,7 +278,7 @@ class DisplayWindow(QWidget):
         self.progress.set_amounts(totals.total_minor, totals.pending_minor, goal)
         if goal:
             self.goal_label.setText(self.tr("{percent}% of {goal}").format(
-                percent=min(999, totals.total_minor * 100 // goal),
+                percent=number(min(999, totals.total_minor * 100 // goal)),
                 goal=money(goal, currency)))
         self.pending_label.setText(self.tr("+ {amount} on its way").format(
             amount=money(totals.pending_minor, currency))
@@ -263,7 +287,7 @@ class DisplayWindow(QWidget):
             gross=money(totals.gross_minor, currency), out=money(-totals.corrections_minor,
                                                                   currency))
             if totals.corrections_minor else "")
-        self.donors_label.setText(self.tr("{n} donors").format(n=f"{totals.count:,}")
+        self.donors_label.setText(self.tr("{n} donors").format(n=number(totals.count))
                                   if totals.count != 1 else self.tr("1 donor"))
 
     def _show_recent(self) -> None:

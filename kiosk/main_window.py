@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QVBoxLayout,
 
 from backend.result import Result, err
 from kiosk.attention import TapGuard, WalkAway
+from kiosk.i18n import Language, compile_catalogs
 from kiosk.input_flow import InputFlow
+from kiosk.language_flow import LanguageFlow
 from kiosk.layout import Profile, current_page_sizes
 from kiosk.model import Campaign, Totals
 from kiosk.payment_flow import ActivePayment, PaymentFlow
@@ -72,11 +74,12 @@ class Timings:
     tap_guard_ms: int = 300  # a tap this soon after a screen change is ignored
 
 
-class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
+class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
     """The main window. `shutdown()` stops every worker; `aboutToQuit` calls it.
 
     Its parts: the donor's payment (kiosk/payment_flow.py), staff mode
-    (kiosk/staff_flow.py), touches and keys (kiosk/input_flow.py)."""
+    (kiosk/staff_flow.py), touches and keys (kiosk/input_flow.py), the donor's
+    language (kiosk/language_flow.py)."""
 
     ready = Signal()
 
@@ -105,6 +108,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
         self._recent: list[dict[str, Any]] = []
         self.demo_pin: str | None = None
         self.profile: Profile | None = None
+        self.language = Language(self)
 
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("screens")
@@ -203,6 +207,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
 
     def _connect_screens(self) -> None:
         self.attract.start.connect(lambda: self.show_screen(self.amount))
+        self.attract.language_chosen.connect(self._language_chosen)
         self.amount.back.connect(self.go_home)
         self.amount.chosen.connect(self._amount_chosen)
         self.amount.other.connect(self._open_keypad)
@@ -254,6 +259,8 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
         if self.paused and screen is not self.paused_screen and not self.staff_unlocked \
                 and screen is not self.pin:
             screen = self.paused_screen
+        if screen is self.pin:
+            self._reset_language()  # staff screens never take a donor's language
         if screen is not self.stack.currentWidget():
             self.tap_guard.screen_changed()
         self.stack.setCurrentWidget(screen)
@@ -283,6 +290,9 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
             ready = self.services.on_ready()
             if ready.get("success") and demo_pin:
                 ready["data"]["demo_pin"] = demo_pin
+            if ready.get("success"):
+                # Compiled once per catalogue version (a subprocess), so off this thread.
+                ready["data"]["catalogs"] = compile_catalogs(ready["data"].get("languages") or ())
             return ready
 
         self.submit("ready", job, self._on_ready)
@@ -302,6 +312,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
         self.totals.update_from(data)
         for screen in (self.attract, self.amount, self.keypad, self.method, self.staff):
             screen.set_campaign(self.campaign)
+        self._setup_languages(data.get("catalogs") or {})
         self.pay.set_demo(self.campaign.demo)
         self.test_banner.setVisible(self.campaign.mode != "live")
         self.attract.set_totals(self.totals, animate=False)
@@ -390,10 +401,13 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, QWidget):
         if self.payment is not None and not self.payment.finished:
             self._abandon_payment()
         self.payment = None
+        self.amount.reset()  # the next donor starts with a one-off gift
+        self._reset_language()
         self.show_screen(self.attract)
 
     def _open_keypad(self) -> None:
         self.keypad.reset()
+        self.keypad.set_monthly(self.amount.monthly())
         self.show_screen(self.keypad)
 
     # --- closing -------------------------------------------------------------------

@@ -3,9 +3,45 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from backend.money import exponent
+from backend.money import cover_fee_minor, exponent
+
+
+@dataclass(frozen=True)
+class FeeQuote:
+    """What covering the fee adds to a gift, computed as the backend will charge it."""
+
+    method: str  # card | crypto
+    gift_minor: int
+    fee_minor: int
+    currency: str
+    max_minor: int
+
+    @property
+    def total_minor(self) -> int:
+        return self.gift_minor + self.fee_minor
+
+    @property
+    def over_limit(self) -> bool:
+        """With the fee, the gift would be over the campaign's maximum: not offered."""
+        return self.total_minor > self.max_minor
+
+
+def _fee_rates(data: Any) -> dict[str, tuple[Decimal, Decimal]]:
+    rates: dict[str, tuple[Decimal, Decimal]] = {}
+    if not isinstance(data, dict):
+        return rates
+    for method, rate in data.items():
+        if not isinstance(rate, dict):
+            continue
+        try:
+            rates[str(method)] = (Decimal(str(rate.get("percent"))),
+                                  Decimal(str(rate.get("fixed") or "0")))
+        except InvalidOperation:
+            continue
+    return rates
 
 
 @dataclass(frozen=True)
@@ -25,6 +61,9 @@ class Campaign:
     relay_url: str | None = None
     demo: bool = False
     tap: bool = False  # a card reader is set up: offer "Tap card"
+    monthly: bool = False  # offer "Make it monthly" (card on the donor's phone)
+    languages: tuple[str, ...] = ("en",)  # the first is the campaign's default
+    fee_rates: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
     @classmethod
     def from_ready(cls, data: dict[str, Any]) -> Campaign:
@@ -44,7 +83,24 @@ class Campaign:
             relay_url=data.get("relay_url") or None,
             demo=bool(data.get("demo", False)),
             tap=bool(data.get("tap", False)),
+            monthly=bool(data.get("monthly", False)),
+            languages=tuple(str(code) for code in data.get("languages") or ("en",)),
+            fee_rates=_fee_rates(data.get("fees")),
         )
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0] if self.languages else "en"
+
+    def fee_quote(self, method: str, gift_minor: int) -> FeeQuote | None:
+        """Covering the fee for `method` (card or crypto), or None where it is not offered."""
+        rate = self.fee_rates.get(method)
+        if rate is None:
+            return None
+        percent, fixed = rate
+        return FeeQuote(method, gift_minor, cover_fee_minor(gift_minor, self.currency, percent,
+                                                            fixed), self.currency,
+                        self.max_minor)
 
     @property
     def decimals(self) -> int:
@@ -78,6 +134,8 @@ class Choice:
     """What the donor picked so far."""
 
     amount: str  # major units, as typed or preset ("25", "12.50")
-    method: str = ""  # card | crypto
+    method: str = ""  # card | crypto | tap
     coin: str | None = None
     display_name: str | None = None
+    monthly: bool = False  # the same amount every month (card on the phone only)
+    cover_fee: bool = False  # the donor adds the processing fee

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from PySide6.QtCore import QCoreApplication
+
 from backend.result import Result
 from kiosk.model import Choice
 from kiosk.screens.amount import to_minor
@@ -17,6 +19,8 @@ from kiosk.widgets.qr import qr_matrix
 from kiosk.window_parts import WindowParts
 
 log = logging.getLogger("charter.kiosk")
+# A part of the window: `self.tr` would look up the window's context, not this one's.
+translate = QCoreApplication.translate
 
 
 @dataclass
@@ -37,11 +41,35 @@ class ActivePayment:
 class PaymentFlow(WindowParts):
     def _amount_chosen(self, amount: str) -> None:
         minor = to_minor(amount, self.campaign.decimals) or 0
-        self._choice = Choice(amount=amount)
+        monthly = self.amount.monthly()
+        self._choice = Choice(amount=amount, monthly=monthly)
         c = self.campaign
+        fees = {method: quote for method in ("card", "crypto")
+                if (quote := c.fee_quote(method, minor)) is not None}
         self.method.prepare(money(minor, c.currency), minor,
-                            money(c.crypto_min_minor, c.currency), c.crypto_min_minor)
+                            money(c.crypto_min_minor, c.currency), c.crypto_min_minor,
+                            monthly=monthly, fees=fees)
         self.show_screen(self.method)
+
+    def charged_minor(self, choice: Choice) -> int:
+        """What the donor pays: the gift, plus the fee when they cover it (tap: the card's)."""
+        minor = self.to_minor(choice.amount)
+        if choice.cover_fee:
+            quote = self.campaign.fee_quote("crypto" if choice.method == "crypto" else "card",
+                                            minor)
+            if quote is not None:
+                return quote.total_minor
+        return minor
+
+    def _fee_text(self, payment: ActivePayment, data: dict[str, object]) -> str:
+        """ "$25.00 + $1.03 fee" when the donor covers the fee, from the provider's answer."""
+        fee, gift = data.get("fee_minor"), data.get("gift_minor")
+        if not payment.choice.cover_fee or not isinstance(fee, int) or not fee:
+            return ""
+        currency = self.campaign.currency
+        gift_minor = gift if isinstance(gift, int) else payment.amount_minor - fee
+        return translate("PaymentFlow", "{gift} + {fee} fee").format(
+            gift=money(gift_minor, currency, exact=True), fee=money(fee, currency, exact=True))
 
     def _start_payment(self, method: str, coin: str | None, choice: Choice | None = None
                        ) -> None:
@@ -50,25 +78,31 @@ class PaymentFlow(WindowParts):
             return
         choice = Choice(amount=base.amount, method=method, coin=coin,
                         display_name=base.display_name if choice else
-                        self.method.display_name())
+                        self.method.display_name(),
+                        monthly=base.monthly and method == "card",
+                        cover_fee=base.cover_fee if choice else self.method.cover_fee())
         if method == "tap":
             self.tap_flow.start(choice)
             return
         self._token += 1
-        minor = to_minor(choice.amount, self.campaign.decimals) or 0
+        minor = self.charged_minor(choice)
         self.payment = ActivePayment(choice=choice, amount_minor=minor, token=self._token)
         amount_text = money(minor, self.campaign.currency)
-        self.pay.show_preparing(amount_text, self.tr("card") if method == "card"
+        self.pay.show_preparing(amount_text, translate("PaymentFlow", "card") if method == "card"
                                 else coin_name(coin))
         self.show_screen(self.pay)
         services = self.services
         token = self._token
+        language = self.language.current
 
         def job() -> Result:
             if method == "card":
-                result = services.start_card(choice.amount, choice.display_name)
+                result = services.start_card(choice.amount, choice.display_name,
+                                             monthly=choice.monthly, cover_fee=choice.cover_fee,
+                                             language=language)
             else:
-                result = services.start_crypto(choice.amount, coin or "", choice.display_name)
+                result = services.start_crypto(choice.amount, coin or "", choice.display_name,
+                                               cover_fee=choice.cover_fee)
             if result.get("success"):
                 data = dict(result["data"])
                 payload = str(data.get("qr_payload") or data.get("checkout_url") or "")
@@ -88,21 +122,24 @@ class PaymentFlow(WindowParts):
                 self._cancel_intent(str(data["intent_id"]))
             return
         if not result.get("success"):
-            self._show_error("unreachable", self.tr("We could not start the payment"),
+            self._show_error("unreachable", translate("PaymentFlow", "We could not start the payment"),
                              str(result.get("error", "")) + "\n" +
-                             self.tr("Nothing has been charged."), can_retry=True)
+                             translate("PaymentFlow", "Nothing has been charged."), can_retry=True)
             self.payment = None
             self._retry_choice = payment.choice
             return
         payment.intent_id = str(data.get("intent_id") or "")
+        if isinstance(data.get("amount_minor"), int):
+            payment.amount_minor = int(data["amount_minor"])  # what the provider will charge
         amount_text = money(payment.amount_minor, self.campaign.currency)
+        fee_text = self._fee_text(payment, data)
         matrix = data.get("_matrix")
         if payment.choice.method == "card":
             payment.ref = str(data.get("session_id", ""))
-            self.pay.show_card(data, matrix, amount_text)
+            self.pay.show_card(data, matrix, amount_text, fee_text)
         else:
             payment.ref = str(data.get("payment_id", ""))
-            self.pay.show_crypto(data, matrix, amount_text, payment.choice.coin or "")
+            self.pay.show_crypto(data, matrix, amount_text, payment.choice.coin or "", fee_text)
         expires = data.get("expires_at")
         payment.expires_at = float(expires) if isinstance(expires, int | float) else None
         self._tick_countdown()
@@ -121,8 +158,8 @@ class PaymentFlow(WindowParts):
         if left <= 0 and not payment.expired_shown and not payment.finished:
             payment.expired_shown = True
             self.countdown_timer.stop()
-            self.pay.clear_code(self.tr("This code has expired."))
-            self.pay.set_status(self.tr("Checking one last time…"), "waiting")
+            self.pay.clear_code(translate("PaymentFlow", "This code has expired."))
+            self.pay.set_status(translate("PaymentFlow", "Checking one last time…"), "waiting")
             self.poller.nudge()
             self.expiry_timer.start(self.timings.expiry_grace_ms)
 
@@ -134,16 +171,16 @@ class PaymentFlow(WindowParts):
             # The coins are on the chain; only the confirmations are slow. Offering a
             # "new code" here would have the donor pay twice.
             self._finish_payment(cancel=False)
-            self._show_error("on_its_way", self.tr("Your gift is on its way"),
-                             self.tr("We have seen your payment; the network is still "
+            self._show_error("on_its_way", translate("PaymentFlow", "Your gift is on its way"),
+                             translate("PaymentFlow", "We have seen your payment; the network is still "
                                      "confirming it. It will be counted as soon as it is "
                                      "confirmed. There is no need to wait or to pay again. "
                                      "Thank you!"), can_retry=False, tone="info")
             return
         self._finish_payment(cancel=True)
         self._retry_choice = payment.choice
-        self._show_error("expired", self.tr("This payment has expired"),
-                         self.tr("The code was only valid for a limited time. Nothing has "
+        self._show_error("expired", translate("PaymentFlow", "This payment has expired"),
+                         translate("PaymentFlow", "The code was only valid for a limited time. Nothing has "
                                  "been charged. Would you like a new code?"), can_retry=True,
                          tone="info")
 
@@ -157,7 +194,7 @@ class PaymentFlow(WindowParts):
         if not isinstance(result, dict) or not result.get("success"):
             payment.slow_polls += 1
             if payment.slow_polls >= 2 and not payment.expired_shown:
-                self.pay.set_status(self.tr("Still checking… the connection is slow. "
+                self.pay.set_status(translate("PaymentFlow", "Still checking… the connection is slow. "
                                             "If you have paid, it will show up here."), "slow")
             return
         payment.slow_polls = 0
@@ -168,11 +205,11 @@ class PaymentFlow(WindowParts):
             self._payment_paid(int(total) if isinstance(total, int) else None)
         elif status == "confirming":
             payment.seen = True
-            self.pay.set_status(self.tr("Payment seen — confirming…"), "seen")
+            self.pay.set_status(translate("PaymentFlow", "Payment seen — confirming…"), "seen")
         elif status == "partially_paid":
             self._finish_payment(cancel=False)
-            self._show_error("partial", self.tr("Part of your payment has arrived"),
-                             self.tr("Thank you! We received less than the full amount. "
+            self._show_error("partial", translate("PaymentFlow", "Part of your payment has arrived"),
+                             translate("PaymentFlow", "Thank you! We received less than the full amount. "
                                      "Please stay a moment: a member of staff will help you."),
                              can_retry=False, tone="help")
         elif status in ("expired", "cancelled", "failed", "refused", "refunded"):
@@ -180,12 +217,12 @@ class PaymentFlow(WindowParts):
                 self._on_expired()
                 return
             self._finish_payment(cancel=False)
-            self._show_error(status, self.tr("The payment did not go through"),
-                             self.tr("Nothing has been charged. You can try again."),
+            self._show_error(status, translate("PaymentFlow", "The payment did not go through"),
+                             translate("PaymentFlow", "Nothing has been charged. You can try again."),
                              can_retry=True)
             self._retry_choice = payment.choice
         elif not payment.expired_shown:
-            self.pay.set_status(self.tr("Waiting for your payment…"), "waiting")
+            self.pay.set_status(translate("PaymentFlow", "Waiting for your payment…"), "waiting")
 
     def _payment_paid(self, total_minor: int | None) -> None:
         payment = self.payment
@@ -199,7 +236,8 @@ class PaymentFlow(WindowParts):
         self._receipt_intent = payment.intent_id
         self.thanks.show_thanks(money(payment.amount_minor, self.campaign.currency),
                                 self.campaign.name,
-                                money(self.totals.total_minor, self.campaign.currency))
+                                money(self.totals.total_minor, self.campaign.currency),
+                                monthly=payment.choice.monthly)
         self.show_screen(self.thanks)
         self.thanks_timer.start()
         self._refresh_totals()
@@ -215,7 +253,7 @@ class PaymentFlow(WindowParts):
 
         def done(result: Result, _tag: str) -> None:
             ok = bool(result.get("success"))
-            self.thanks.receipt_sent(self.tr("Receipt on its way to {email}").format(
+            self.thanks.receipt_sent(translate("PaymentFlow", "Receipt on its way to {email}").format(
                 email=email) if ok else str(result.get("error", "")), ok)
             self.thanks_timer.start()
 
@@ -271,7 +309,7 @@ class PaymentFlow(WindowParts):
         if payment is None or not payment.ref:
             return
         kind, ref = payment.choice.method, payment.ref
-        self.pay.set_status(self.tr("Simulating a payment…"), "seen")
+        self.pay.set_status(translate("PaymentFlow", "Simulating a payment…"), "seen")
 
         def done(result: Result, _tag: str) -> None:
             if not result.get("success"):

@@ -36,10 +36,13 @@ class Services(Protocol):
     def on_ready(self) -> Result: ...
     def totals(self) -> Result: ...
     def recent_donations(self, limit: int = 10) -> Result: ...
-    def start_card(self, amount: str, display_name: str | None) -> Result: ...
-    def start_crypto(self, amount: str, coin: str, display_name: str | None) -> Result: ...
+    def start_card(self, amount: str, display_name: str | None, *, monthly: bool = False,
+                   cover_fee: bool = False, language: str | None = None) -> Result: ...
+    def start_crypto(self, amount: str, coin: str, display_name: str | None, *,
+                     cover_fee: bool = False) -> Result: ...
     def payment_status(self, kind: str, ref: str) -> Result: ...
-    def start_tap(self, amount: str, display_name: str | None) -> Result: ...
+    def start_tap(self, amount: str, display_name: str | None, *,
+                  cover_fee: bool = False) -> Result: ...
     def retry_tap(self, intent_id: str) -> Result: ...
     def simulate_tap(self, outcome: str) -> Result: ...
     def send_receipt(self, intent_id: str, email: str) -> Result: ...
@@ -147,22 +150,29 @@ class BackendServices:
 
         return _guard(charter.recent_donations, limit=limit)
 
-    def start_card(self, amount: str, display_name: str | None) -> Result:
+    def start_card(self, amount: str, display_name: str | None, *, monthly: bool = False,
+                   cover_fee: bool = False, language: str | None = None) -> Result:
         from backend import charter
         from backend.short_links import with_short_link
 
-        result = _guard(charter.fiat_button_click, amount, "card", display_name=display_name)
+        result = _guard(charter.fiat_button_click, amount, "card", display_name=display_name,
+                        recurring="month" if monthly else None, cover_fee=cover_fee,
+                        language=language)
         return with_short_link(result)  # a relay's short link: a QR code half as dense
 
-    def start_crypto(self, amount: str, coin: str, display_name: str | None) -> Result:
+    def start_crypto(self, amount: str, coin: str, display_name: str | None, *,
+                     cover_fee: bool = False) -> Result:
         from backend import charter
 
-        return _guard(charter.crypto_button_click, amount, coin, display_name=display_name)
+        return _guard(charter.crypto_button_click, amount, coin, display_name=display_name,
+                      cover_fee=cover_fee)
 
-    def start_tap(self, amount: str, display_name: str | None) -> Result:
+    def start_tap(self, amount: str, display_name: str | None, *,
+                  cover_fee: bool = False) -> Result:
         from backend import charter
 
-        return _guard(charter.fiat_button_click, amount, "tap", display_name=display_name)
+        return _guard(charter.fiat_button_click, amount, "tap", display_name=display_name,
+                      cover_fee=cover_fee)
 
     def retry_tap(self, intent_id: str) -> Result:
         from backend import terminal

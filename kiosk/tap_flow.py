@@ -43,14 +43,15 @@ class TapFlow(QObject):
         w = self.window
         w._token += 1
         token = w._token
-        minor = w.to_minor(choice.amount)
+        minor = w.charged_minor(choice)
         w.payment = ActivePayment(choice=choice, amount_minor=minor, token=token)
         self._failure = None
         self.screen.set_demo(w.campaign.demo)
         self.screen.show_preparing(money(minor, w.campaign.currency))
         w.show_screen(self.screen)
         services = w.services
-        w.submit(f"tap:{token}", lambda: services.start_tap(choice.amount, choice.display_name),
+        w.submit(f"tap:{token}", lambda: services.start_tap(choice.amount, choice.display_name,
+                                                          cover_fee=choice.cover_fee),
                  self._created)
 
     def _created(self, result: Result, tag: str) -> None:
@@ -72,6 +73,8 @@ class TapFlow(QObject):
             return
         payment.intent_id = str(data.get("intent_id") or "")
         payment.ref = str(data.get("payment_intent_id") or "")
+        if isinstance(data.get("amount_minor"), int):
+            payment.amount_minor = int(data["amount_minor"])  # what the reader asks for
         self.screen.show_waiting(money(payment.amount_minor, w.campaign.currency))
         payment.poll_generation = w.poller.watch("tap", payment.ref)
         w.inactivity.stop()  # the donor is at the reader

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
 
-from backend.money import exponent, format_money
+from backend.money import currency_symbol, exponent, format_money
 
 COIN_NAMES = {
     "btc": "Bitcoin",
@@ -22,8 +22,32 @@ COIN_NAMES = {
 }
 
 
-def tr(text: str, context: str = "Kiosk") -> str:
-    return QCoreApplication.translate(context, text)
+def tr(text: str) -> str:
+    # pyside6-lupdate files a tr() outside a class under the empty context.
+    return QCoreApplication.translate("", text)
+
+
+# The donor's number formats; None: the source language's (en, as backend.format_money).
+# Set by kiosk.i18n when the donor chooses a language.
+_locale: QLocale | None = None
+
+
+def set_number_locale(code: str | None) -> None:
+    global _locale
+    _locale = None if code in (None, "en", "en_US") else QLocale(code)
+
+
+def digit(value: int) -> str:
+    return str(value) if _locale is None else _locale.toString(value)
+
+
+def decimal_point() -> str:
+    return "." if _locale is None else _locale.decimalPoint()
+
+
+def number(value: int) -> str:
+    """A count for people, grouped in the donor's language ("1,234", "1.234", "١٬٢٣٤")."""
+    return f"{value:,}" if _locale is None else _locale.toString(value)
 
 
 def coin_name(coin: str | None) -> str:
@@ -59,11 +83,53 @@ def method_label(method: str, coin: str | None = None) -> str:
     return coin_name(coin) if coin else tr("crypto")
 
 
-def money(minor: int, currency: str, *, cents: bool = True) -> str:
-    """`format_money`, dropping ".00" for whole amounts when cents are asked for."""
-    if cents and exponent(currency) > 0 and minor % (10 ** exponent(currency)) == 0:
-        return format_money(minor, currency, cents=False)
-    return format_money(minor, currency, cents=cents)
+def money(minor: int, currency: str, *, cents: bool = True, exact: bool = False) -> str:
+    """`format_money`, dropping ".00" for whole amounts when cents are asked for (not when
+    `exact`: "$25.00 + $1.03"); in the donor's language's formats when it has its own
+    ("25,50 $", "‏٢٥٫٥٠ $")."""
+    if cents and not exact and exponent(currency) > 0 and minor % (10 ** exponent(currency)) == 0:
+        cents = False
+    if _locale is None:
+        return format_money(minor, currency, cents=cents)
+    return _local_money(_locale, minor, currency, cents=cents)
+
+
+def _local_money(locale: QLocale, minor: int, currency: str, *, cents: bool) -> str:
+    # Integers all the way (floats never touch money): the whole part grouped by the
+    # locale, its own decimal point and digits, and its currency pattern around it.
+    places = exponent(currency)
+    scale = 10 ** places
+    whole, fraction = divmod(abs(minor), scale)
+    if not cents and fraction * 2 >= scale and places:
+        whole += 1  # half up, as format_money
+    text = locale.toString(whole)
+    if cents and places:
+        text += locale.decimalPoint() + locale.toString(fraction).rjust(places,
+                                                                         locale.zeroDigit())
+    symbol = (currency_symbol(currency) or currency.upper()).strip()
+    pattern = locale.toCurrencyString(1, symbol)
+    one = locale.toString(1)
+    text = pattern.replace(one, text, 1) if one in pattern else f"{symbol}{text}"
+    return locale.negativeSign() + text if minor < 0 else text
+
+
+def typed_amount(typed: str, currency: str) -> str:
+    """What the donor typed on the keypad ("1234.5"), grouped as money in their language,
+    with the currency sign as `money` puts it."""
+    whole, point, fraction = typed.partition(".")
+    if _locale is None:
+        number_text = f"{int(whole or 0):,}" + (f".{fraction}" if point else "")
+        symbol = (currency_symbol(currency) or "").strip()
+        return f"{symbol}{number_text}" if symbol and not symbol.isalpha() \
+            else f"{number_text} {currency.upper()}"
+    number_text = _locale.toString(int(whole or 0))
+    if point:
+        number_text += _locale.decimalPoint() + "".join(
+            _locale.toString(int(digit)) for digit in fraction)
+    symbol = (currency_symbol(currency) or currency.upper()).strip()
+    pattern = _locale.toCurrencyString(1, symbol)
+    one = _locale.toString(1)
+    return pattern.replace(one, number_text, 1) if one in pattern else f"{symbol}{number_text}"
 
 
 def parse_time(value: str) -> dt.datetime | None:
@@ -85,12 +151,12 @@ def time_ago(value: str, now: dt.datetime | None = None) -> str:
         return tr("just now")
     minutes = seconds // 60
     if minutes < 60:
-        return tr("{n} min ago").format(n=minutes)
+        return tr("{n} min ago").format(n=number(minutes))
     hours = minutes // 60
     if hours < 24:
-        return tr("{n} h ago").format(n=hours)
+        return tr("{n} h ago").format(n=number(hours))
     days = hours // 24
-    return tr("{n} d ago").format(n=days)
+    return tr("{n} d ago").format(n=number(days))
 
 
 def breakable(text: str, every: int = 10) -> str:

@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QLabel
 
     from backend.result import Result
     from kiosk.attention import TapGuard, WalkAway
+    from kiosk.i18n import Language
     from kiosk.main_window import Timings
     from kiosk.model import Campaign, Choice, Totals
     from kiosk.payment_flow import ActivePayment
+    from kiosk.screens.amount import AmountScreen, KeypadScreen
     from kiosk.screens.attract import AttractScreen
     from kiosk.screens.error import ErrorScreen
     from kiosk.screens.method import MethodScreen
@@ -51,6 +54,11 @@ class WindowParts:
         _recent: list[dict[str, Any]]
         _corner_taps: list[float]
         attract: AttractScreen
+        amount: AmountScreen
+        keypad: KeypadScreen
+        language: Language
+        test_banner: QLabel
+        is_ready: bool
         method: MethodScreen
         pay: PaymentScreen
         thanks: ThanksScreen
@@ -78,6 +86,10 @@ class WindowParts:
         def current_screen(self) -> Any: ...
         def go_home(self) -> None: ...
         def _refresh_totals(self) -> None: ...
+        def _show_recent(self) -> None: ...
+        def _restart_inactivity(self) -> None: ...
+        def charged_minor(self, choice: Choice) -> int: ...
+        def to_minor(self, amount: str) -> int: ...
         def open_staff_pin(self) -> None: ...
         def tr(self, sourceText: str, /, disambiguation: str | None = ..., n: int = ...
                ) -> str: ...

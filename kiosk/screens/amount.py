@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QBoxLayout, QGridLayout, QSizePolicy, QVBoxLayout,
 from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign
 from kiosk.screens.base import button, header, label, repolish
-from kiosk.text import money
+from kiosk.text import money, typed_amount
 from kiosk.widgets.keypad import Keypad
 
 
@@ -56,28 +56,78 @@ class AmountScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("amountScreen")
-        self.setAccessibleName(self.tr("Choose an amount"))
+        self._campaign: Campaign | None = None
         layout = QVBoxLayout(self)
         design(layout, margins=(72, 48, 72, 56), spacing=32)
-        back = button(self.tr("‹ Back"), "amountBackButton", "ghost",
-                      accessible=self.tr("Back"))
-        back.clicked.connect(self.back)
-        layout.addLayout(header(label(self.tr("Choose your gift"), "h1",
-                                      align=Qt.AlignmentFlag.AlignCenter), back))
+        self.back_button = button("", "amountBackButton", "ghost")
+        self.back_button.clicked.connect(self.back)
+        self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addLayout(header(self.title, self.back_button))
         self.subtitle = label("", "lead", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.subtitle)
         layout.addStretch(1)
         self.grid = QGridLayout()
         design(self.grid, spacing=28)
         layout.addLayout(self.grid, 4)
-        self.other_button = button(self.tr("Other amount"), "otherAmountButton", "secondary",
-                                   min_height=120)
+        row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        design(row, spacing=28)
+        self.other_button = button("", "otherAmountButton", "secondary", min_height=120)
         self.other_button.clicked.connect(self.other)
-        layout.addWidget(self.other_button)
+        row.addWidget(self.other_button, 1)
+        # [campaign] monthly: the same amount every month, by card on the donor's phone.
+        self.monthly_toggle = button("", "monthlyToggle", "toggle", min_height=120)
+        self.monthly_toggle.setCheckable(True)
+        self.monthly_toggle.toggled.connect(self._monthly_changed)
+        self.monthly_toggle.setVisible(False)
+        row.addWidget(self.monthly_toggle, 1)
+        self.choice_row = row
+        layout.addLayout(row)
         layout.addStretch(1)
         self.buttons: list[QWidget] = []
+        self.retranslate()
+
+    def apply_profile(self, profile: Profile) -> None:
+        # A narrow portrait screen stacks "Other amount" over "Make it monthly".
+        set_direction(self.choice_row, profile.portrait and profile.width < 1000)
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Choose an amount"))
+        self.back_button.setText(self.tr("‹ Back"))
+        self.back_button.setAccessibleName(self.tr("Back"))
+        self.title.setText(self.tr("Choose your gift"))
+        self.other_button.setText(self.tr("Other amount"))
+        self.other_button.setAccessibleName(self.other_button.text())
+        if self._campaign is not None:
+            self.set_campaign(self._campaign)
+        self._monthly_changed(self.monthly_toggle.isChecked())
+
+    def monthly(self) -> bool:
+        """The donor asked to give this amount every month."""
+        return bool(self._campaign and self._campaign.monthly) and self.monthly_toggle.isChecked()
+
+    def reset(self) -> None:
+        """A new donor: a one-off gift unless they choose otherwise."""
+        self.monthly_toggle.setChecked(False)
+
+    def _monthly_changed(self, on: bool) -> None:
+        self.monthly_toggle.setText(("✓ " if on else "") + self.tr("Make it monthly"))
+        self.monthly_toggle.setAccessibleName(self.tr("Make it monthly"))
+        self.monthly_toggle.setAccessibleDescription(
+            self.tr("On: this amount every month, by card. Cancel any time.") if on else
+            self.tr("Off: a one-off gift."))
+        if self._campaign is not None:
+            self._show_subtitle()
+
+    def _show_subtitle(self) -> None:
+        if self.monthly():
+            self.subtitle.setText(self.tr("Every month, by card on your phone. Cancel any "
+                                          "time."))
+        else:
+            self.subtitle.setText(self.tr("Every gift helps. Pay by card, phone or crypto."))
 
     def set_campaign(self, campaign: Campaign) -> None:
+        self._campaign = campaign
+        self.monthly_toggle.setVisible(campaign.monthly)
         for old in self.buttons:
             self.grid.removeWidget(old)
             old.deleteLater()
@@ -94,7 +144,7 @@ class AmountScreen(QWidget):
             widget.clicked.connect(lambda _=False, a=amount: self.chosen.emit(a))
             self.grid.addWidget(widget, index // columns, index % columns)
             self.buttons.append(widget)
-        self.subtitle.setText(self.tr("Every gift helps. Pay by card, phone or crypto."))
+        self._show_subtitle()
 
 
 class KeypadScreen(QWidget):
@@ -106,15 +156,15 @@ class KeypadScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("keypadScreen")
-        self.setAccessibleName(self.tr("Enter an amount"))
         self._campaign = Campaign()
         self._text = ""
+        self._monthly = False
         layout = QVBoxLayout(self)
         design(layout, margins=(72, 48, 72, 56), spacing=28)
-        back = button(self.tr("‹ Back"), "keypadBackButton", "ghost", accessible=self.tr("Back"))
-        back.clicked.connect(self.back)
-        layout.addLayout(header(label(self.tr("Enter your amount"), "h1",
-                                      align=Qt.AlignmentFlag.AlignCenter), back))
+        self.back_button = button("", "keypadBackButton", "ghost")
+        self.back_button.clicked.connect(self.back)
+        self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addLayout(header(self.title, self.back_button))
         # Landscape: the amount beside the keypad; portrait: the amount above it.
         self.body = body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         design(body, spacing=72)
@@ -130,8 +180,7 @@ class KeypadScreen(QWidget):
         self.hint = label("", "hint", "amountHint", align=Qt.AlignmentFlag.AlignCenter)
         left.addWidget(self.hint)
         left.addStretch(1)
-        self.continue_button = button(self.tr("Continue"), "amountContinueButton", "primary",
-                                      min_height=120)
+        self.continue_button = button("", "amountContinueButton", "primary", min_height=120)
         self.continue_button.clicked.connect(self._submit)
         self.left = left
         self.bottom = QVBoxLayout()
@@ -144,7 +193,20 @@ class KeypadScreen(QWidget):
         design(self.keypad, min_w=400)
         body.addWidget(self.keypad, 4)
         layout.addLayout(self.bottom)
-        self.reset()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Enter an amount"))
+        self.back_button.setText(self.tr("‹ Back"))
+        self.back_button.setAccessibleName(self.tr("Back"))
+        self.title.setText(self.tr("Enter your amount"))
+        self.keypad.retranslate()
+        self._refresh()
+
+    def set_monthly(self, monthly: bool) -> None:
+        """The amount will be given every month: say so on Continue."""
+        self._monthly = monthly
+        self._refresh()
 
     def apply_profile(self, profile: Profile) -> None:
         set_direction(self.body, profile.portrait)
@@ -188,21 +250,13 @@ class KeypadScreen(QWidget):
         c = self._campaign
         range_text = self.tr("Any amount from {low} to {high}").format(
             low=money(c.min_minor, c.currency), high=money(c.max_minor, c.currency))
-        symbol = money(0, c.currency, cents=False).replace("0", "").strip()
         if not self._text:
-            self.display.setText(f"{symbol}0")
+            self.display.setText(typed_amount("0", c.currency))
             self.display.setProperty("state", "empty")
             self.hint.setText(range_text)
             self.hint.setProperty("state", "")
         else:
-            shown = self._text
-            if "." not in shown:
-                shown = f"{int(shown):,}"
-            else:
-                whole, fraction = shown.split(".")
-                shown = f"{int(whole or 0):,}.{fraction}"
-            self.display.setText(f"{symbol}{shown}" if symbol and not symbol.isalpha()
-                                 else f"{shown} {c.currency.upper()}")
+            self.display.setText(typed_amount(self._text, c.currency))
             minor = self.minor() or 0
             if minor < c.min_minor:
                 self.hint.setText(self.tr("The minimum gift is {low}").format(
@@ -220,7 +274,10 @@ class KeypadScreen(QWidget):
         repolish(self.display)
         valid = self.is_valid()
         self.continue_button.setEnabled(valid)
-        if valid:
+        if valid and self._monthly:
+            self.continue_button.setText(self.tr("Give {amount} a month").format(
+                amount=money(self.minor() or 0, c.currency)))
+        elif valid:
             self.continue_button.setText(self.tr("Give {amount}").format(
                 amount=money(self.minor() or 0, c.currency)))
         else:

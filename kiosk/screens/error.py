@@ -17,7 +17,6 @@ class ErrorScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("errorScreen")
-        self.setAccessibleName(self.tr("Something went wrong"))
         self.kind = ""
         layout = QVBoxLayout(self)
         design(layout, margins=(120, 72, 120, 72), spacing=28)
@@ -32,16 +31,24 @@ class ErrorScreen(QWidget):
         self.row = row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         design(row, spacing=28)
         row.addStretch(1)
-        self.home_button = button(self.tr("Back to start"), "errorHomeButton", "secondary")
+        self.home_button = button("", "errorHomeButton", "secondary")
         design(self.home_button, min_w=380)
         self.home_button.clicked.connect(self.home)
-        self.retry_button = button(self.tr("Try again"), "errorRetryButton", "primary")
+        self.retry_button = button("", "errorRetryButton", "primary")
         design(self.retry_button, min_w=380)
         self.retry_button.clicked.connect(self.retry)
         row.addWidget(self.home_button)
         row.addWidget(self.retry_button)
         row.addStretch(1)
         layout.addLayout(row)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Something went wrong"))
+        self.home_button.setText(self.tr("Back to start"))
+        self.home_button.setAccessibleName(self.home_button.text())
+        self.retry_button.setText(self.tr("Try again"))
+        self.retry_button.setAccessibleName(self.retry_button.text())
 
     def apply_profile(self, profile: Profile) -> None:
         set_direction(self.row, profile.portrait and profile.width < 1000)

@@ -13,14 +13,18 @@ class PausedScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pausedScreen")
-        self.setAccessibleName(self.tr("Back in a moment"))
         layout = QVBoxLayout(self)
         design(layout, margins=(96, 96, 96, 96))
         layout.addStretch(1)
-        layout.addWidget(label(self.tr("Back in a moment"), "display",
-                               align=Qt.AlignmentFlag.AlignCenter))
-        self.message = label(self.tr("This kiosk is taking a short break. Thank you for "
-                                     "your patience."), "lead",
-                             align=Qt.AlignmentFlag.AlignCenter)
+        self.heading = label("", "display", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.heading)
+        self.message = label("", "lead", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.message)
         layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Back in a moment"))
+        self.heading.setText(self.tr("Back in a moment"))
+        self.message.setText(self.tr("This kiosk is taking a short break. Thank you for "
+                                     "your patience."))

@@ -20,7 +20,6 @@ class PaymentScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("paymentScreen")
-        self.setAccessibleName(self.tr("Pay"))
         self.main = layout = QVBoxLayout(self)
         design(layout, margins=(72, 40, 72, 40), spacing=24)
 
@@ -38,7 +37,6 @@ class PaymentScreen(QWidget):
         design(card_layout, margins=(24, 24, 24, 24))
         self.qr = QrWidget()
         self.qr.setObjectName("qrCode")
-        self.qr.setAccessibleName(self.tr("Payment QR code"))
         card_layout.addWidget(self.qr, 1)
         self.qr_placeholder = label("", "qrPlaceholder", "qrPlaceholder",
                                     align=Qt.AlignmentFlag.AlignCenter)
@@ -57,13 +55,15 @@ class PaymentScreen(QWidget):
         crypto = QVBoxLayout(self.crypto_box)
         crypto.setContentsMargins(0, 0, 0, 0)
         design(crypto, spacing=6)
-        crypto.addWidget(label(self.tr("Send exactly"), "caption"))
+        self.send_caption = label("", "caption")
+        crypto.addWidget(self.send_caption)
         self.pay_amount = label("", "payAmount", "payAmountLabel", wrap=False)
         self.pay_amount.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         crypto.addWidget(self.pay_amount)
         self.network_label = label("", "lead", "networkLabel")
         crypto.addWidget(self.network_label)
-        crypto.addWidget(label(self.tr("To this address"), "caption"))
+        self.address_caption = label("", "caption")
+        crypto.addWidget(self.address_caption)
         self.address = label("", "address", "payAddressLabel")
         self.address.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         crypto.addWidget(self.address)
@@ -93,17 +93,26 @@ class PaymentScreen(QWidget):
         buttons = QHBoxLayout(self.button_bar)
         buttons.setContentsMargins(0, 0, 0, 0)
         design(buttons, spacing=24)
-        self.cancel_button = button(self.tr("Cancel"), "cancelButton", "secondary",
-                                    accessible=self.tr("Cancel and start over"))
+        self.cancel_button = button("", "cancelButton", "secondary")
         self.cancel_button.clicked.connect(self.cancel)
-        self.simulate_button = button(self.tr("Simulate (demo)"), "simulatePayButton",
-                                      "demo", accessible=self.tr("Simulate payment"))
+        self.simulate_button = button("", "simulatePayButton", "demo")
         self.simulate_button.clicked.connect(self.simulate)
         self.simulate_button.setVisible(False)
         buttons.addWidget(self.cancel_button, 1)
         buttons.addWidget(self.simulate_button, 1)
         layout.addWidget(self.button_bar)
         self._demo = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Pay"))
+        self.qr.setAccessibleName(self.tr("Payment QR code"))
+        self.send_caption.setText(self.tr("Send exactly"))
+        self.address_caption.setText(self.tr("To this address"))
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setAccessibleName(self.tr("Cancel and start over"))
+        self.simulate_button.setText(self.tr("Simulate (demo)"))
+        self.simulate_button.setAccessibleName(self.tr("Simulate payment"))
 
     def apply_profile(self, profile: Profile) -> None:
         set_direction(self.body, profile.portrait)
@@ -143,22 +152,37 @@ class PaymentScreen(QWidget):
         self.qr_placeholder.setVisible(False)
         self.simulate_button.setVisible(self._demo)
 
-    def show_card(self, data: dict[str, Any], matrix: Matrix | None, amount_text: str) -> None:
-        self.title.setText(self.tr("Scan to give {amount}").format(amount=amount_text))
-        self.steps.setText(self.tr(
-            "<ol style='margin-left:0'><li>Open your phone's camera.</li>"
-            "<li>Point it at the code.</li>"
-            "<li>Pay with card, Apple Pay or Google Pay.</li></ol>"))
+    def show_card(self, data: dict[str, Any], matrix: Matrix | None, amount_text: str,
+                  fee_text: str = "") -> None:
+        """A Checkout code; `data["recurring"]` makes it a monthly gift's, and `fee_text`
+        ("$25.00 + $1.03 fee") says what the amount is made of when the donor covers it."""
+        if data.get("recurring"):
+            self.title.setText(self.tr("Scan to give {amount} a month").format(
+                amount=amount_text))
+            self.steps.setText(self.tr(
+                "<ol style='margin-left:0'><li>Open your phone's camera.</li>"
+                "<li>Point it at the code.</li>"
+                "<li>Set up your monthly gift with card, Apple Pay or Google Pay. "
+                "You can cancel at any time.</li></ol>"))
+        else:
+            self.title.setText(self.tr("Scan to give {amount}").format(amount=amount_text))
+            self.steps.setText(self.tr(
+                "<ol style='margin-left:0'><li>Open your phone's camera.</li>"
+                "<li>Point it at the code.</li>"
+                "<li>Pay with card, Apple Pay or Google Pay.</li></ol>"))
+        if fee_text:
+            self.steps.setText(self.steps.text() + "<p>" + fee_text + "</p>")
         self.crypto_box.setVisible(False)
         self.memo_box.setVisible(False)
         self._show_code(str(data.get("qr_payload") or data.get("checkout_url") or ""), matrix)
         self.set_status(self.tr("Waiting for your payment…"), "waiting")
 
     def show_crypto(self, data: dict[str, Any], matrix: Matrix | None, amount_text: str,
-                    coin: str) -> None:
+                    coin: str, fee_text: str = "") -> None:
         self.title.setText(self.tr("Give {amount} in {coin}").format(
             amount=amount_text, coin=coin_name(coin)))
-        self.steps.setText(self.tr("Scan the code with your wallet app, or copy the details."))
+        self.steps.setText(self.tr("Scan the code with your wallet app, or copy the details.")
+                           + ("\n" + fee_text if fee_text else ""))
         pay_currency = str(data.get("pay_currency") or coin).upper()
         self.pay_amount.setText(f"{data.get('pay_amount', '')} {pay_currency}")
         network = str(data.get("network") or "")

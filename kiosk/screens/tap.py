@@ -24,42 +24,50 @@ class TapScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tapScreen")
-        self.setAccessibleName(self.tr("Pay on the card reader"))
         layout = QVBoxLayout(self)
         design(layout, margins=(72, 48, 72, 48), spacing=24)
         layout.addStretch(2)
         self.amount = label("", "display", "tapAmount", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.amount)
-        self.prompt = label(self.tr("Tap, insert or swipe your card on the reader"), "h1",
-                            "tapPrompt", align=Qt.AlignmentFlag.AlignCenter)
+        self.prompt = label("", "h1", "tapPrompt", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.prompt)
-        self.hint = label(self.tr("Phones and watches work too. The reader is beside this "
-                                  "screen."), "lead", "tapHint",
-                          align=Qt.AlignmentFlag.AlignCenter)
+        self.hint = label("", "lead", "tapHint", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.hint)
         self.status = label("", "status", "tapStatus", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.status)
         layout.addStretch(3)
         row = QHBoxLayout()
         design(row, spacing=24)
-        self.cancel_button = button(self.tr("Cancel"), "tapCancelButton", "secondary")
+        self.cancel_button = button("", "tapCancelButton", "secondary")
         self.cancel_button.clicked.connect(self.cancel)
         row.addWidget(self.cancel_button)
-        self.retry_button = button(self.tr("Try another card"), "tapRetryButton", "primary")
+        self.retry_button = button("", "tapRetryButton", "primary")
         self.retry_button.clicked.connect(self._retry)
         row.addWidget(self.retry_button)
         layout.addLayout(row)
         demo = QHBoxLayout()
         design(demo, spacing=24)
-        self.simulate_button = button(self.tr("Simulate a tap"), "simulateTapButton", "ghost")
+        self.simulate_button = button("", "simulateTapButton", "ghost")
         self.simulate_button.clicked.connect(lambda: self.simulate.emit("approved"))
-        self.decline_button = button(self.tr("Simulate a declined card"),
-                                     "simulateDeclineButton", "ghost")
+        self.decline_button = button("", "simulateDeclineButton", "ghost")
         self.decline_button.clicked.connect(lambda: self.simulate.emit("declined"))
         demo.addWidget(self.simulate_button)
         demo.addWidget(self.decline_button)
         layout.addLayout(demo)
         self.set_demo(False)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Pay on the card reader"))
+        self.prompt.setText(self.tr("Tap, insert or swipe your card on the reader"))
+        self.hint.setText(self.tr("Phones and watches work too. The reader is beside this "
+                                  "screen."))
+        for widget, text in ((self.cancel_button, self.tr("Cancel")),
+                             (self.retry_button, self.tr("Try another card")),
+                             (self.simulate_button, self.tr("Simulate a tap")),
+                             (self.decline_button, self.tr("Simulate a declined card"))):
+            widget.setText(text)
+            widget.setAccessibleName(text)
 
     def set_demo(self, demo: bool) -> None:
         self.simulate_button.setVisible(demo)

@@ -20,7 +20,6 @@ class ThanksScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("thanksScreen")
-        self.setAccessibleName(self.tr("Thank you"))
         self._pages = QStackedLayout(self)
         self._main = QWidget()
         self._pages.addWidget(self._main)
@@ -34,8 +33,8 @@ class ThanksScreen(QWidget):
         layout.addStretch(2)
         self.heart = label("♥", "heart", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.heart)
-        layout.addWidget(label(self.tr("Thank you!"), "display",
-                               align=Qt.AlignmentFlag.AlignCenter))
+        self.heading = label("", "display", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.heading)
         self.message = label("", "lead", "thanksLabel", align=Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.message)
         self.total = label("", "thanksTotal", "thanksTotalLabel",
@@ -45,11 +44,11 @@ class ThanksScreen(QWidget):
         row = QHBoxLayout()
         row.addStretch(1)
         # Tap gifts only, never required: Stripe emails the receipt.
-        self.receipt_button = button(self.tr("Email me a receipt"), "receiptButton", "secondary")
+        self.receipt_button = button("", "receiptButton", "secondary")
         design(self.receipt_button, min_w=420)
         self.receipt_button.clicked.connect(self._open_receipt)
         row.addWidget(self.receipt_button)
-        self.done_button = button(self.tr("Done"), "thanksDoneButton", "primary")
+        self.done_button = button("", "thanksDoneButton", "primary")
         design(self.done_button, min_w=420)
         self.done_button.clicked.connect(self.done)
         row.addWidget(self.done_button)
@@ -57,15 +56,30 @@ class ThanksScreen(QWidget):
         layout.addLayout(row)
         self.receipt_button.setVisible(False)
         self.celebration = Celebration(self)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Thank you"))
+        self.heading.setText(self.tr("Thank you!"))
+        self.receipt_button.setText(self.tr("Email me a receipt"))
+        self.receipt_button.setAccessibleName(self.receipt_button.text())
+        self.done_button.setText(self.tr("Done"))
+        self.done_button.setAccessibleName(self.done_button.text())
+        self.receipt_title.setText(self.tr("Where should we send your receipt?"))
+        self.email_edit.setAccessibleName(self.tr("Email address"))
+        self.skip_button.setText(self.tr("No thanks"))
+        self.skip_button.setAccessibleName(self.skip_button.text())
+        self.send_button.setText(self.tr("Send the receipt"))
+        self.send_button.setAccessibleName(self.send_button.text())
+        self.email_keyboard.retranslate()
 
     def _build_receipt(self) -> None:
         layout = QVBoxLayout(self._receipt)
         design(layout, margins=(72, 48, 72, 48), spacing=20)
-        layout.addWidget(label(self.tr("Where should we send your receipt?"), "h1",
-                               align=Qt.AlignmentFlag.AlignCenter))
+        self.receipt_title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.receipt_title)
         self.email_edit = QLineEdit()
         self.email_edit.setObjectName("receiptEmailEdit")
-        self.email_edit.setAccessibleName(self.tr("Email address"))
         self.email_edit.setPlaceholderText("name@example.org")
         self.email_edit.setMaxLength(254)
         design(self.email_edit, min_h=88, tap=True)
@@ -76,11 +90,11 @@ class ThanksScreen(QWidget):
         layout.addWidget(self.email_keyboard, 1)
         row = QHBoxLayout()
         design(row, spacing=24)
-        skip = button(self.tr("No thanks"), "receiptSkipButton", "secondary")
-        skip.clicked.connect(lambda: self._pages.setCurrentWidget(self._main))
-        self.send_button = button(self.tr("Send the receipt"), "receiptSendButton", "primary")
+        self.skip_button = button("", "receiptSkipButton", "secondary")
+        self.skip_button.clicked.connect(lambda: self._pages.setCurrentWidget(self._main))
+        self.send_button = button("", "receiptSendButton", "primary")
         self.send_button.clicked.connect(self._send_receipt)
-        row.addWidget(skip)
+        row.addWidget(self.skip_button)
         row.addWidget(self.send_button)
         layout.addLayout(row)
 
@@ -112,9 +126,15 @@ class ThanksScreen(QWidget):
             self.receipt_requested.emit(email)
             self._pages.setCurrentWidget(self._main)
 
-    def show_thanks(self, amount_text: str, campaign_name: str, total_text: str | None) -> None:
-        self.message.setText(self.tr("Your gift of {amount} to {campaign} has arrived.").format(
-            amount=amount_text, campaign=campaign_name))
+    def show_thanks(self, amount_text: str, campaign_name: str, total_text: str | None,
+                    *, monthly: bool = False) -> None:
+        if monthly:
+            self.message.setText(self.tr("Your monthly gift of {amount} to {campaign} has "
+                                         "begun. Thank you for giving every month!").format(
+                amount=amount_text, campaign=campaign_name))
+        else:
+            self.message.setText(self.tr("Your gift of {amount} to {campaign} has arrived.")
+                                 .format(amount=amount_text, campaign=campaign_name))
         self.total.setText(self.tr("Together we have raised {total}").format(total=total_text)
                            if total_text else "")
         self._burst_pending = True

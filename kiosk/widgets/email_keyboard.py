@@ -26,9 +26,16 @@ class EmailKeyboard(QWidget):
             for column, key in enumerate(keys):
                 grid.addWidget(self._key(key, key), row, column)
         grid.addWidget(self._key(".com", ".com"), len(ROWS), 0, 1, 3)
-        grid.addWidget(self._key("⌫", "back", self.tr("Delete")), len(ROWS), 7, 1, 3)
+        self.delete_key = self._key("⌫", "back")
+        grid.addWidget(self.delete_key, len(ROWS), 7, 1, 3)
         for column in range(10):
             grid.setColumnStretch(column, 1)
+        # An address is written left to right in every language.
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.delete_key.setAccessibleName(self.tr("Delete"))
 
     def _key(self, text: str, value: str, name: str | None = None) -> QPushButton:
         key = QPushButton(text, self)

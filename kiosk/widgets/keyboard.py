@@ -38,11 +38,22 @@ class LetterKeyboard(QWidget):
             for position, letter in enumerate(letters):
                 grid.addWidget(self._key(letter, letter), index, offset + 2 * position, 1, 2)
         last = len(ROWS[2])
-        grid.addWidget(self._key("⌫", "back", self.tr("Delete")), 2, 2 + 2 * last, 1,
+        self.delete_key = self._key("⌫", "back")
+        grid.addWidget(self.delete_key, 2, 2 + 2 * last, 1,
                        HALVES - 2 - 2 * last)  # the rest of the row
-        grid.addWidget(self._key(self.tr("space"), " ", self.tr("Space")), 3, 4, 1, HALVES - 8)
+        self.space_key = self._key("", " ")
+        grid.addWidget(self.space_key, 3, 4, 1, HALVES - 8)
         for row in range(4):
             grid.setRowStretch(row, 1)
+        # Latin letters (names on the donor wall), laid out as printed on a keyboard in
+        # every language.
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.delete_key.setAccessibleName(self.tr("Delete"))
+        self.space_key.setText(self.tr("space"))
+        self.space_key.setAccessibleName(self.tr("Space"))
 
     def _key(self, label: str, value: str, name: str | None = None) -> QPushButton:
         button = QPushButton(label, self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
+from kiosk import text
 from kiosk.layout import design
 
 
@@ -32,8 +33,21 @@ class Keypad(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             design(button, min_w=96, min_h=80, tap=True)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            name = {"back": self.tr("Delete"), ".": self.tr("Decimal point")}.get(key, key)
-            button.setAccessibleName(name)
             button.clicked.connect(lambda _=False, k=key: self.pressed.emit(k))
             grid.addWidget(button, index // 3, index % 3)
             self.buttons[key] = button
+        # Digits keep the order of a phone's keypad in a right-to-left language too.
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Key names, and digits and the decimal point as the donor's language writes them."""
+        for key, button in self.buttons.items():
+            if key == "back":
+                button.setAccessibleName(self.tr("Delete"))
+            elif key == ".":
+                button.setText(text.decimal_point())
+                button.setAccessibleName(self.tr("Decimal point"))
+            else:
+                button.setText(text.digit(int(key)))
+                button.setAccessibleName(key)
