@@ -49,9 +49,32 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+def _window_size(text: str) -> str:
+    """--size WxH: two positive whole numbers, checked before any window opens."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1280x800")
+    return f"{int(width)}x{int(height)}"
+
+
+def _screen_number(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a screen number (0 is the first)")
+    return int(text)
+
+
 def _window_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--windowed", action="store_true", help="a normal window (development)")
-    parser.add_argument("--hide-cursor", action="store_true", help="hide the mouse cursor")
+    # Where argparse puts a value given both before and after the command: the
+    # subcommand's default must not undo the main parser's (SUPPRESS keeps it).
+    keep = argparse.SUPPRESS
+    parser.add_argument("--windowed", action="store_true", default=keep,
+                        help="a normal window (development)")
+    parser.add_argument("--size", type=_window_size, metavar="WxH", default=keep,
+                        help="the window's size with --windowed, e.g. 1280x800")
+    parser.add_argument("--screen", type=_screen_number, metavar="N", default=keep,
+                        help="which screen to fill (0 is the first)")
+    parser.add_argument("--hide-cursor", action="store_true", default=keep,
+                        help="hide the mouse cursor")
 
 
 def command_of(argv: Sequence[str]) -> str | None:
@@ -229,10 +252,14 @@ def _run_window(extra: list[str], args: argparse.Namespace,
               "`python -m kiosk.cli`); the backend alone has no window.", file=sys.stderr)
         return USAGE_ERROR
     argv = [*extra]
-    if args.windowed:
+    if getattr(args, "windowed", False):
         argv.append("--windowed")
-    if args.hide_cursor:
+    if getattr(args, "hide_cursor", False):
         argv.append("--hide-cursor")
+    if getattr(args, "size", None):
+        argv += ["--size", args.size]
+    if getattr(args, "screen", None) is not None:
+        argv += ["--screen", str(args.screen)]
     return int(run_window(argv))
 
 

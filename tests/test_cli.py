@@ -121,3 +121,32 @@ def test_the_demo_never_writes_into_a_real_kiosks_records(tmp_path: Path) -> Non
     after = sorted(p.name for p in tmp_path.iterdir() if p.name not in ("demo", "logs"))
     assert after == before == ["kiosk.toml"]  # no kiosk database appeared beside the real config
     assert list((tmp_path / "demo").glob("kiosk*.sqlite3"))
+
+
+@pytest.mark.parametrize(("argv", "window_argv"), [
+    (["--windowed", "--size", "1024x600"], ["--windowed", "--size", "1024x600"]),
+    (["--screen", "1", "--hide-cursor"], ["--hide-cursor", "--screen", "1"]),
+    (["--demo", "--windowed"], ["--demo", "--windowed"]),
+    (["display", "--windowed", "--size", "1080x1920"],
+     ["display", "--windowed", "--size", "1080x1920"]),
+    (["--windowed", "display", "--screen", "0"], ["display", "--windowed", "--screen", "0"]),
+    (["display", "--demo", "--size", "800X480"], ["display", "--demo", "--size", "800x480"]),
+])
+def test_every_window_flag_reaches_the_window(argv: list[str], window_argv: list[str]) -> None:
+    from backend.cli import main
+
+    seen: list[list[str]] = []
+    assert main(argv, run_window=lambda args: seen.append(args) or 0) == 0
+    assert seen == [window_argv]
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["--size", "big"], "'big' is not a size"), (["--size", "0x600"], "is not a size"),
+    (["display", "--screen", "-1"], "is not a screen number"),
+])
+def test_a_bad_window_flag_is_refused_before_any_window(
+        argv: list[str], words: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from backend.cli import main
+
+    assert main(argv, run_window=lambda args: pytest.fail("no window for a bad flag")) == 2
+    assert words in capsys.readouterr().err
