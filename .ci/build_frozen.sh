@@ -255,6 +255,8 @@ PY
 check_bundle() {  # files that must (and must not) be in the one-folder bundle
     local internal="$APP_DIR/_internal"
     local need=(resources/kiosk.qss stripe/data/ca-certificates.crt certifi/cacert.pem
+                resources/translations/charter_es.qm resources/translations/charter_fr.qm
+                resources/translations/charter_ar.qm
                 PySide6/Qt/plugins/platforms/libqoffscreen.so PySide6/Qt/plugins/platforms/libqxcb.so)
     for rel in "${need[@]}"; do
         if [ -e "$internal/$rel" ]; then pass "bundled: $rel"; else fail "missing from bundle: $rel"; fi

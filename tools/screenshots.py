@@ -97,8 +97,20 @@ def main(argv: list[str] | None = None) -> int:
         window.attract.ticker._offset = 0.0
         window.attract.ticker._timer.stop()
         shot("01-attract")
+        # The donor's language: Arabic, right to left, with its own digits.
+        click(window, "languageButton_ar")
+        shot("14-attract-arabic")
+        click(window, "startButton")
+        shot("14b-amount-arabic")
+        click(window, "amountBackButton")  # home again, in the campaign's language
 
         click(window, "startButton")
+        click(window, "monthlyToggle")
+        shot("15-amount-monthly")
+        click(window, "amountButton_25")
+        shot("15b-method-monthly")
+        click(window, "methodBackButton")
+        click(window, "monthlyToggle")
         shot("02-amount")
         click(window, "otherAmountButton")
         for key in "35":
@@ -106,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         shot("03-keypad")
         click(window, "amountContinueButton")
         shot("04-method")
+        click(window, "coverFeeToggle")
+        shot("04b-method-cover-fee")
+        click(window, "coverFeeToggle")
 
         click(window, "payCardButton")
         try:

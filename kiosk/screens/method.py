@@ -107,6 +107,7 @@ class MethodScreen(QWidget):
 
         # [fees]: the donor may add the processing fee, so the charity gets the whole gift.
         fee_row = QHBoxLayout()
+        fee_row.setContentsMargins(0, 0, 0, 0)
         design(fee_row, spacing=24)
         self.fee_toggle = button("", "coverFeeToggle", "toggle")
         self.fee_toggle.setCheckable(True)
