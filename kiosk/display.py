@@ -321,6 +321,7 @@ class DisplayWindow(QWidget):
             self.sync.stop()
         self.queries.stop()
         self.services.stop_demo()
+        self.language.release()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -177,6 +177,18 @@ class Language(QObject):
         return True
 
 
+    def release(self) -> None:
+        """Back to the source language: the translator and formats are the process's, and
+        outlive a window (tests make many)."""
+        app = QCoreApplication.instance()
+        if self._translator is not None and app is not None:
+            app.removeTranslator(self._translator)
+        self._translator = None
+        text.set_number_locale(None)
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        self.current = SOURCE_LANGUAGE
+
+
 def update_sources(languages: Iterable[str] = ("es", "fr", "ar")) -> None:
     """Refresh the `.ts` files from the donor sources (keeps every translation made)."""
     root = Path(__file__).resolve().parent.parent

@@ -448,4 +448,5 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         for worker in workers:
             wait_stopped(worker, int(max(0.0, deadline - time.monotonic()) * 1000))
         self.services.stop_demo()
+        self.language.release()
         log.info("kiosk stopped")

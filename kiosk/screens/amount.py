@@ -5,7 +5,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QGridLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QGridLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign
@@ -97,8 +104,7 @@ class AmountScreen(QWidget):
         self.title.setText(self.tr("Choose your gift"))
         self.other_button.setText(self.tr("Other amount"))
         self.other_button.setAccessibleName(self.other_button.text())
-        if self._campaign is not None:
-            self.set_campaign(self._campaign)
+        self._label_amounts()
         self._monthly_changed(self.monthly_toggle.isChecked())
 
     def monthly(self) -> bool:
@@ -142,9 +148,20 @@ class AmountScreen(QWidget):
                             min_height=110)
             widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             widget.clicked.connect(lambda _=False, a=amount: self.chosen.emit(a))
+            widget.setProperty("amount", amount)
             self.grid.addWidget(widget, index // columns, index % columns)
             self.buttons.append(widget)
         self._show_subtitle()
+
+    def _label_amounts(self) -> None:
+        """The presets in the donor's language's formats ("$25", "25 $", "٢٥ $")."""
+        campaign = self._campaign or Campaign()
+        for widget in self.buttons:
+            if isinstance(widget, QPushButton):
+                text = money(to_minor(str(widget.property("amount")), campaign.decimals) or 0,
+                             campaign.currency)
+                widget.setText(text)
+                widget.setAccessibleName(self.tr("Give {amount}").format(amount=text))
 
 
 class KeypadScreen(QWidget):
