@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from kiosk.i18n import language_name
 from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign, Totals
-from kiosk.screens.base import button, label
+from kiosk.screens.base import button, label, repolish
 from kiosk.text import money, number
 from kiosk.widgets.counter import CountUpLabel
 from kiosk.widgets.progress import GoalProgress
@@ -156,6 +156,8 @@ class AttractScreen(QWidget):
             pill.setChecked(code == current)
 
     def apply_profile(self, profile: Profile) -> None:
+        self.start_button.setProperty("compact", profile.portrait)
+        repolish(self.start_button)
         # A narrow portrait screen stacks the goal, "on its way" and the donor count.
         set_direction(self.stats, profile.portrait and profile.width < 1000)
         self.donors_label.setAlignment(

@@ -47,6 +47,8 @@ class FitLabel(QLabel):
     def paintEvent(self, event: QPaintEvent) -> None:
         QFrame.paintEvent(self, event)  # background and border from the stylesheet
         painter = QPainter(self)
+        # A right-to-left screen's text reads right to left ("١% … ٢٥٬٠٠٠ $"), as QLabel's.
+        painter.setLayoutDirection(self.layoutDirection())
         painter.setFont(self.fitted_font())
         painter.setPen(self.palette().color(self.foregroundRole()))
         rect = self.contentsRect().adjusted(self.margin(), self.margin(), -self.margin(),

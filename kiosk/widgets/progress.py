@@ -46,11 +46,15 @@ class GoalProgress(QProgressBar):
         painter.fillRect(rect, self.track)
         done, pending = self.fractions()
         done_width = rect.width() * done
+        pending_width = rect.width() * pending
+        # The bar fills the way the screen reads: from the right in a right-to-left language.
+        rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
         if pending > 0:
-            pending_rect = QRectF(rect.left() + done_width, rect.top(),
-                                  rect.width() * pending, rect.height())
+            left = rect.right() - done_width - pending_width if rtl else rect.left() + done_width
+            pending_rect = QRectF(left, rect.top(), pending_width, rect.height())
             painter.fillRect(pending_rect, self.pending_fill)
             painter.fillRect(pending_rect, QBrush(self.fill, Qt.BrushStyle.BDiagPattern))
         if done > 0:
-            painter.fillRect(QRectF(rect.left(), rect.top(), done_width, rect.height()), self.fill)
+            left = rect.right() - done_width if rtl else rect.left()
+            painter.fillRect(QRectF(left, rect.top(), done_width, rect.height()), self.fill)
         painter.end()

@@ -92,6 +92,7 @@ class GiftTicker(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
+        painter.setLayoutDirection(self.layoutDirection())  # each gift reads in its language
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         amount_font, detail_font = self._fonts()
         metrics = (QFontMetricsF(amount_font), QFontMetricsF(detail_font))
@@ -102,6 +103,9 @@ class GiftTicker(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._empty_text)
             painter.end()
             return
+        rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        absolute_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
+        absolute_right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute
         if self._scrolling():
             x = -self._offset
             repeat = 2
@@ -115,12 +119,17 @@ class GiftTicker(QWidget):
                     painter.setFont(amount_font)
                     painter.setPen(self.amount_color)
                     amount_w = metrics[0].horizontalAdvance(item.amount)
-                    painter.drawText(QRectF(x, 0, amount_w + 2, height),
-                                     Qt.AlignmentFlag.AlignVCenter, item.amount)
+                    # Right to left: the amount first on the right, its detail to its left.
+                    amount_x = x + width - amount_w - 2 if rtl else x
+                    detail = QRectF(x, 0, width - amount_w - 14, height) if rtl else \
+                        QRectF(x + amount_w + 14, 0, width, height)
+                    painter.drawText(QRectF(amount_x, 0, amount_w + 2, height),
+                                     int(Qt.AlignmentFlag.AlignVCenter | absolute_left),
+                                     item.amount)
                     painter.setFont(detail_font)
                     painter.setPen(self.detail_color)
-                    painter.drawText(QRectF(x + amount_w + 14, 0, width, height),
-                                     Qt.AlignmentFlag.AlignVCenter, item.detail)
+                    painter.drawText(detail, int(Qt.AlignmentFlag.AlignVCenter | (
+                        absolute_right if rtl else absolute_left)), item.detail)
                     if repeat > 1 or index < len(self._items) - 1:
                         dot_x = x + width + GAP / 2
                         painter.setBrush(self.detail_color)

@@ -234,3 +234,31 @@ def test_without_the_choices_in_kiosk_toml_none_is_offered(
     tap(qtbot, kiosk, "amountButton_25")
     wait_screen(qtbot, kiosk, "methodScreen")
     assert not button(kiosk, "coverFeeToggle").isVisible()
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_the_longer_languages_fit_every_size(qtbot: QtBot, choices_kiosk: KioskWindow,
+                                             language: str) -> None:
+    """French runs longest, Arabic is mirrored: every donor page, with the choices on,
+    inside every screen size (tests/kiosk/fit.py's checks)."""
+    from tests.kiosk.fit import SIZES, problems, settle
+
+    kiosk = choices_kiosk
+    tap(qtbot, kiosk, f"languageButton_{language}")
+    kiosk.amount.monthly_toggle.setChecked(True)
+    kiosk._amount_chosen("1234.50")
+    kiosk.method.fee_toggle.setChecked(True)
+    kiosk.keypad.set_monthly(True)
+    for key in "123456789":
+        kiosk.keypad.press(key)
+    kiosk.thanks.show_thanks("1 234,50 $", "Harbour Lights Appeal", "123 456,50 $",
+                             monthly=True)
+    stack = kiosk.stack
+    found: list[str] = []
+    for size in SIZES:
+        for screen in (kiosk.attract, kiosk.amount, kiosk.keypad, kiosk.method, kiosk.thanks,
+                       kiosk.error, kiosk.paused_screen):
+            stack.setCurrentWidget(screen)
+            settle(kiosk, size)
+            found.extend(problems(kiosk, size, f"{screen.objectName()} in {language}"))
+    assert not found, "\n".join(found[:40])
