@@ -51,6 +51,16 @@ class PaymentFlow(WindowParts):
                             monthly=monthly, fees=fees)
         self.show_screen(self.method)
 
+    def donor_error(self, english: str, generic: str | None = None) -> str:
+        """A backend error for the donor: as it is in English; in another language a
+        sentence of theirs instead (the English one goes to the log)."""
+        if self.language.current.split("_")[0] == "en":
+            return english
+        if english:
+            log.info("shown to the donor in their language instead: %s", english)
+        return generic or translate("PaymentFlow",
+                                    "The payment service could not do this just now.")
+
     def charged_minor(self, choice: Choice) -> int:
         """What the donor pays: the gift, plus the fee when they cover it (tap: the card's)."""
         minor = self.to_minor(choice.amount)
@@ -123,7 +133,7 @@ class PaymentFlow(WindowParts):
             return
         if not result.get("success"):
             self._show_error("unreachable", translate("PaymentFlow", "We could not start the payment"),
-                             str(result.get("error", "")) + "\n" +
+                             self.donor_error(str(result.get("error", ""))) + "\n" +
                              translate("PaymentFlow", "Nothing has been charged."), can_retry=True)
             self.payment = None
             self._retry_choice = payment.choice
@@ -254,7 +264,7 @@ class PaymentFlow(WindowParts):
         def done(result: Result, _tag: str) -> None:
             ok = bool(result.get("success"))
             self.thanks.receipt_sent(translate("PaymentFlow", "Receipt on its way to {email}").format(
-                email=email) if ok else str(result.get("error", "")), ok)
+                email=email) if ok else self.donor_error(str(result.get("error", ""))), ok)
             self.thanks_timer.start()
 
         self.submit(f"receipt:{intent_id}",
@@ -313,7 +323,7 @@ class PaymentFlow(WindowParts):
 
         def done(result: Result, _tag: str) -> None:
             if not result.get("success"):
-                self.pay.set_status(str(result.get("error", "")), "slow")
+                self.pay.set_status(self.donor_error(str(result.get("error", ""))), "slow")
             self.poller.nudge()
 
         self.submit(f"simulate:{ref}", lambda: self.services.simulate_payment(kind, ref), done,

@@ -67,7 +67,7 @@ class TapFlow(QObject):
             w.payment = None
             w._retry_choice = payment.choice
             w._show_error("unreachable", self.tr("The card reader is not ready"),
-                          str(result.get("error", "")) + "\n" +
+                          w.donor_error(str(result.get("error", ""))) + "\n" +
                           self.tr("Nothing has been charged. You can pay by phone or crypto "
                                   "instead."), can_retry=True)
             return
@@ -112,9 +112,25 @@ class TapFlow(QObject):
         failure = data.get("failure_message")
         if data.get("reader_action") == "failed" and failure and failure != self._failure:
             self._failure = str(failure)
-            self.screen.show_failure(str(failure))
+            self.screen.show_failure(self._decline_text(data.get("failure_code"), str(failure)))
         elif data.get("reader_action") == "in_progress" and self._failure is None:
             self.screen.set_status(self.tr("The reader is ready."), "waiting")
+
+    def _decline_text(self, code: object, english: str) -> str:
+        """Why the card did not go through, in the donor's language (the backend says it
+        in English, for the log and staff)."""
+        words = {
+            "card_declined": self.tr("Your card was declined."),
+            "insufficient_funds": self.tr("Your card was declined: not enough funds."),
+            "expired_card": self.tr("Your card has expired."),
+            "incorrect_pin": self.tr("The PIN was not right."),
+            "pin_try_exceeded": self.tr("Too many PIN attempts on this card."),
+            "customer_timeout": self.tr("The reader did not see a card in time."),
+            "canceled": self.tr("The payment was cancelled."),
+        }
+        if isinstance(code, str) and code in words:
+            return words[code]
+        return self.window.donor_error(english, self.tr("The payment did not go through."))
 
     def _retry(self) -> None:
         w = self.window
@@ -133,7 +149,7 @@ class TapFlow(QObject):
                 self.timeout.start()
                 w.poller.nudge()
             else:
-                self.screen.show_failure(str(result.get("error", "")))
+                self.screen.show_failure(w.donor_error(str(result.get("error", ""))))
 
         w.submit(f"tap-retry:{intent_id}", lambda: w.services.retry_tap(intent_id), done)
 
@@ -142,7 +158,7 @@ class TapFlow(QObject):
 
         def done(result: Result, _tag: str) -> None:
             if not result.get("success"):
-                self.screen.set_status(str(result.get("error", "")), "slow")
+                self.screen.set_status(w.donor_error(str(result.get("error", ""))), "slow")
             w.poller.nudge()
 
         w.submit(f"tap-simulate:{outcome}", lambda: w.services.simulate_tap(outcome), done,

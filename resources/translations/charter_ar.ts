@@ -452,6 +452,10 @@
 <context>
     <name>PaymentFlow</name>
     <message>
+        <source>The payment service could not do this just now.</source>
+        <translation>تعذّر على خدمة الدفع إتمام ذلك الآن.</translation>
+    </message>
+    <message>
         <source>{gift} + {fee} fee</source>
         <translation>{gift} + رسوم {fee}</translation>
     </message>
@@ -663,6 +667,38 @@
     <message>
         <source>The reader is ready.</source>
         <translation>القارئ جاهز.</translation>
+    </message>
+    <message>
+        <source>Your card was declined.</source>
+        <translation>رُفضت بطاقتك.</translation>
+    </message>
+    <message>
+        <source>Your card was declined: not enough funds.</source>
+        <translation>رُفضت بطاقتك: الرصيد غير كافٍ.</translation>
+    </message>
+    <message>
+        <source>Your card has expired.</source>
+        <translation>انتهت صلاحية بطاقتك.</translation>
+    </message>
+    <message>
+        <source>The PIN was not right.</source>
+        <translation>رمز PIN غير صحيح.</translation>
+    </message>
+    <message>
+        <source>Too many PIN attempts on this card.</source>
+        <translation>محاولات كثيرة جدًا لإدخال رمز PIN على هذه البطاقة.</translation>
+    </message>
+    <message>
+        <source>The reader did not see a card in time.</source>
+        <translation>لم يكتشف القارئ أي بطاقة في الوقت المحدد.</translation>
+    </message>
+    <message>
+        <source>The payment was cancelled.</source>
+        <translation>أُلغي الدفع.</translation>
+    </message>
+    <message>
+        <source>The payment did not go through.</source>
+        <translation>لم تتم عملية الدفع.</translation>
     </message>
     <message>
         <source>Getting the reader ready again…</source>

@@ -452,6 +452,10 @@
 <context>
     <name>PaymentFlow</name>
     <message>
+        <source>The payment service could not do this just now.</source>
+        <translation>El servicio de pago no ha podido hacerlo ahora mismo.</translation>
+    </message>
+    <message>
         <source>{gift} + {fee} fee</source>
         <translation>{gift} + {fee} de comisión</translation>
     </message>
@@ -663,6 +667,38 @@
     <message>
         <source>The reader is ready.</source>
         <translation>El lector está listo.</translation>
+    </message>
+    <message>
+        <source>Your card was declined.</source>
+        <translation>Tu tarjeta fue rechazada.</translation>
+    </message>
+    <message>
+        <source>Your card was declined: not enough funds.</source>
+        <translation>Tu tarjeta fue rechazada: fondos insuficientes.</translation>
+    </message>
+    <message>
+        <source>Your card has expired.</source>
+        <translation>Tu tarjeta está caducada.</translation>
+    </message>
+    <message>
+        <source>The PIN was not right.</source>
+        <translation>El PIN no es correcto.</translation>
+    </message>
+    <message>
+        <source>Too many PIN attempts on this card.</source>
+        <translation>Demasiados intentos de PIN con esta tarjeta.</translation>
+    </message>
+    <message>
+        <source>The reader did not see a card in time.</source>
+        <translation>El lector no detectó ninguna tarjeta a tiempo.</translation>
+    </message>
+    <message>
+        <source>The payment was cancelled.</source>
+        <translation>El pago se canceló.</translation>
+    </message>
+    <message>
+        <source>The payment did not go through.</source>
+        <translation>El pago no se completó.</translation>
     </message>
     <message>
         <source>Getting the reader ready again…</source>

@@ -452,6 +452,10 @@
 <context>
     <name>PaymentFlow</name>
     <message>
+        <source>The payment service could not do this just now.</source>
+        <translation>Le service de paiement n’a pas pu le faire pour le moment.</translation>
+    </message>
+    <message>
         <source>{gift} + {fee} fee</source>
         <translation>{gift} + {fee} de frais</translation>
     </message>
@@ -663,6 +667,38 @@
     <message>
         <source>The reader is ready.</source>
         <translation>Le lecteur est prêt.</translation>
+    </message>
+    <message>
+        <source>Your card was declined.</source>
+        <translation>Votre carte a été refusée.</translation>
+    </message>
+    <message>
+        <source>Your card was declined: not enough funds.</source>
+        <translation>Votre carte a été refusée : fonds insuffisants.</translation>
+    </message>
+    <message>
+        <source>Your card has expired.</source>
+        <translation>Votre carte a expiré.</translation>
+    </message>
+    <message>
+        <source>The PIN was not right.</source>
+        <translation>Le code PIN est incorrect.</translation>
+    </message>
+    <message>
+        <source>Too many PIN attempts on this card.</source>
+        <translation>Trop de tentatives de code PIN sur cette carte.</translation>
+    </message>
+    <message>
+        <source>The reader did not see a card in time.</source>
+        <translation>Le lecteur n’a pas détecté de carte à temps.</translation>
+    </message>
+    <message>
+        <source>The payment was cancelled.</source>
+        <translation>Le paiement a été annulé.</translation>
+    </message>
+    <message>
+        <source>The payment did not go through.</source>
+        <translation>Le paiement n’a pas abouti.</translation>
     </message>
     <message>
         <source>Getting the reader ready again…</source>

@@ -262,3 +262,18 @@ def test_the_longer_languages_fit_every_size(qtbot: QtBot, choices_kiosk: KioskW
             settle(kiosk, size)
             found.extend(problems(kiosk, size, f"{screen.objectName()} in {language}"))
     assert not found, "\n".join(found[:40])
+
+
+def test_a_provider_error_reaches_a_spanish_donor_in_spanish(
+        qtbot: QtBot, choices_kiosk: KioskWindow, sandbox: SandboxServer) -> None:
+    kiosk = choices_kiosk
+    sandbox.set_fault(provider="stripe", mode="down")
+    tap(qtbot, kiosk, "languageButton_es")
+    tap(qtbot, kiosk, "startButton")
+    tap(qtbot, kiosk, "amountButton_25")
+    tap(qtbot, kiosk, "payCardButton")
+    wait_screen(qtbot, kiosk, "errorScreen", timeout=30_000)
+    message = text_of(kiosk, "errorLabel").replace("\u200b", "")
+    assert message.startswith(translation(
+        "es", "PaymentFlow", "The payment service could not do this just now."))
+    assert "Stripe" not in message  # the backend's English sentence went to the log only
