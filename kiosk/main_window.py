@@ -10,11 +10,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backend.result import Result, err
 from kiosk.attention import TapGuard, WalkAway
@@ -33,7 +40,6 @@ from kiosk.screens.payment import PaymentScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.services import Services
-from kiosk.staff import StaffScreen
 from kiosk.staff_flow import StaffFlow
 from kiosk.tap_flow import TapFlow
 from kiosk.text import method_label, money, time_ago
@@ -47,6 +53,9 @@ from kiosk.workers import (
     TotalsBridge,
     wait_stopped,
 )
+
+if TYPE_CHECKING:
+    from kiosk.staff import StaffScreen
 
 log = logging.getLogger("charter.kiosk")
 
@@ -107,6 +116,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self._shut_down = False
         self._recent: list[dict[str, Any]] = []
         self.demo_pin: str | None = None
+        self._demo_servers = False  # --demo: the sandbox and relay asked to start
         self.profile: Profile | None = None
         self.language = Language(self)
 
@@ -133,11 +143,11 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.error = ErrorScreen()
         self.paused_screen = PausedScreen()
         self.pin = PinScreen()
-        self.staff = StaffScreen()
+        self._staff: StaffScreen | None = None  # built on first use: see `staff`
         self.tap_flow = TapFlow(self)
         for screen in (self.attract, self.amount, self.keypad, self.method, self.pay,
                        self.tap_flow.screen, self.thanks, self.error, self.paused_screen,
-                       self.pin, self.staff):
+                       self.pin):
             self.stack.addWidget(screen)
         self.attract.total_label._animation.setDuration(self.timings.count_up_ms)
         current_page_sizes(self.stack)
@@ -186,7 +196,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
 
         self.tap_guard = TapGuard(self.timings.tap_guard_ms)
         # A page inside a screen (the name keyboard, a staff page) is a new screen too.
-        for pages in (self.method._pages, self.staff._pages, self.thanks._pages):
+        for pages in (self.method._pages, self.thanks._pages):
             pages.currentChanged.connect(lambda _index: self.tap_guard.screen_changed())
         self.walkaway = WalkAway(self, idle_ms=self.timings.walkaway_ms,
                                  answer_s=self.timings.still_there_s)
@@ -226,17 +236,39 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.error.retry.connect(self._retry_after_error)
         self.pin.cancelled.connect(self.go_home)
         self.pin.submitted.connect(self._check_pin)
-        self.staff.back.connect(self._leave_staff)
-        self.staff.cash_gift.connect(self._record_cash)
-        self.staff.export_csv.connect(self._export_csv)
-        self.staff.pause_changed.connect(self._set_paused)
-        self.staff.exit_app.connect(self._exit_app)
-        self.staff.resolve_partial.connect(self._resolve_partial)
-        self.staff.run_checks.connect(self._run_checks)
-        self.staff.void_cash.connect(self._void_cash)
-        self.staff.terminal_page.refresh.connect(self._reader_setup)
-        self.staff.terminal_page.register.connect(self._pair_reader)
-        self.staff.terminal_page.forget.connect(self._forget_reader)
+
+    @property
+    def staff(self) -> StaffScreen:
+        """The staff screen, built the first time staff mode opens (or anything asks for
+        it). It holds half the window's widgets (~215 of ~425): building and styling them
+        at start cost every start ~50 ms for a screen no donor sees."""
+        if self._staff is None:
+            from kiosk.staff import StaffScreen
+
+            staff = StaffScreen()
+            # Hidden, it must not set the stack's (and window's) minimum size: see
+            # kiosk.layout.current_page_sizes, which takes over once it is shown.
+            staff.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            self.stack.addWidget(staff)
+            staff.back.connect(self._leave_staff)
+            staff.cash_gift.connect(self._record_cash)
+            staff.export_csv.connect(self._export_csv)
+            staff.pause_changed.connect(self._set_paused)
+            staff.exit_app.connect(self._exit_app)
+            staff.resolve_partial.connect(self._resolve_partial)
+            staff.run_checks.connect(self._run_checks)
+            staff.void_cash.connect(self._void_cash)
+            staff.terminal_page.refresh.connect(self._reader_setup)
+            staff.terminal_page.register.connect(self._pair_reader)
+            staff.terminal_page.forget.connect(self._forget_reader)
+            staff._pages.currentChanged.connect(lambda _index: self.tap_guard.screen_changed())
+            if self.profile is not None:
+                staff.apply_profile(self.profile)
+            if self.is_ready:
+                staff.set_campaign(self.campaign)
+                staff.set_totals(self.totals)
+            self._staff = staff
+        return self._staff
 
     def submit(self, tag: str, job: Callable[[], Result],
                handler: Callable[[Result, str], None], *, worker: TaskThread | None = None,
@@ -283,10 +315,12 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         def job() -> Result:
             demo_pin = None
             if demo:
-                started = self.services.start_demo()
-                if not started.get("success"):
-                    return started
-                demo_pin = started["data"].get("demo_pin")
+                # Only the demo's data and addresses: its servers start after the first
+                # total (see _start_demo_servers).
+                prepared = self.services.prepare_demo()
+                if not prepared.get("success"):
+                    return prepared
+                demo_pin = prepared["data"].get("demo_pin")
             ready = self.services.on_ready()
             if ready.get("success") and demo_pin:
                 ready["data"]["demo_pin"] = demo_pin
@@ -310,8 +344,9 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.campaign = Campaign.from_ready(data)
         self.demo_pin = data.get("demo_pin")
         self.totals.update_from(data)
-        for screen in (self.attract, self.amount, self.keypad, self.method, self.staff):
-            screen.set_campaign(self.campaign)
+        for screen in (self.attract, self.amount, self.keypad, self.method, self._staff):
+            if screen is not None:
+                screen.set_campaign(self.campaign)
         self._setup_languages(data.get("catalogs") or {})
         self.pay.set_demo(self.campaign.demo)
         self.test_banner.setVisible(self.campaign.mode != "live")
@@ -324,7 +359,29 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
             self.reconciler.start()
         self._refresh_totals()
         self.ticker_timer.start()
+        self._start_demo_servers()
         self.ready.emit()
+
+    def _start_demo_servers(self) -> None:
+        """--demo: the sandbox and relay, once the total is on screen. Loading and starting
+        them takes ~0.3 s of CPU that would otherwise hold up the first total (or slow the
+        window being built, which shares the interpreter with them). Until they answer, a
+        request to them waits in its socket's backlog; a payment is started on the same
+        worker, so it waits behind this job."""
+        if not self.want_demo or self._demo_servers or self._shut_down:
+            return
+        self._demo_servers = True
+        self.submit("demo", self.services.start_demo, self._on_demo_servers)
+
+    def _on_demo_servers(self, result: Result, _tag: str) -> None:
+        if result.get("success"):
+            return
+        # Not retried: their addresses, already handed out, now refuse (a gift fails on
+        # the error screen, never reaching a real provider); the demo needs a restart.
+        log.warning("the demo's sandbox and relay did not start: %s", result.get("error"))
+        self.attract.tagline_label.setText(
+            self.tr("The demo's payment sandbox could not start: restart the demo."))
+        self.attract.tagline_label.setVisible(True)
 
     def _start_sync(self) -> None:
         url = self.campaign.relay_url
@@ -372,7 +429,8 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         data = result["data"]
         self.totals.update_from(data)
         self.attract.set_totals(self.totals)
-        self.staff.set_totals(self.totals)
+        if self._staff is not None:
+            self._staff.set_totals(self.totals)
         if data.get("recent") is not None:
             self._recent = list(data["recent"])
             self._show_recent()
@@ -389,8 +447,8 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
             parts.append(time_ago(str(gift.get("created_at", ""))))
             items.append(TickerItem(amount, " · ".join(p for p in parts if p)))
         self.attract.set_recent(items)
-        if self.current_screen() is self.staff:
-            self.staff.set_recent(self._recent)
+        if self._staff is not None and self.current_screen() is self._staff:
+            self._staff.set_recent(self._recent)
 
     # --- the donor's path --------------------------------------------------------------
 

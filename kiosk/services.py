@@ -20,6 +20,10 @@ from backend.result import Result, err, ok
 log = logging.getLogger("charter.kiosk.services")
 
 DEMO_PIN = "1234"
+# DEMO_PIN's hash, made once: hashing it each start costs scrypt's ~50-100 ms before the
+# demo's first total. The PIN is public (the README gives it), so a fixed salt hides nothing.
+DEMO_PIN_HASH = ("scrypt$16384$8$1$3hDlHqYIyI0LVw2fgOOmog==$"
+                 "nmkuEDFJvBHSXNqyvt3GpIWbXEoATF9/b5Ov+i8rDzg=")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Services(Protocol):
     def verify_pin(self, pin: str) -> Result: ...
     def simulate_payment(self, kind: str, ref: str) -> Result: ...
     def database_path(self) -> Path | None: ...
+    def prepare_demo(self) -> Result: ...
     def start_demo(self) -> Result: ...
     @staticmethod
     def _demo_pin() -> str | None:
@@ -72,11 +77,9 @@ class Services(Protocol):
         PIN, and asking the keyring would load it and its backends (~12-25 MB) for nothing."""
         import os
 
-        from backend.staff_pin import hash_pin
-
-        if os.environ.get("STAFF_PIN_HASH"):
+        if os.environ.get("STAFF_PIN_HASH") not in (None, "", DEMO_PIN_HASH):
             return None
-        os.environ["STAFF_PIN_HASH"] = hash_pin(DEMO_PIN)
+        os.environ["STAFF_PIN_HASH"] = DEMO_PIN_HASH
         return DEMO_PIN
 
     def stop_demo(self) -> None: ...
@@ -100,13 +103,29 @@ class BackendServices:
         self._demo: Any = None
         self._lock = threading.Lock()
 
-    def start_demo(self) -> Result:
+    def prepare_demo(self) -> Result:
+        """The demo's data directory, and its sandbox's and relay's addresses and keys in
+        this process's environment, without starting them: enough for the first total.
+        Until start_demo() has run, a request to them waits (it never reaches a provider)."""
+
         def run() -> Result:
             from backend import demo
 
             with self._lock:
                 if self._demo is None:
-                    self._demo = demo.start_demo()
+                    self._demo = demo.prepare_demo()
+            return ok({"demo": True, "demo_pin": self._demo_pin()})
+
+        return _guard(run)
+
+    def start_demo(self) -> Result:
+        """prepare_demo(), then start the sandbox and relay; returns once they answer."""
+
+        def run() -> Result:
+            from backend import demo
+
+            with self._lock:
+                self._demo = demo.start_demo()
             return ok({"demo": True, "demo_pin": self._demo_pin()})
 
         return _guard(run)
@@ -119,11 +138,9 @@ class BackendServices:
         PIN, and asking the keyring would load it and its backends (~12-25 MB) for nothing."""
         import os
 
-        from backend.staff_pin import hash_pin
-
-        if os.environ.get("STAFF_PIN_HASH"):
+        if os.environ.get("STAFF_PIN_HASH") not in (None, "", DEMO_PIN_HASH):
             return None
-        os.environ["STAFF_PIN_HASH"] = hash_pin(DEMO_PIN)
+        os.environ["STAFF_PIN_HASH"] = DEMO_PIN_HASH
         return DEMO_PIN
 
     def stop_demo(self) -> None:

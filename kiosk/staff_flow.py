@@ -19,7 +19,7 @@ from kiosk.window_parts import WindowParts
 class StaffFlow(WindowParts):
     def open_staff_pin(self) -> None:
         screen = self.current_screen()
-        if screen in (self.pin, self.staff):
+        if screen is self.pin or (self._staff is not None and screen is self._staff):
             return
         if screen is self.pay and self.payment is not None and not self.payment.finished:
             return  # never take the screen from a donor who is paying
@@ -58,7 +58,7 @@ class StaffFlow(WindowParts):
         self.go_home()
 
     def _refresh_staff(self) -> None:
-        if self.current_screen() is not self.staff:
+        if self._staff is None or self.current_screen() is not self._staff:
             self.staff_timer.stop()
             return
         self._refresh_totals()

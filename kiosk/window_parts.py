@@ -64,7 +64,7 @@ class WindowParts:
         thanks: ThanksScreen
         error: ErrorScreen
         pin: PinScreen
-        staff: StaffScreen
+        _staff: StaffScreen | None
         paused_screen: PausedScreen
         poller: PaymentPoller
         query_worker: TaskThread
@@ -79,6 +79,8 @@ class WindowParts:
         _receipt_intent: str | None
         tap_guard: TapGuard
 
+        @property
+        def staff(self) -> StaffScreen: ...
         def submit(self, tag: str, job: Callable[[], Result],
                    handler: Callable[[Result, str], None], *,
                    worker: TaskThread | None = None) -> None: ...

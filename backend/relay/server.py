@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from backend.relay.app import FeedFastPath, Relay, create_app
+from backend.sockets import listening_socket
 
 log = logging.getLogger("charter.relay.server")
 
@@ -177,16 +178,9 @@ class _RelayUvicorn(uvicorn.Server):
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted
-    # sockets whose proto says TCP, and without it Nagle plus delayed ACKs add
-    # 40 ms to every keep-alive response.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    # Listen now, so a client told the address (by `on_listening`) queues in the
+    # Listening now, so a client told the address (by `on_listening`) queues in the
     # backlog instead of being refused while uvicorn is still starting.
-    sock.listen(LISTEN_BACKLOG)
+    sock = listening_socket(host, port, backlog=LISTEN_BACKLOG)
     sock.set_inheritable(True)
     return sock
 
@@ -261,8 +255,11 @@ class RelayServer:
         self._thread: threading.Thread | None = None
         self.url = ""
 
-    def start(self, timeout: float = 10.0) -> RelayServer:
-        sock = bind_socket(self._host, self._port)
+    def start(self, timeout: float = 10.0, *, sock: socket.socket | None = None) -> RelayServer:
+        """Serve on `sock` (already listening, see backend.sockets; the server owns it from
+        now on) or on a new socket at the host and port given."""
+        if sock is None:
+            sock = bind_socket(self._host, self._port)
         host, port = sock.getsockname()[:2]
         self.url = _url(host, port)
         self._server = _RelayUvicorn(_config(self.app, self._log_level), self.relay)

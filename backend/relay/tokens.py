@@ -12,9 +12,14 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from backend.relay.store import KioskExists, KioskInfo, RelayStore
 from backend.result import UserError
+
+if TYPE_CHECKING:
+    # Loaded by the functions that open a store: `charter-kiosk --demo` makes its relay
+    # token with new_token() before the relay (and its database code) has loaded.
+    from backend.relay.store import KioskInfo, RelayStore
 
 TOKEN_PREFIX = "ckr_"  # recognisable in a leaked-secret scan, like Stripe's sk_/whsec_
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -40,6 +45,8 @@ def check_name(name: str) -> str:
 @contextmanager
 def _opened(store: RelayStore | str | None) -> Iterator[RelayStore]:
     # A database URL (or None: the default file) is opened just for the call.
+    from backend.relay.store import RelayStore
+
     if isinstance(store, RelayStore):
         yield store
         return
@@ -50,16 +57,23 @@ def _opened(store: RelayStore | str | None) -> Iterator[RelayStore]:
         opened.close()
 
 
-def add_kiosk(store: RelayStore | str | None, name: str, mode: str = "test") -> str:
+def add_kiosk(store: RelayStore | str | None, name: str, mode: str = "test", *,
+              token: str | None = None) -> str:
     """Register `name` for one mode and return its new token (the only time it is ever
     visible). The relay stamps the kiosk's staff actions with this name and mode.
 
-    `store` is a `RelayStore` or a relay database URL.
+    `store` is a `RelayStore` or a relay database URL. `token`: one made beforehand with
+    new_token() (the demo hands it to its kiosk before its relay has started).
     """
+    from backend.relay.store import KioskExists
+
     check_name(name)
     if mode not in ("test", "live"):
         raise UserError(f"A kiosk's mode is 'test' or 'live', not {mode!r}.")
-    token = new_token()
+    if token is None:
+        token = new_token()
+    elif not token.startswith(TOKEN_PREFIX) or len(token) < len(TOKEN_PREFIX) + 32:
+        raise UserError("A kiosk token comes from new_token().")
     with _opened(store) as opened:
         try:
             opened.add_kiosk(name, hash_token(token), mode)

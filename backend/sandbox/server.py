@@ -26,6 +26,7 @@ from backend.sandbox.nowpayments_app import NowPaymentsError, NowPaymentsSandbox
 from backend.sandbox.pages import Pages
 from backend.sandbox.state import SandboxConfig, SandboxState
 from backend.sandbox.stripe_app import StripeApiError, StripeSandbox
+from backend.sockets import listening_socket, reach_url
 
 log = logging.getLogger("charter.sandbox")
 
@@ -97,9 +98,11 @@ class Sandbox:
     def cancel_subscription(self, subscription: str, webhook: bool = True) -> dict[str, Any]:
         return self.stripe.cancel_subscription(subscription, webhook)
 
-    def add_simulated_reader(self, label: str = "Kiosk reader") -> dict[str, Any]:
-        """A Terminal location with a simulated WisePOS E registered at it."""
-        return self.stripe.terminal.add_simulated_reader(label)
+    def add_simulated_reader(self, label: str = "Kiosk reader", reader_id: str | None = None
+                             ) -> dict[str, Any]:
+        """A Terminal location with a simulated WisePOS E registered at it (under
+        `reader_id`, from new_reader_id(), when given)."""
+        return self.stripe.terminal.add_simulated_reader(label, reader_id)
 
     def present_card(self, reader_id: str, number: str = "4242424242424242",
                      webhook: bool = True) -> dict[str, Any]:
@@ -280,30 +283,16 @@ class SandboxServer(Sandbox):
             raise RuntimeError("The sandbox is not started.")
         return self.state.base_url
 
-    def start(self, timeout: float = 10.0) -> SandboxServer:
+    def start(self, timeout: float = 10.0, *, sock: socket.socket | None = None
+              ) -> SandboxServer:
+        """Serve on `sock` (already listening, see backend.sockets; the server owns it from
+        now on) or on a new socket at the configured host and port."""
         if self._thread is not None:
             return self
-        host = self.config.host
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        # IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only when
-        # their proto says TCP; socket.socket(family, SOCK_STREAM) leaves it 0.
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted connections inherit this; without it, keep-alive requests stall
-        # ~40 ms on Nagle + delayed ACK when the socket is handed to uvicorn.
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            sock.bind((host, self.config.port))
-        except OSError:
-            sock.close()
-            raise
-        port = sock.getsockname()[1]
+        if sock is None:
+            sock = listening_socket(self.config.host, self.config.port)
         self._socket = sock
-        reach = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host)
-        if reach is None:
-            reach = f"[{host}]" if ":" in host else host
-        self.state.base_url = f"http://{reach}:{port}"
+        self.state.base_url = reach_url(sock)
         config = uvicorn.Config(self.app, log_level="warning", access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)

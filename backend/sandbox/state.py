@@ -32,6 +32,11 @@ def random_token(length: int, alphabet: str = _ALNUM) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def new_reader_id() -> str:
+    """A Terminal reader's id, as Stripe writes them."""
+    return "tmr_" + random_token(24)
+
+
 @dataclass
 class SandboxConfig:
     """Keys, secrets and endpoints of one sandbox. The defaults are throwaway test values."""

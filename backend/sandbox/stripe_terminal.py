@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from backend.sandbox.common import SandboxError
-from backend.sandbox.state import random_token
+from backend.sandbox.state import new_reader_id, random_token
 
 if TYPE_CHECKING:
     from backend.sandbox.stripe_app import StripeSandbox
@@ -67,15 +67,19 @@ class TerminalSandbox:
 
     # -- control (Python API, tests and the demo) --------------------------------
 
-    def add_simulated_reader(self, label: str = "Kiosk reader") -> dict[str, Any]:
-        """A location and a simulated WisePOS E registered there (what the demo uses)."""
+    def add_simulated_reader(self, label: str = "Kiosk reader", reader_id: str | None = None
+                             ) -> dict[str, Any]:
+        """A location and a simulated WisePOS E registered there (what the demo uses).
+        `reader_id`: one from new_reader_id(), for a kiosk told it before the sandbox ran."""
         with self._state.lock:
+            if reader_id is not None and reader_id in self.readers:
+                raise SandboxError(f"A reader {reader_id!r} is already registered.")
             location = self._new_location({"display_name": "Sandbox venue", "address": {
                 "line1": "1 Harbour Street", "city": "Portland", "state": "OR",
                 "country": "US", "postal_code": "97201"}})
             return copy.deepcopy(self._new_reader({"registration_code": "simulated-wpe",
                                                    "location": location["id"],
-                                                   "label": label}))
+                                                   "label": label}, reader_id))
 
     def set_reader_online(self, reader_id: str, online: bool) -> None:
         with self._state.lock:
@@ -168,7 +172,8 @@ class TerminalSandbox:
         with self._state.lock:
             return 200, copy.deepcopy(self._new_reader(params))
 
-    def _new_reader(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _new_reader(self, params: dict[str, Any], reader_id: str | None = None
+                    ) -> dict[str, Any]:
         from backend.sandbox.stripe_app import StripeApiError, _missing
 
         code = params.get("registration_code")
@@ -187,7 +192,7 @@ class TerminalSandbox:
                 "simulated-wpe or simulated-s700 for a simulated reader.",
                 param="registration_code", code="resource_missing")
         reader = {
-            "id": "tmr_" + random_token(24), "object": "terminal.reader", "action": None,
+            "id": reader_id or new_reader_id(), "object": "terminal.reader", "action": None,
             "device_sw_version": "2.42.0", "device_type": device,
             "ip_address": "192.0.2.10", "label": params.get("label") or code,
             "livemode": False, "location": location, "metadata": params.get("metadata") or {},

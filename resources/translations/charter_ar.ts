@@ -288,6 +288,10 @@
         <translation>تعذّر تشغيل جهاز التبرع: {error} جارٍ إعادة المحاولة…</translation>
     </message>
     <message>
+        <source>The demo&apos;s payment sandbox could not start: restart the demo.</source>
+        <translation>تعذّر تشغيل بيئة الدفع التجريبية: أعد تشغيل العرض التجريبي.</translation>
+    </message>
+    <message>
         <source>from {name}</source>
         <translation>من {name}</translation>
     </message>

@@ -288,6 +288,10 @@
         <translation>No se pudo iniciar el quiosco: {error} Reintentando…</translation>
     </message>
     <message>
+        <source>The demo&apos;s payment sandbox could not start: restart the demo.</source>
+        <translation>El entorno de pagos de la demostración no ha podido arrancar: reinicia la demostración.</translation>
+    </message>
+    <message>
         <source>from {name}</source>
         <translation>de {name}</translation>
     </message>

@@ -288,6 +288,10 @@
         <translation>La borne n’a pas pu démarrer&#xa0;: {error} Nouvelle tentative…</translation>
     </message>
     <message>
+        <source>The demo&apos;s payment sandbox could not start: restart the demo.</source>
+        <translation>Le bac à sable de paiement de la démo n’a pas pu démarrer : relancez la démo.</translation>
+    </message>
+    <message>
         <source>from {name}</source>
         <translation>de {name}</translation>
     </message>
@@ -674,7 +678,7 @@
     </message>
     <message>
         <source>Your card was declined: not enough funds.</source>
-        <translation>Votre carte a été refusée : fonds insuffisants.</translation>
+        <translation>Votre carte a été refusée&#xa0;: fonds insuffisants.</translation>
     </message>
     <message>
         <source>Your card has expired.</source>

@@ -121,6 +121,8 @@ def test_kiosk_mode_ignores_leaving_shortcuts_and_close(
 
 
 def test_every_button_has_an_accessible_name(kiosk: KioskWindow) -> None:
+    assert kiosk.findChild(QWidget, "staffScreen") is None  # built when staff mode opens
+    assert kiosk.staff.objectName() == "staffScreen"  # ...or when asked for, as here
     for name in ("attractScreen", "totalLabel", "goalProgress", "startButton", "amountScreen",
                  "amountButton_25", "otherAmountButton", "methodScreen", "payCardButton",
                  "payCryptoButton_btc", "paymentScreen", "qrCode", "paymentStatusLabel",
