@@ -14,7 +14,7 @@ import pytest
 
 from backend.db import close_database
 from backend.secrets import KNOWN_SECRETS
-from tests.memory_keyring import MemoryKeyring
+from tests.support.memory_keyring import MemoryKeyring
 
 ENDPOINT_VARS = ("STRIPE_API_BASE", "NOWPAYMENTS_API_BASE", "CHARTER_RELAY_URL", "CHARTER_KIOSK_MODE",
                  "CHARTER_RELAY_DB")
