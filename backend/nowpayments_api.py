@@ -159,14 +159,11 @@ def _decimal(value: object, what: str) -> Decimal:
     return number
 
 
-@public
-def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
-    """Create a crypto payment for `amount` (campaign currency, major units) in `coin`."""
-    if not isinstance(request_data, Mapping):
-        raise UserError("The payment request is not readable.")
-    settings = get_settings()
+def crypto_amounts(request_data: Mapping[str, Any], settings: Settings) -> tuple[int, int, int]:
+    """A crypto gift's amount, the fee the donor covers (if asked) and what is priced, each
+    checked against the crypto minimum and the campaign's maximum. Writes nothing: `check`
+    calls it alone to prove bad input is refused before any provider call."""
     currency = settings.currency
-    coin = check_coin(request_data.get("coin"), settings)
     gift_minor = to_minor(request_data.get("amount"), currency)
     minimum = to_minor(CRYPTO_MINIMUM_MAJOR, currency)
     maximum = to_minor(settings.max_amount, currency)
@@ -176,6 +173,18 @@ def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
     amount_minor = gift_minor + fee_minor
     check_range(amount_minor, currency, minimum=minimum, maximum=maximum,
                 what="The gift with the fee")
+    return gift_minor, fee_minor, amount_minor
+
+
+@public
+def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
+    """Create a crypto payment for `amount` (campaign currency, major units) in `coin`."""
+    if not isinstance(request_data, Mapping):
+        raise UserError("The payment request is not readable.")
+    settings = get_settings()
+    currency = settings.currency
+    coin = check_coin(request_data.get("coin"), settings)
+    _, fee_minor, amount_minor = crypto_amounts(request_data, settings)
     display_name = request_data.get("display_name")
     if display_name is not None and not isinstance(display_name, str):
         raise UserError("The display name must be text.")
