@@ -68,6 +68,18 @@ def test_a_fresh_file_has_exactly_what_the_models_declare(tmp_path: Path) -> Non
     assert describe(tmp_path / "fresh.sqlite3") == models
 
 
+def test_both_payment_tables_carry_the_reconciler_schedule(tmp_path: Path) -> None:
+    """The four columns come from one base model (ReconcilerSchedule), declared as schema 2
+    added them; the base is no table of its own."""
+    models = declared_by_the_models(tmp_path / "models.sqlite3")
+    schedule = {"next_check_at": ("INTEGER", 0, None, 0), "last_checked_at": ("INTEGER", 0, None, 0),
+                "checks": ("INTEGER", 1, None, 0), "failures": ("INTEGER", 1, None, 0)}
+    for table in ("stripe_payment", "crypto_payment"):
+        columns = models[table][0]
+        assert {name: columns.get(name) for name in schedule} == schedule, table
+    assert "reconciler_schedule" not in models
+
+
 def test_step_1_is_schema_1_not_todays_models(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite3"
     schema_1_file(path)
