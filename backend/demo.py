@@ -117,7 +117,7 @@ def start_demo(home: Path | None = None, *, with_relay: bool = True) -> DemoEnvi
 
 def _start_relay(environment: DemoEnvironment, config: Any, env: dict[str, str]) -> None:
     try:
-        from backend.relay.app import RelayServer
+        from backend.relay.server import RelayServer
         from backend.relay.tokens import add_kiosk, revoke_kiosk
     except ImportError:
         return
