@@ -217,7 +217,7 @@ from urllib.parse import quote
 
 import psycopg2
 
-from backend.relay.testing import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, postgres_problem
+from tests.support.relay import PG_DATABASE, PG_HOST, PG_PORT, PG_USER, postgres_problem
 
 if postgres_problem():
     raise SystemExit(1)
@@ -243,7 +243,7 @@ from urllib.parse import unquote
 
 import psycopg2
 
-from backend.relay.testing import PG_DATABASE, PG_HOST, PG_PORT, PG_USER
+from tests.support.relay import PG_DATABASE, PG_HOST, PG_PORT, PG_USER
 
 schema = unquote(sys.argv[1]).rsplit("search_path=", 1)[1]
 conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_DATABASE, connect_timeout=2)
@@ -291,7 +291,8 @@ check_bundle() {  # files that must (and must not) be in the one-folder bundle
         if [ "${#missing[@]}" = 0 ]; then pass "archive has the modules imported by name"; else
             fail "archive lacks: ${missing[*]}"; fi
         local extra=()
-        for module in httpx httpcore pygments pytest; do
+        # tests and tests.support (fixed secrets, scratch schemas) must never ship either.
+        for module in httpx httpcore pygments pytest tests tests.support; do
             if grep -qxF " $module" "$listing"; then extra+=("$module"); fi
         done
         if [ "${#extra[@]}" = 0 ]; then pass "archive has no development packages"; else

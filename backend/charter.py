@@ -200,12 +200,22 @@ def cancel_payment(intent_id: str) -> Result:
     return ok({"intent_id": intent_id, "status": status})
 
 
-@public
-def record_cash_gift(amount: Any, display_name: str | None = None, note: str | None = None) -> Result:
+def cash_gift_minor(amount: Any) -> int:
+    """The cash gift staff typed, in minor units, or a `UserError` saying what is wrong.
+
+    Reads nothing but the settings and writes nothing: `record_cash_gift` checks with it
+    before it writes, and `check` calls it alone to prove bad input is refused.
+    """
     settings = get_settings()
     amount_minor = to_minor(amount, settings.currency)
     check_range(amount_minor, settings.currency, minimum=1,
                 maximum=to_minor(settings.max_amount, settings.currency))
+    return amount_minor
+
+
+@public
+def record_cash_gift(amount: Any, display_name: str | None = None, note: str | None = None) -> Result:
+    amount_minor = cash_gift_minor(amount)
     name = " ".join((display_name or "").split())[:40] or None
     donation_id = ledger.record_cash_gift(amount_minor, display_name=name, note=note)
     shared = _share_now()

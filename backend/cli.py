@@ -274,10 +274,11 @@ def _report(result: Result, describe: object) -> int:
 def secrets_command(args: argparse.Namespace) -> int:
     from backend import secrets
     from backend.result import UserError
+    from backend.secret_names import KNOWN_SECRETS
 
     try:
         if args.secrets_command == "list":
-            for name in secrets.KNOWN_SECRETS:
+            for name in KNOWN_SECRETS:
                 print(f"{name:34} {secrets.secret_source(name)}")
             print(f"keyring backend: {secrets.keyring_backend_name()}"
                   f"{'' if secrets.keyring_available() else ' (unavailable)'}")
@@ -290,9 +291,9 @@ def secrets_command(args: argparse.Namespace) -> int:
                 print("error: the two PINs differ; nothing was stored.", file=sys.stderr)
                 return 1
             return _report(staff_pin.set_pin(pin), "Staff PIN stored in the OS keyring.")
-        if args.name not in secrets.KNOWN_SECRETS:
+        if args.name not in KNOWN_SECRETS:
             print(f"error: {args.name} is not a known secret. Known: "
-                  f"{', '.join(secrets.KNOWN_SECRETS)}", file=sys.stderr)
+                  f"{', '.join(KNOWN_SECRETS)}", file=sys.stderr)
             return USAGE_ERROR
         if args.secrets_command == "set":
             value = getpass.getpass(f"{args.name}: ").strip()
@@ -381,17 +382,17 @@ def terminal_demo() -> int:
         demo.stop_demo()
 
 
-def _wait_paid(poll: object, timeout: float = 10.0) -> str:
+def _wait_paid(poll: Callable[[], Result], timeout: float = 10.0) -> str:
     deadline = time.monotonic() + timeout
     status = "unknown"
     while time.monotonic() < deadline:
-        result = poll()  # type: ignore[operator]
+        result = poll()
         if result["success"]:
-            status = result["data"]["status"]
+            status = str(result["data"]["status"])
             if status == "paid":
                 return status
         else:
-            status = result["error"]
+            status = str(result["error"])
         time.sleep(0.3)
     return status
 

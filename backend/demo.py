@@ -201,7 +201,7 @@ def _serve(environment: DemoEnvironment) -> None:
     sandbox.add_simulated_reader("Demo reader", environment.reader_id)
     relay = None
     if environment.relay_socket is not None:
-        from backend.relay.app import RelayServer
+        from backend.relay.server import RelayServer
         from backend.relay.tokens import add_kiosk, revoke_kiosk
 
         db_url = f"sqlite:///{environment.home / 'relay.sqlite3'}"

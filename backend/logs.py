@@ -15,6 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
+from backend.secret_names import KNOWN_SECRETS
 from backend.settings import log_dir
 
 LOG_FILE = "charter-kiosk.log"
@@ -23,7 +24,8 @@ _lock = threading.Lock()
 
 
 def remember_secret(value: str | None) -> None:
-    """Called by `backend.secrets` for every value it hands out."""
+    """Called by `backend.secrets` for every value it hands out (the one way between the
+    two modules: the names to redact come from `backend.secret_names`)."""
     if value and len(value) >= 6:
         with _lock:
             _known_values.add(value)
@@ -53,8 +55,6 @@ class RedactSecrets(logging.Filter):
 
 def setup_logging(*, verbose: bool = False, to_stderr: bool = True) -> Path:
     """Configure the root `charter` logger once; return the log file's path."""
-    from backend.secrets import KNOWN_SECRETS
-
     for name in KNOWN_SECRETS:
         remember_secret(os.environ.get(name))
     path = log_dir() / LOG_FILE

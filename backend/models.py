@@ -91,7 +91,22 @@ class ContributionIntent(BaseModel):
     updated_at = pw.DateTimeField(default=utcnow)
 
 
-class StripePayment(BaseModel):
+class ReconcilerSchedule(BaseModel):
+    """The reconciler's bookkeeping on a provider payment (schema 2): when to ask the
+    provider next (also its claim on the payment), when it last asked, how often, and how
+    many times in a row that failed. Shared by both payment tables; never a table itself.
+
+    (peewee copies a base model's fields into each subclass; a plain mixin class would
+    add none.) The columns come from the frozen schema steps, not from here.
+    """
+
+    next_check_at = pw.BigIntegerField(null=True)
+    last_checked_at = pw.BigIntegerField(null=True)
+    checks = pw.IntegerField(default=0)
+    failures = pw.IntegerField(default=0)
+
+
+class StripePayment(ReconcilerSchedule):
     intent_id: str | None
     session_id = pw.CharField(primary_key=True)
     intent = pw.ForeignKeyField(ContributionIntent, null=True, backref="stripe_payments")
@@ -109,14 +124,9 @@ class StripePayment(BaseModel):
     livemode = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
-    # Reconciler bookkeeping (schema 2): when to ask the provider next, and how it went.
-    next_check_at = pw.BigIntegerField(null=True)
-    last_checked_at = pw.BigIntegerField(null=True)
-    checks = pw.IntegerField(default=0)
-    failures = pw.IntegerField(default=0)
 
 
-class CryptoPayment(BaseModel):
+class CryptoPayment(ReconcilerSchedule):
     intent_id: str | None
     payment_id = pw.CharField(primary_key=True)
     intent = pw.ForeignKeyField(ContributionIntent, null=True, backref="crypto_payments")
@@ -137,11 +147,6 @@ class CryptoPayment(BaseModel):
     livemode = pw.BooleanField(default=False)  # schema 3
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
-    # Reconciler bookkeeping (schema 2): when to ask the provider next, and how it went.
-    next_check_at = pw.BigIntegerField(null=True)
-    last_checked_at = pw.BigIntegerField(null=True)
-    checks = pw.IntegerField(default=0)
-    failures = pw.IntegerField(default=0)
 
 
 # What a ledger entry does to the total. The first entry of a donation is its

@@ -21,6 +21,7 @@ import requests
 
 from backend import ledger
 from backend.db import database, ensure_database
+from backend.http import shared_session
 from backend.models import ContributionIntent, CryptoPayment, new_id
 from backend.money import CRYPTO_MINIMUM_MAJOR, check_range, cover_fee_minor, major_text, to_minor
 from backend.result import ProviderBusy, ProviderUnavailable, Result, UserError, ok, public
@@ -51,20 +52,26 @@ def exact_json(value: Any) -> str:
 
 
 class NowPaymentsClient:
-    """A thin client: one `requests.Session`, the key header, timeouts, clear errors."""
+    """A thin client: the key header, timeouts, clear errors, on one `requests.Session`:
+    by default the NOWPayments session every call shares, which the kiosk's shutdown
+    closes to end a call in flight at once (backend.http)."""
 
     def __init__(self, api_key: str | None, base_url: str | None = None,
                  session: requests.Session | None = None) -> None:
         self.base_url = (base_url or DEFAULT_BASE).rstrip("/")
-        self.session = session or requests.Session()
+        self.session = session or shared_session("nowpayments")
+        # Sent with each request, never set on the session: other clients share it, maybe
+        # with the other mode's key.
+        self._headers = {"Accept": "application/json"}
         if api_key:
-            self.session.headers["x-api-key"] = api_key
-        self.session.headers["Accept"] = "application/json"
+            self._headers["x-api-key"] = api_key
 
     def request(self, method: str, path: str, *, json_body: Mapping[str, Any] | None = None,
                 params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         data = exact_json(json_body).encode() if json_body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else None
+        headers = dict(self._headers)
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         try:
             response = self.session.request(method, f"{self.base_url}/v1/{path}", data=data,
                                             headers=headers, params=params, timeout=TIMEOUT)
@@ -112,11 +119,13 @@ class NowPaymentsClient:
         return self.request("POST", "invoice", json_body=body)
 
 
-def nowpayments_client(settings: Settings | None = None) -> NowPaymentsClient:
+def nowpayments_client(settings: Settings | None = None, *,
+                       session: requests.Session | None = None) -> NowPaymentsClient:
     settings = settings or get_settings()
     base = settings.nowpayments_api_base or (DEFAULT_BASE if settings.mode == "live"
                                              else SANDBOX_BASE)
-    return NowPaymentsClient(require_mode_secret("NOWPAYMENTS_API_KEY", settings.mode), base)
+    return NowPaymentsClient(require_mode_secret("NOWPAYMENTS_API_KEY", settings.mode), base,
+                             session=session)
 
 
 def check_coin(coin: object, settings: Settings) -> str:
@@ -159,14 +168,11 @@ def _decimal(value: object, what: str) -> Decimal:
     return number
 
 
-@public
-def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
-    """Create a crypto payment for `amount` (campaign currency, major units) in `coin`."""
-    if not isinstance(request_data, Mapping):
-        raise UserError("The payment request is not readable.")
-    settings = get_settings()
+def crypto_amounts(request_data: Mapping[str, Any], settings: Settings) -> tuple[int, int, int]:
+    """A crypto gift's amount, the fee the donor covers (if asked) and what is priced, each
+    checked against the crypto minimum and the campaign's maximum. Writes nothing: `check`
+    calls it alone to prove bad input is refused before any provider call."""
     currency = settings.currency
-    coin = check_coin(request_data.get("coin"), settings)
     gift_minor = to_minor(request_data.get("amount"), currency)
     minimum = to_minor(CRYPTO_MINIMUM_MAJOR, currency)
     maximum = to_minor(settings.max_amount, currency)
@@ -176,6 +182,18 @@ def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
     amount_minor = gift_minor + fee_minor
     check_range(amount_minor, currency, minimum=minimum, maximum=maximum,
                 what="The gift with the fee")
+    return gift_minor, fee_minor, amount_minor
+
+
+@public
+def create_nowpayments_invoice(request_data: Mapping[str, Any]) -> Result:
+    """Create a crypto payment for `amount` (campaign currency, major units) in `coin`."""
+    if not isinstance(request_data, Mapping):
+        raise UserError("The payment request is not readable.")
+    settings = get_settings()
+    currency = settings.currency
+    coin = check_coin(request_data.get("coin"), settings)
+    gift_minor, fee_minor, amount_minor = crypto_amounts(request_data, settings)
     display_name = request_data.get("display_name")
     if display_name is not None and not isinstance(display_name, str):
         raise UserError("The display name must be text.")

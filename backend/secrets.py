@@ -13,14 +13,14 @@ from typing import Any
 
 from backend.logs import remember_secret
 from backend.result import UserError
+from backend.secret_names import KNOWN_SECRETS
 
 log = logging.getLogger("charter.secrets")
 
 
 def _keyring() -> Any:
     """The keyring package, imported on first use: with its backends' entry points it costs
-    ~70 ms and ~15 MB, which a process that only needs the environment (or the names below,
-    as the logging setup does) should not pay."""
+    ~70 ms and ~15 MB, which a process that only needs the environment should not pay."""
     import keyring
     import keyring.errors
 
@@ -32,30 +32,8 @@ def __getattr__(name: str) -> Any:  # `secrets.keyring`, as before the import mo
         return _keyring()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-SERVICE = "charter-kiosk"
 
-KNOWN_SECRETS = (
-    "STRIPE_SECRET_KEY_TEST",
-    "STRIPE_SECRET_KEY_LIVE",
-    "STRIPE_PUBLISHABLE_KEY_TEST",
-    "STRIPE_PUBLISHABLE_KEY_LIVE",
-    "NOWPAYMENTS_API_KEY_TEST",
-    "NOWPAYMENTS_API_KEY_LIVE",
-    "NOWPAYMENTS_IPN_SECRET_TEST",
-    "NOWPAYMENTS_IPN_SECRET_LIVE",
-    "NOWPAYMENTS_IPN_SECRET_TEST_PREVIOUS",
-    "NOWPAYMENTS_IPN_SECRET_LIVE_PREVIOUS",
-    # The original single names, read only as a fallback for live mode (with a
-    # warning): NOWPayments' sandbox is a separate account with keys of its own.
-    "NOWPAYMENTS_API_KEY",
-    "NOWPAYMENTS_IPN_SECRET",
-    "BASE_URL",
-    "STRIPE_WEBHOOK_SECRET",
-    "STRIPE_WEBHOOK_SECRET_PREVIOUS",
-    "NOWPAYMENTS_IPN_SECRET_PREVIOUS",
-    "RELAY_TOKEN",
-    "STAFF_PIN_HASH",
-)
+SERVICE = "charter-kiosk"
 
 
 class SecretMissing(UserError):

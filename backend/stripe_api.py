@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import requests
 import stripe
 
 from backend import ledger
 from backend.db import database, ensure_database
+from backend.http import shared_session
 from backend.models import ContributionIntent, StripePayment, new_id
 from backend.money import (
     STRIPE_MAXIMUM_MINOR,
@@ -60,14 +62,16 @@ def stripe_key(settings: Settings | None = None) -> str:
     return key
 
 
-def stripe_client(settings: Settings | None = None, *, for_reads: bool = False
-                  ) -> stripe.StripeClient:
+def stripe_client(settings: Settings | None = None, *, for_reads: bool = False,
+                  session: requests.Session | None = None) -> stripe.StripeClient:
     settings = settings or get_settings()
-    return client_for_key(stripe_key(settings), settings, for_reads=for_reads)
+    return client_for_key(stripe_key(settings), settings, for_reads=for_reads, session=session)
 
 
-def client_for_key(key: str, settings: Settings | None = None, *, for_reads: bool = False
-                   ) -> stripe.StripeClient:
+def client_for_key(key: str, settings: Settings | None = None, *, for_reads: bool = False,
+                   session: requests.Session | None = None) -> stripe.StripeClient:
+    """A client on `session`, by default the one Stripe session every call shares, which
+    the kiosk's shutdown closes to end a call in flight at once (backend.http)."""
     settings = settings or get_settings()
     base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
     return stripe.StripeClient(
@@ -76,7 +80,8 @@ def client_for_key(key: str, settings: Settings | None = None, *, for_reads: boo
         stripe_version=API_VERSION,
         # Creation retries safely (the intent id is the idempotency key).
         max_network_retries=0 if for_reads else 2,
-        http_client=stripe.RequestsClient(timeout=READ_TIMEOUT if for_reads else TIMEOUT),
+        http_client=stripe.RequestsClient(timeout=READ_TIMEOUT if for_reads else TIMEOUT,
+                                          session=session or shared_session("stripe")),
     )
 
 

@@ -30,7 +30,6 @@ import dataclasses
 import json
 import logging
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -40,12 +39,10 @@ from typing import Any
 
 import peewee
 import requests
-import requests.adapters
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from backend import ledger
 from backend.db import ensure_database
+from backend.http import SocketRegistry, abortable_adapter
 from backend.models import Meta, SyncCursor, utcnow
 from backend.result import UserError
 from backend.webhooks import (
@@ -87,53 +84,8 @@ class SyncState:
 # --- abortable HTTP -----------------------------------------------------------------
 # A long-poll holds a request open for up to 25 s. To stop promptly we shut the
 # socket down from the stopping thread, which wakes the blocked read at once;
-# closing a requests.Session does not touch a connection that is in use.
-
-
-class _SocketRegistry:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sockets: set[socket.socket] = set()
-
-    def add(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets = {s for s in self._sockets if s.fileno() != -1}
-            self._sockets.add(sock)
-
-    def abort_all(self) -> None:
-        with self._lock:
-            sockets, self._sockets = self._sockets, set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):  # already closed
-                sock.shutdown(socket.SHUT_RDWR)
-
-
-def _abortable_adapter(registry: _SocketRegistry) -> requests.adapters.HTTPAdapter:
-    class TrackedHTTPConnection(HTTPConnection):
-        def connect(self) -> None:
-            super().connect()
-            registry.add(self.sock)
-
-    class TrackedHTTPSConnection(HTTPSConnection):
-        def connect(self) -> None:
-            super().connect()
-            registry.add(self.sock)
-
-    class TrackedHTTPPool(HTTPConnectionPool):
-        ConnectionCls = TrackedHTTPConnection
-
-    class TrackedHTTPSPool(HTTPSConnectionPool):
-        ConnectionCls = TrackedHTTPSConnection
-
-    class Adapter(requests.adapters.HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = {
-                "http": TrackedHTTPPool, "https": TrackedHTTPSPool,
-            }
-
-    # No urllib3 retries: our own loop retries, with backoff, and knows about stop.
-    return Adapter(max_retries=0)
+# closing a requests.Session does not touch a connection that is in use
+# (backend.http's socket registry, as the provider sessions use).
 
 
 # --- the loop -------------------------------------------------------------------------
@@ -199,11 +151,11 @@ class RelaySync:
             raise UserError("The relay token (RELAY_TOKEN) is not configured.")
         self.relay_url = relay_url.rstrip("/")
         self._token = token
-        self._registry = _SocketRegistry()
+        self._registry = SocketRegistry()
         self._session = session or requests.Session()
         # Mounted for the relay's address only, so a shared session's other
         # traffic is untouched.
-        self._session.mount(self.relay_url + "/", _abortable_adapter(self._registry))
+        self._session.mount(self.relay_url + "/", abortable_adapter(self._registry))
         self._on_applied = on_applied
         self._clock = clock
         self._wall = wall_clock

@@ -36,7 +36,7 @@ PROFILE = os.environ.get("RELAY_PROFILE", "").split()
 sys.path.insert(0, str(ROOT))
 
 from backend.relay import tokens  # noqa: E402
-from backend.relay.testing import STRIPE_SECRET, stripe_event, stripe_headers  # noqa: E402
+from tests.support.relay import STRIPE_SECRET, stripe_event, stripe_headers  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

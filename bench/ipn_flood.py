@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from fanout import percentile, process_cpu  # noqa: E402
 
-from backend.relay.testing import (  # noqa: E402
+from tests.support.relay import (  # noqa: E402
     NOWPAYMENTS_SECRET,
     STRIPE_SECRET,
     nowpayments_headers,

@@ -44,7 +44,7 @@ from fanout import percentile, process_cpu, raise_fd_limit  # noqa: E402
 
 from backend.relay import tokens  # noqa: E402
 from backend.relay.store import RelayStore  # noqa: E402
-from backend.relay.testing import STRIPE_SECRET, stripe_event, stripe_headers  # noqa: E402
+from tests.support.relay import STRIPE_SECRET, stripe_event, stripe_headers  # noqa: E402
 
 PROBE_EVERY = 0.1
 PROBES = 40
@@ -165,7 +165,7 @@ def main() -> int:
           f"open-file limit {limit}")
     with tempfile.TemporaryDirectory(dir=ROOT) as tmp, contextlib.ExitStack() as stack:
         if args.postgres:
-            from backend.relay.testing import postgres_problem, scratch_schema
+            from tests.support.relay import postgres_problem, scratch_schema
 
             problem = postgres_problem()
             if problem:

@@ -37,7 +37,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backend.relay.testing import STRIPE_SECRET, stripe_event, stripe_headers  # noqa: E402
+from tests.support.relay import STRIPE_SECRET, stripe_event, stripe_headers  # noqa: E402
 
 
 def raw_commit_rate(directory: Path, seconds: float = 3.0) -> float:

@@ -129,7 +129,8 @@ def target_size(args: argparse.Namespace) -> QSize:
         return QSize(*_size(args.size))
     screens = QGuiApplication.screens()
     if args.screen is not None and 0 <= args.screen < len(screens):
-        return screens[args.screen].geometry().size()
+        chosen: QSize = screens[args.screen].geometry().size()
+        return chosen
     primary = QGuiApplication.primaryScreen()
     return primary.geometry().size() if primary is not None else QSize(*DEFAULT_WINDOWED_SIZE)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -322,10 +322,3 @@ class DisplayWindow(QWidget):
         self.queries.stop()
         self.services.stop_demo()
         self.language.release()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`charter-kiosk display [options]`: the same as `kiosk.app.main(["display", ...])`."""
-    from kiosk.app import main as app_main
-
-    return app_main(["display", *(argv or [])])

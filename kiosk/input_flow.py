@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import cast
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
@@ -43,7 +44,7 @@ class InputFlow(WindowParts):
         kind = event.type()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin,
                     QEvent.Type.MouseButtonDblClick):
-            if isinstance(watched, QWidget) and watched.window() is self:
+            if isinstance(watched, QWidget) and watched.window() is cast(QWidget, self):
                 if self.tap_guard.blocks(event):
                     return True  # meant for the screen before this one
                 self._restart_inactivity()
@@ -54,7 +55,7 @@ class InputFlow(WindowParts):
                         self._corner_tap(watched.window().mapFromGlobal(
                             position().toPoint()))
         elif (kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-              and isinstance(watched, QWidget) and watched.window() is self):
+              and isinstance(watched, QWidget) and watched.window() is cast(QWidget, self)):
             self._restart_inactivity()
             if self._blocked_key(event):
                 return True

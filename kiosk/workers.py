@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -37,12 +38,33 @@ def run_safely(job: Job) -> Result:
     return result
 
 
+# How long a stopping worker may take before its provider calls are cut: enough for a
+# healthy provider to answer the last job (a checkout cancelled on exit), far less than
+# a provider timeout (15 s).
+ABORT_CALLS_AFTER_MS = 1_000
+
+
 def wait_stopped(thread: QThread, timeout_ms: int) -> bool:
-    """Wait for a thread asked to stop; a call in flight ends within its timeout (~15 s)."""
-    if thread.isRunning() and not thread.wait(max(0, timeout_ms)):
-        log.error("worker %s did not stop in time", thread.objectName())
-        return False
+    """Wait for a thread asked to stop. If it is still busy after ABORT_CALLS_AFTER_MS,
+    the provider sessions are closed, which ends any call in flight at once."""
+    timeout_ms = max(0, timeout_ms)
+    grace = min(timeout_ms, ABORT_CALLS_AFTER_MS)
+    if thread.isRunning() and not thread.wait(grace):
+        _abort_provider_calls()
+        if not thread.wait(timeout_ms - grace):
+            log.error("worker %s did not stop in time", thread.objectName())
+            return False
     return True
+
+
+def _abort_provider_calls() -> None:
+    # Only if a provider was ever called: importing backend.http pulls in requests, which
+    # the attract screen never needs (tests/test_startup_imports.py).
+    http = sys.modules.get("backend.http")
+    if http is not None:
+        closed = http.close_all()
+        if closed:
+            log.info("shutting down: ended calls in flight to %s", ", ".join(closed))
 
 
 class JobRouter:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from backend.db import close_database
 from backend.secrets import KNOWN_SECRETS
-from tests.memory_keyring import MemoryKeyring
+from tests.support.memory_keyring import MemoryKeyring
 
 ENDPOINT_VARS = ("STRIPE_API_BASE", "NOWPAYMENTS_API_BASE", "CHARTER_RELAY_URL", "CHARTER_KIOSK_MODE",
                  "CHARTER_RELAY_DB")
@@ -40,6 +41,12 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Memory
         yield memory
     finally:
         close_database()
+        # The provider sessions are shared by every call in the process: each test starts
+        # with none (no connection pooled to an earlier test's sandbox). Imported only if
+        # a test used them, as the kiosk does.
+        provider_http = sys.modules.get("backend.http")
+        if provider_http is not None:
+            provider_http.close_all()
         keyring.set_keyring(previous)
         for handler in charter_logger.handlers[:]:
             if handler not in handlers:

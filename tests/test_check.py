@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 
-from backend import charter
+from backend import charter, nowpayments_api, stripe_api
 from backend.check import run_checks
 from backend.cli import main
+from backend.db import database_path
 from backend.models import CampaignTotal
 
 
@@ -103,6 +106,65 @@ def test_kept_total_drift_fails(kiosk_env: Any) -> None:
 
 def test_bad_input_check_writes_nothing(kiosk_env: Any) -> None:
     assert by_name(run_checks(offline=True))["errors:bad input refused"].status == "pass"
+
+
+def _every_row(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read through a connection of its own (committed data only)."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        # Table names from sqlite_master, not from input.
+        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"'), key=repr)  # noqa: S608
+                for t in tables}
+    finally:
+        conn.close()
+
+
+def _kiosk_with_records(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A kiosk's database with a cash gift waiting for the relay, an open card payment and an
+    open crypto payment: rows in the ledger, donation, outbox and payment tables."""
+    with monkeypatch.context() as relay_down:
+        relay_down.setenv("CHARTER_RELAY_URL", "http://127.0.0.1:9")  # the gift stays queued
+        assert charter.record_cash_gift("10", display_name="Ada")["success"]
+    assert charter.fiat_button_click("25", "card")["success"]
+    assert charter.crypto_button_click("15", "btc")["success"]
+    path = database_path()
+    assert path is not None
+    rows = _every_row(path)
+    for table in ("ledger_entry", "donation", "outbox", "campaign_total", "contribution_intent",
+                  "stripe_payment", "crypto_payment"):
+        assert rows[table], table  # the snapshot below would see a change to each of these
+    return path
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_check_writes_nothing_to_the_kiosks_database(kiosk_env: Any, offline: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _kiosk_with_records(monkeypatch)
+    before = _every_row(path)
+    checks = run_checks(offline=offline)
+    assert not [c for c in checks if c.status == "fail"], checks
+    assert by_name(checks)["errors:bad input refused"].status == "pass"
+    assert _every_row(path) == before
+
+
+@pytest.mark.parametrize(("module", "probe"), [
+    (stripe_api, "card -5"), (nowpayments_api, "crypto 0.5 (a float)"), (charter, "cash 1.001")])
+def test_a_broken_amount_check_fails_check_and_still_writes_nothing(
+        kiosk_env: Any, monkeypatch: pytest.MonkeyPatch, module: Any, probe: str) -> None:
+    path = _kiosk_with_records(monkeypatch)
+    before = _every_row(path)
+    # The regression `check` is there to catch: an amount reader that accepts anything.
+    monkeypatch.setattr(module, "to_minor", lambda value, currency, **kw: 100)
+    failed = by_name(run_checks(offline=True))["errors:bad input refused"]
+    assert _every_row(path) == before
+    assert failed.status == "fail"
+    assert failed.detail == f"accepted: {probe}"
+    if module is charter:
+        # The same regression lets the real cash path write: `check` probes what it uses.
+        assert charter.record_cash_gift("1.001")["success"]
+        assert len(_every_row(path)["donation"]) == len(before["donation"]) + 1
 
 
 def test_usage_error_exits_2() -> None:

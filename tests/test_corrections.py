@@ -448,7 +448,8 @@ def test_10_export_neutralises_every_text_cell_and_lists_corrections_as_rows(
     charter.void_cash_gift(gift["donation_id"], "-mistyped")
     out = tmp_path / "ledger.csv"
     assert charter.export_donations_csv(out)["data"]["rows"] == 4
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    with out.open(encoding="utf-8", newline="") as export:
+        rows = list(csv.DictReader(export))
     assert [r["kind"] for r in rows] == ["gift", "refund", "gift", "void"]
     assert [r["amount"] for r in rows] == ["50.00", "-15.00", "12.50", "-12.50"]
     assert sum(Decimal(r["amount"]) for r in rows) * 100 == fleet.total() == 3500

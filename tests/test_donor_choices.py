@@ -56,7 +56,8 @@ def test_cover_the_fee_by_card_pays_gift_plus_fee_and_staff_see_the_fee(
     assert charter.giving_summary()["data"]["fees_minor"] == 103
     out = tmp_path / "gifts.csv"
     charter.export_donations_csv(out)
-    (row,) = csv.DictReader(out.open(encoding="utf-8"))
+    with out.open(encoding="utf-8", newline="") as export:
+        (row,) = csv.DictReader(export)
     assert (row["amount"], row["fee_covered"]) == ("26.03", "1.03")
 
 

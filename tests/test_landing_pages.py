@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from backend.relay.server import RelayServer
-from backend.relay.testing import NOWPAYMENTS_SECRET, STRIPE_SECRET
+from tests.support.relay import NOWPAYMENTS_SECRET, STRIPE_SECRET
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PHONE = (390, 844)

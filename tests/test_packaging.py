@@ -98,6 +98,18 @@ def _qt_modules_imported(root: Path) -> set[str]:
     return used
 
 
+def test_the_test_helpers_stay_out_of_the_bundle() -> None:
+    """tests.support (fixed webhook secrets, scratch schemas) must never reach a kiosk: the
+    spec excludes the tests package, collects none of it, and nothing collected imports it
+    (tests/test_layering.py)."""
+    constants = spec_constants()
+    assert "tests" in constants["PY_EXCLUDES"]
+    collected = [*constants["COLLECT_SUBMODULES"], *constants["HIDDENIMPORTS"]]
+    assert not [m for m in collected if m == "tests" or m.startswith("tests.")]
+    for package in ("backend", "kiosk"):
+        assert not [p for p in (ROOT / package).rglob("testing.py")], package
+
+
 def test_excluded_qt_modules_are_not_used() -> None:
     excluded = set(spec_constants()["QT_EXCLUDES"])
     used = _qt_modules_imported(ROOT / "kiosk") | _qt_modules_imported(ROOT / "backend")

@@ -10,8 +10,8 @@ import requests
 
 from backend.relay import tokens
 from backend.relay.server import RelayServer
-from backend.relay.testing import NOWPAYMENTS_SECRET, STRIPE_SECRET
 from backend.short_links import shorten
+from tests.support.relay import NOWPAYMENTS_SECRET, STRIPE_SECRET
 
 CHECKOUT = "https://checkout.stripe.com/c/pay/cs_test_a1b2c3#fid" + "x" * 300
 

@@ -21,7 +21,10 @@ from backend.relay import tokens
 from backend.relay.app import MAX_LIMIT, create_app
 from backend.relay.server import RelayServer
 from backend.relay.store import IngestItem, RelayStore
-from backend.relay.testing import (
+from backend.settings import data_dir
+from backend.webhooks import MAX_WEBHOOK_BYTES, stripe_signature_header
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.relay import (
     NOWPAYMENTS_SECRET,
     NOWPAYMENTS_SECRET_PREVIOUS,
     STRIPE_SECRET,
@@ -31,9 +34,6 @@ from backend.relay.testing import (
     stripe_event,
     stripe_headers,
 )
-from backend.settings import data_dir
-from backend.webhooks import MAX_WEBHOOK_BYTES, stripe_signature_header
-from tests.memory_keyring import MemoryKeyring
 
 # The PROVIDERS.md test vectors, byte for byte.
 STRIPE_VECTOR_SECRET = "whsec_test_4eC39HqLyjWDarjtT1zdp7dc"

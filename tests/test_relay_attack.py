@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from backend.relay.server import RelayServer
-from backend.relay.testing import (
+from tests.support.relay import (
     NOWPAYMENTS_SECRET,
     STRIPE_SECRET,
     nowpayments_headers,

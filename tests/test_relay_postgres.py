@@ -22,7 +22,7 @@ import requests
 from backend.relay import tokens
 from backend.relay.server import RelayServer
 from backend.relay.store import RelayStore
-from backend.relay.testing import (
+from tests.support.relay import (
     NOWPAYMENTS_SECRET,
     PG_DATABASE,
     PG_HOST,

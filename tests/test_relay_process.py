@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from backend.relay import cli, tokens
-from backend.relay.testing import STRIPE_SECRET, stripe_event, stripe_headers
+from tests.support.relay import STRIPE_SECRET, stripe_event, stripe_headers
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,7 @@ import requests
 
 from backend.relay import tokens
 from backend.relay.server import RelayServer
-from backend.relay.testing import STRIPE_SECRET, stripe_event, stripe_headers
+from tests.support.relay import STRIPE_SECRET, stripe_event, stripe_headers
 
 
 @pytest.fixture

@@ -30,10 +30,10 @@ from backend import charter, check, nowpayments_api, stripe_api
 from backend.logs import setup_logging
 from backend.relay import tokens
 from backend.relay.server import RelayServer
-from backend.relay.testing import nowpayments_headers, nowpayments_ipn, stripe_event, stripe_headers
 from backend.sandbox import SandboxConfig, SandboxServer
 from backend.settings import data_dir, log_dir, write_settings
-from tests.memory_keyring import MemoryKeyring
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.relay import nowpayments_headers, nowpayments_ipn, stripe_event, stripe_headers
 
 WINDOW = 10  # a run of this many characters of a secret's random part counts as a leak
 ALPHABET = string.ascii_letters + string.digits

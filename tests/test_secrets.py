@@ -14,7 +14,7 @@ from backend import secrets
 from backend.logs import RedactSecrets
 from backend.result import UserError
 from backend.secrets import KeyringUnavailable, SecretMissing
-from tests.memory_keyring import MemoryKeyring
+from tests.support.memory_keyring import MemoryKeyring
 
 VALUE_ENV = "sk_test_from_environment_51Hx"
 VALUE_RING = "sk_test_from_keyring_77Qz"

@@ -22,7 +22,9 @@ from backend.models import Donation, SyncCursor
 from backend.relay import tokens
 from backend.relay.server import RelayServer
 from backend.relay.store import IngestItem
-from backend.relay.testing import (
+from backend.settings import write_settings
+from backend.sync import BACKOFF_MAX_SECONDS, RelaySync, SyncError, retry_delay
+from tests.support.relay import (
     NOWPAYMENTS_SECRET,
     STRIPE_SECRET,
     nowpayments_headers,
@@ -30,8 +32,6 @@ from backend.relay.testing import (
     stripe_event,
     stripe_headers,
 )
-from backend.settings import write_settings
-from backend.sync import BACKOFF_MAX_SECONDS, RelaySync, SyncError, retry_delay
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGN = {"campaign": {"id": "gala", "currency": "usd"}, "kiosk": {"id": "kiosk-a"}}

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import keyring
 
-    from tests.memory_keyring import MemoryKeyring
+    from tests.support.memory_keyring import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())  # never touch the real keyring
 

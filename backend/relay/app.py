@@ -1067,13 +1067,3 @@ def create_app(
     )
     app.state.relay = relay
     return app
-
-
-def __getattr__(name: str) -> Any:
-    # `RelayServer` lives in server.py (which imports this module); re-exported
-    # lazily for callers that import it from here.
-    if name == "RelayServer":
-        from backend.relay.server import RelayServer
-
-        return RelayServer
-    raise AttributeError(name)

@@ -175,7 +175,8 @@ def parse_form(pairs: list[tuple[str, str]], spec: dict[str, Any]) -> dict[str, 
             raise StripeApiError(f"Invalid object: {key} cannot be both a value and a hash.",
                                  param=key)
         node[last] = value
-    return _check(tree, spec, [])
+    checked: dict[str, Any] = _check(tree, spec, [])
+    return checked
 
 
 def _check(value: Any, spec: Any, path: list[str]) -> Any:

@@ -23,7 +23,7 @@ def nice_top(value: int, steps: int = 4) -> int:
     if value <= 0:
         return steps
     raw = value / steps
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude: float = 10.0 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         if factor * magnitude >= raw:
             return math.ceil(factor * magnitude * steps)

@@ -28,6 +28,7 @@ def test_quit_after_renders_and_exits_zero(tmp_path: Path) -> None:
         assert process.wait(timeout=60) == 0, process.stderr.read() if process.stderr else ""
     finally:
         process.kill()
+        process.communicate()  # closes the pipes (an open one is a ResourceWarning)
     assert shot.exists() and shot.stat().st_size > 5000
 
 
@@ -46,3 +47,4 @@ def test_sigterm_stops_the_kiosk_cleanly(tmp_path: Path) -> None:
         assert process.wait(timeout=20) == 0
     finally:
         process.kill()
+        process.communicate()  # closes the pipes (an open one is a ResourceWarning)

@@ -1,6 +1,6 @@
 """Helpers for tests and benchmarks of the relay: signed webhooks and scratch PostgreSQL schemas.
 
-Nothing here is used by the relay itself.
+Nothing here is used by the relay itself; it lives under tests/ so it never ships.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from urllib.parse import quote
 from backend.webhooks import nowpayments_signature, stripe_signature_header
 
 # Fixed values for tests and benchmarks only; they sign nothing real.
-STRIPE_SECRET = "whsec_test_relay_current"  # noqa: S105
-STRIPE_SECRET_PREVIOUS = "whsec_test_relay_previous"  # noqa: S105
-NOWPAYMENTS_SECRET = "IPN_relay_current"  # noqa: S105
-NOWPAYMENTS_SECRET_PREVIOUS = "IPN_relay_previous"  # noqa: S105
+STRIPE_SECRET = "whsec_test_relay_current"
+STRIPE_SECRET_PREVIOUS = "whsec_test_relay_previous"
+NOWPAYMENTS_SECRET = "IPN_relay_current"
+NOWPAYMENTS_SECRET_PREVIOUS = "IPN_relay_previous"
 
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
