@@ -19,16 +19,17 @@ from PySide6.QtWidgets import (
 )
 
 from backend.result import Result
-from kiosk.i18n import Language, compile_catalogs
+from kiosk.i18n import Language
 from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign, Totals
 from kiosk.screens.base import label
 from kiosk.services import Services
+from kiosk.session import KioskSession
 from kiosk.text import method_label, money, number, time_ago
 from kiosk.widgets.chart import GiftsChart
 from kiosk.widgets.counter import CountUpLabel
 from kiosk.widgets.progress import GoalProgress
-from kiosk.workers import JobRouter, RelaySyncThread, TaskThread, TotalsBridge
+from kiosk.workers import RelaySyncThread
 
 log = logging.getLogger("charter.display")
 
@@ -47,7 +48,6 @@ class DisplayWindow(QWidget):
         self.totals = Totals()
         self._shut_down = False
         self._recent: list[dict[str, Any]] = []
-        self._jobs = JobRouter()
 
         outer = QVBoxLayout(self)
         design(outer, margins=(80, 56, 80, 48), spacing=24)
@@ -134,23 +134,27 @@ class DisplayWindow(QWidget):
         self.recent_frame = recent_frame
         self.language = Language(self)
         self.retranslate()
-        self.queries = TaskThread("display-queries", self)
-        self.queries.finished_job.connect(self._on_job)
-        self.totals_bridge = TotalsBridge(self)
-        self.totals_bridge.changed.connect(lambda _snapshot: self.refresh())
-        # A board on its own machine follows the campaign through the relay, like a kiosk.
-        self.sync: RelaySyncThread | None = None
+        # The background, as a kiosk's: a board on its own machine follows the campaign
+        # through the relay too. It reconciles nothing: that is the kiosks' work.
+        self.session = KioskSession(services, name="display", demo=demo, reconcile=False,
+                                    languages=1, parent=self)
+        self.session.ready.connect(self._on_ready)
+        self.session.not_ready.connect(self._on_not_ready)
+        self.session.total_moved.connect(lambda _snapshot: self.refresh())
+        # The totals watcher sees counted gifts; a relay batch can also move what is "on
+        # its way" (a crypto payment confirming), which only a refresh shows.
+        self.session.relay_applied.connect(self.refresh)
         self.timer = QTimer(self)
         self.timer.setInterval(refresh_ms)
         self.timer.timeout.connect(self.refresh)
-        self.retry = QTimer(self)
-        self.retry.setSingleShot(True)
-        self.retry.setInterval(5_000)
-        self.retry.timeout.connect(self._load)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
-        self._load()
+        self.session.start()
+
+    @property
+    def sync(self) -> RelaySyncThread | None:
+        return self.session.sync
 
     def retranslate(self) -> None:
         """The board speaks the campaign's default language (its first in kiosk.toml)."""
@@ -170,36 +174,14 @@ class DisplayWindow(QWidget):
 
     def _submit(self, tag: str, job: Callable[[], Result], handler: Callable[[Result], None]
                 ) -> None:
-        if self._shut_down:
-            return
-        self.queries.submit(self._jobs.add(tag, handler), job)
+        self.session.submit(tag, job, lambda result, _tag: handler(result),
+                            worker=self.session.query_worker)
 
-    def _on_job(self, key: str, result: object) -> None:
-        routed = self._jobs.route(key)
-        if routed is not None and isinstance(result, dict):
-            routed[0](result)
+    def _on_not_ready(self, _error: str) -> None:
+        self.name_label.setText(self.tr("Waiting for the kiosk database…"))
 
-    def _load(self) -> None:
-        demo = self.want_demo
-
-        def job() -> Result:
-            if demo:
-                started = self.services.start_demo()
-                if not started.get("success"):
-                    return started
-            ready = self.services.on_ready()
-            if ready.get("success"):
-                languages = list(ready["data"].get("languages") or ())[:1]
-                ready["data"]["catalogs"] = compile_catalogs(languages)
-            return ready
-
-        self._submit("ready", job, self._on_ready)
-
-    def _on_ready(self, result: Result) -> None:
-        if not result.get("success"):
-            self.name_label.setText(self.tr("Waiting for the kiosk database…"))
-            self.retry.start()
-            return
+    def _on_ready(self, data: dict[str, Any]) -> None:
+        result: Result = {"success": True, "data": data}
         self.campaign = Campaign.from_ready(result["data"])
         self.language.set_catalogs(result["data"].get("catalogs") or {})
         if self.language.current != self.campaign.default_language and \
@@ -217,30 +199,9 @@ class DisplayWindow(QWidget):
         self.chart.set_formatter(formatter)
         self.totals.update_from(result["data"])
         self._show_totals(animate=False)
-        self.totals_bridge.start(self.services.database_path(), self.campaign.campaign_id)
-        self._start_sync(result["data"].get("relay_url"))
+        self.session.follow(self.campaign.campaign_id, self.campaign.relay_url)
         self.timer.start()
         self.refresh()
-
-    def _start_sync(self, relay_url: str | None) -> None:
-        if not relay_url or self.sync is not None:
-            return
-
-        def job() -> Result:
-            token = self.services.relay_token()
-            return {"success": True, "data": {"token": token}} if token else \
-                {"success": False, "error": "No RELAY_TOKEN is set."}
-
-        def started(result: Result) -> None:
-            if not result.get("success") or self._shut_down or self.sync is not None:
-                return
-            self.sync = RelaySyncThread(relay_url, result["data"]["token"], self)
-            # The totals watcher sees counted gifts; a batch can also move what is
-            # "on its way" (a crypto payment confirming), which only a refresh shows.
-            self.sync.applied.connect(self.refresh)
-            self.sync.start()
-
-        self._submit("relay-token", job, started)
 
     def refresh(self) -> None:
         services = self.services
@@ -315,10 +276,5 @@ class DisplayWindow(QWidget):
             return
         self._shut_down = True
         self.timer.stop()
-        self.retry.stop()
-        self.totals_bridge.stop()
-        if self.sync is not None:
-            self.sync.stop()
-        self.queries.stop()
-        self.services.stop_demo()
+        self.session.shutdown()
         self.language.release()

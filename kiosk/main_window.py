@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backend.result import Result, err
+from backend.result import Result
 from kiosk.attention import TapGuard, WalkAway
-from kiosk.i18n import Language, compile_catalogs
+from kiosk.i18n import Language
 from kiosk.input_flow import InputFlow
 from kiosk.language_flow import LanguageFlow
 from kiosk.layout import Profile, current_page_sizes
@@ -40,19 +40,12 @@ from kiosk.screens.payment import PaymentScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.services import Services
+from kiosk.session import KioskSession
 from kiosk.staff_flow import StaffFlow
 from kiosk.tap_flow import TapFlow
 from kiosk.text import method_label, money, time_ago
 from kiosk.widgets.ticker import TickerItem
-from kiosk.workers import (
-    JobRouter,
-    PaymentPoller,
-    ReconcilerThread,
-    RelaySyncThread,
-    TaskThread,
-    TotalsBridge,
-    wait_stopped,
-)
+from kiosk.workers import PaymentPoller, ReconcilerThread, RelaySyncThread, TaskThread
 
 if TYPE_CHECKING:
     from kiosk.staff import StaffScreen
@@ -60,7 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("charter.kiosk")
 
 # Every provider call in flight ends within ~15 s (connect 5 + read 10).
-SHUTDOWN_WAIT_S = 20.0
 
 
 @dataclass
@@ -116,7 +108,6 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self._shut_down = False
         self._recent: list[dict[str, Any]] = []
         self.demo_pin: str | None = None
-        self._demo_servers = False  # --demo: the sandbox and relay asked to start
         self.profile: Profile | None = None
         self.language = Language(self)
 
@@ -152,21 +143,20 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.attract.total_label._animation.setDuration(self.timings.count_up_ms)
         current_page_sizes(self.stack)
 
-        # Workers: one per kind of job.
-        self.action_worker = TaskThread("kiosk-actions", self)
-        self.query_worker = TaskThread("kiosk-queries", self)
-        self.poller = PaymentPoller(self.services.payment_status,
-                                    interval=self.timings.poll_interval_s,
-                                    max_interval=self.timings.poll_max_interval_s,
-                                    slow_after=self.timings.poll_slow_after_s, parent=self)
-        self.totals_bridge = TotalsBridge(self)
-        self.sync: RelaySyncThread | None = None
-        self.reconciler: ReconcilerThread | None = None
-        self.action_worker.finished_job.connect(self._on_job)
-        self.query_worker.finished_job.connect(self._on_job)
+        # The background: workers, relay sync, reconciler, totals watcher, the demo.
+        self.session = KioskSession(services, name="kiosk", demo=demo,
+                                    reconcile_idle_s=self.timings.reconcile_idle_s,
+                                    retry_ms=self.timings.retry_ready_ms, parent=self)
+        self.poller = self.session.watch_payments(PaymentPoller(
+            self.services.payment_status, interval=self.timings.poll_interval_s,
+            max_interval=self.timings.poll_max_interval_s,
+            slow_after=self.timings.poll_slow_after_s))
         self.poller.status.connect(self._on_poll)
-        self.totals_bridge.changed.connect(self._on_total_changed)
-        self._jobs = JobRouter()
+        self.session.ready.connect(self._on_ready)
+        self.session.not_ready.connect(self._on_not_ready)
+        self.session.total_moved.connect(self._on_total_changed)
+        self.session.relay_applied.connect(self.poller.nudge)
+        self.session.demo_failed.connect(self._on_demo_failed)
 
         # Timers.
         self.inactivity = QTimer(self)
@@ -183,10 +173,6 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.expiry_timer = QTimer(self)
         self.expiry_timer.setSingleShot(True)
         self.expiry_timer.timeout.connect(self._on_expired)
-        self.retry_timer = QTimer(self)
-        self.retry_timer.setSingleShot(True)
-        self.retry_timer.setInterval(self.timings.retry_ready_ms)
-        self.retry_timer.timeout.connect(self._load)
         self.staff_timer = QTimer(self)
         self.staff_timer.setInterval(self.timings.staff_refresh_ms)
         self.staff_timer.timeout.connect(self._refresh_staff)
@@ -211,7 +197,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
             QTimer.singleShot(0, lambda: app.installEventFilter(self))
             app.aboutToQuit.connect(self.shutdown)
         self.show_screen(self.attract)
-        self._load()
+        self.session.start()
 
     # --- wiring --------------------------------------------------------------------
 
@@ -274,15 +260,24 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
                handler: Callable[[Result, str], None], *, worker: TaskThread | None = None,
                ) -> None:
         """Run `job` on a worker; `handler(result, tag)` runs on the GUI thread."""
-        if self._shut_down:
-            return
-        (worker or self.action_worker).submit(self._jobs.add(tag, handler), job)
+        self.session.submit(tag, job, handler, worker=worker)
 
-    def _on_job(self, key: str, result: object) -> None:
-        routed = self._jobs.route(key)
-        if routed is not None and isinstance(result, dict):
-            handler, tag = routed
-            handler(result, tag)
+    # The session's parts, by their old names (staff mode and tests use them).
+    @property
+    def action_worker(self) -> TaskThread:
+        return self.session.action_worker
+
+    @property
+    def query_worker(self) -> TaskThread:
+        return self.session.query_worker
+
+    @property
+    def sync(self) -> RelaySyncThread | None:
+        return self.session.sync
+
+    @property
+    def reconciler(self) -> ReconcilerThread | None:
+        return self.session.reconciler
 
     def current_screen(self) -> QWidget | None:
         return self.stack.currentWidget()
@@ -309,38 +304,12 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
 
     # --- start-up and totals ---------------------------------------------------------
 
-    def _load(self) -> None:
-        demo = self.want_demo
+    def _on_not_ready(self, error: str) -> None:
+        self.attract.tagline_label.setText(
+            self.tr("The kiosk could not start: {error} Trying again…").format(error=error))
+        self.attract.tagline_label.setVisible(True)
 
-        def job() -> Result:
-            demo_pin = None
-            if demo:
-                # Only the demo's data and addresses: its servers start after the first
-                # total (see _start_demo_servers).
-                prepared = self.services.prepare_demo()
-                if not prepared.get("success"):
-                    return prepared
-                demo_pin = prepared["data"].get("demo_pin")
-            ready = self.services.on_ready()
-            if ready.get("success") and demo_pin:
-                ready["data"]["demo_pin"] = demo_pin
-            if ready.get("success"):
-                # Compiled once per catalogue version (a subprocess), so off this thread.
-                ready["data"]["catalogs"] = compile_catalogs(ready["data"].get("languages") or ())
-            return ready
-
-        self.submit("ready", job, self._on_ready)
-
-    def _on_ready(self, result: Result, _tag: str) -> None:
-        if not result.get("success"):
-            log.warning("the kiosk is not ready: %s", result.get("error"))
-            self.attract.tagline_label.setText(
-                self.tr("The kiosk could not start: {error} Trying again…").format(
-                    error=result.get("error", "")))
-            self.attract.tagline_label.setVisible(True)
-            self.retry_timer.start()
-            return
-        data = result["data"]
+    def _on_ready(self, data: dict[str, Any]) -> None:
         self.campaign = Campaign.from_ready(data)
         self.demo_pin = data.get("demo_pin")
         self.totals.update_from(data)
@@ -352,55 +321,16 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.test_banner.setVisible(self.campaign.mode != "live")
         self.attract.set_totals(self.totals, animate=False)
         self.is_ready = True
-        self.totals_bridge.start(self.services.database_path(), self.campaign.campaign_id)
-        self._start_sync()
-        if self.reconciler is None and not self._shut_down:
-            self.reconciler = ReconcilerThread(self, idle_s=self.timings.reconcile_idle_s)
-            self.reconciler.start()
+        self.session.follow(self.campaign.campaign_id, self.campaign.relay_url)
         self._refresh_totals()
         self.ticker_timer.start()
-        self._start_demo_servers()
         self.ready.emit()
 
-    def _start_demo_servers(self) -> None:
-        """--demo: the sandbox and relay, once the total is on screen. Loading and starting
-        them takes ~0.3 s of CPU that would otherwise hold up the first total (or slow the
-        window being built, which shares the interpreter with them). Until they answer, a
-        request to them waits in its socket's backlog; a payment is started on the same
-        worker, so it waits behind this job."""
-        if not self.want_demo or self._demo_servers or self._shut_down:
-            return
-        self._demo_servers = True
-        self.submit("demo", self.services.start_demo, self._on_demo_servers)
-
-    def _on_demo_servers(self, result: Result, _tag: str) -> None:
-        if result.get("success"):
-            return
-        # Not retried: their addresses, already handed out, now refuse (a gift fails on
-        # the error screen, never reaching a real provider); the demo needs a restart.
-        log.warning("the demo's sandbox and relay did not start: %s", result.get("error"))
+    def _on_demo_failed(self, _error: str) -> None:
+        # The demo needs a restart: its addresses, already handed out, now refuse.
         self.attract.tagline_label.setText(
             self.tr("The demo's payment sandbox could not start: restart the demo."))
         self.attract.tagline_label.setVisible(True)
-
-    def _start_sync(self) -> None:
-        url = self.campaign.relay_url
-        if not url or self.sync is not None:
-            return
-
-        def job() -> Result:
-            token = self.services.relay_token()
-            return {"success": True, "data": {"token": token}} if token else \
-                err("No RELAY_TOKEN is set.")
-
-        def started(result: Result, _tag: str) -> None:
-            if not result.get("success") or self._shut_down or self.sync is not None:
-                return
-            self.sync = RelaySyncThread(url, result["data"]["token"], self)
-            self.sync.applied.connect(self.poller.nudge)
-            self.sync.start()
-
-        self.submit("relay-token", job, started, worker=self.query_worker)
 
     def _on_total_changed(self, snapshot: object) -> None:
         total = getattr(snapshot, "total_minor", None)
@@ -487,24 +417,17 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
             app.removeEventFilter(self)
         self.walkaway.stop()
         for timer in (self.inactivity, self.thanks_timer, self.countdown_timer, self.expiry_timer,
-                      self.retry_timer, self.staff_timer, self.ticker_timer):
+                      self.staff_timer, self.ticker_timer):
             timer.stop()
         payment = self.payment
-        self.totals_bridge.stop()
+        last_job = None
         if payment is not None and not payment.finished and payment.intent_id:
-            # Best effort, off the GUI thread's event loop but bounded by the worker stop.
+            # Best effort, on the action worker, bounded by the session's one deadline.
             intent = payment.intent_id
-            self.action_worker.submit("cancel-on-exit", lambda: self.services.cancel_payment(intent))
-        # Ask every worker to stop first, then wait for all of them against one
-        # deadline: a slow provider delays the exit by one call's timeout, not
-        # by one timeout per worker.
-        workers = [w for w in (self.sync, self.reconciler, self.poller, self.action_worker,
-                               self.query_worker) if w is not None]
-        for worker in workers:
-            worker.request_stop()
-        deadline = time.monotonic() + SHUTDOWN_WAIT_S
-        for worker in workers:
-            wait_stopped(worker, int(max(0.0, deadline - time.monotonic()) * 1000))
-        self.services.stop_demo()
+            services = self.services
+
+            def last_job() -> Result:
+                return services.cancel_payment(intent)
+        self.session.shutdown(last_job)
         self.language.release()
         log.info("kiosk stopped")

@@ -67,8 +67,10 @@ class WindowParts:
         _staff: StaffScreen | None
         paused_screen: PausedScreen
         poller: PaymentPoller
-        query_worker: TaskThread
-        sync: RelaySyncThread | None
+        @property
+        def query_worker(self) -> TaskThread: ...
+        @property
+        def sync(self) -> RelaySyncThread | None: ...
         inactivity: QTimer
         thanks_timer: QTimer
         countdown_timer: QTimer

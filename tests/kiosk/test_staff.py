@@ -184,7 +184,7 @@ def test_shutdown_with_a_slow_provider_stops_every_worker_within_one_deadline(
     import logging
     import time
 
-    from kiosk.main_window import SHUTDOWN_WAIT_S
+    from kiosk.session import SHUTDOWN_WAIT_S
 
     tap(qtbot, kiosk, "startButton")
     tap(qtbot, kiosk, "amountButton_10")
