@@ -19,10 +19,11 @@ from PySide6.QtCore import QCoreApplication, QLocale, QSize, Qt, QTimer, QTransl
 from PySide6.QtGui import QCursor, QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk.main_window import KioskWindow, Timings
+from kiosk.main_window import KioskWindow
 from kiosk.resources import read_text_resource, resource_path
 from kiosk.services import BackendServices, Services
 from kiosk.theme import ScaledTheme
+from kiosk.timings import Timings
 
 log = logging.getLogger("charter.kiosk")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -44,6 +43,7 @@ from kiosk.session import KioskSession
 from kiosk.staff_flow import StaffFlow
 from kiosk.tap_flow import TapFlow
 from kiosk.text import method_label, money, time_ago
+from kiosk.timings import Timings
 from kiosk.widgets.ticker import TickerItem
 from kiosk.workers import PaymentPoller, ReconcilerThread, RelaySyncThread, TaskThread
 
@@ -52,27 +52,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("charter.kiosk")
 
+__all__ = ["KioskWindow", "Timings"]  # Timings: tests and tools import it from here
+
 # Every provider call in flight ends within ~15 s (connect 5 + read 10).
-
-
-@dataclass
-class Timings:
-    """Every wait the kiosk makes, injectable so tests need not sit through them."""
-
-    inactivity_ms: int = 60_000
-    thanks_ms: int = 10_000
-    poll_interval_s: float = 3.0
-    poll_max_interval_s: float = 30.0
-    poll_slow_after_s: float = 2.0
-    expiry_grace_ms: int = 4_000
-    retry_ready_ms: int = 5_000
-    staff_refresh_ms: int = 5_000
-    ticker_refresh_ms: int = 30_000
-    count_up_ms: int = 1_200
-    reconcile_idle_s: float = 30.0  # longest the reconciler sleeps between passes
-    walkaway_ms: int = 60_000  # a payment screen untouched this long asks "Still there?"
-    still_there_s: int = 20  # ... and goes back to the start after this countdown
-    tap_guard_ms: int = 300  # a tap this soon after a screen change is ignored
 
 
 class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from backend.result import Result
     from kiosk.attention import TapGuard, WalkAway
     from kiosk.i18n import Language
-    from kiosk.main_window import Timings
     from kiosk.model import Campaign, Choice, Totals
     from kiosk.payment_flow import ActivePayment
     from kiosk.screens.amount import AmountScreen, KeypadScreen
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from kiosk.services import Services
     from kiosk.staff import StaffScreen
     from kiosk.tap_flow import TapFlow
+    from kiosk.timings import Timings
     from kiosk.workers import PaymentPoller, RelaySyncThread, TaskThread
 
 
