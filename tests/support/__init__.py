@@ -2,5 +2,5 @@
 scratch PostgreSQL schemas, an in-memory keyring.
 
 They live under tests/ so the frozen kiosk never ships them (build.spec excludes `tests`)
-and no product module can lean on them (tests/test_layering.py checks both).
+and no product module can lean on them (tests/unit/test_layering.py checks both).
 """

@@ -1,0 +1,183 @@
+"""Every screen at every supported size: nothing off-screen or clipped, the window
+never grows past the screen, touch targets of 9 mm, and QR codes a phone reads.
+
+One kiosk window (one sandbox) is walked through the screens; at each screen it
+is resized through every size, so the cost is one payment of each kind, not one
+per size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from kiosk.layout import profile_for
+from kiosk.main_window import KioskWindow
+from kiosk.widgets.qr import qr_matrix
+from tests.gui.conftest import tap, type_keys
+from tests.gui.fit import LANDSCAPE, PORTRAIT, SIZES, problems, qr_side, settle
+
+CHECKS = [
+    {"group": "relay", "name": "reachable", "status": "fail", "detail": "Cannot reach the "
+     "relay at https://relay.example.org (ConnectionError) " * 2, "fix": "Check the network."},
+    *[{"group": "kiosk", "name": f"check {n}", "status": "pass", "detail": "ok"}
+      for n in range(12)],
+]
+
+
+def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., KioskWindow]
+                                      ) -> None:
+    started = time.monotonic()
+    kiosk = make_kiosk()
+    found: list[str] = []
+    layouts: set[str] = set()
+    stack = kiosk.stack
+
+    def qr_big_enough(size: tuple[int, int]) -> None:
+        side = qr_side(kiosk.pay.qr)
+        if side < 0.45 * min(size):
+            found.append(f"{size}: the QR code is {side} px, under 45% of {min(size)}")
+
+    # A donor's way to the card QR code, tapped; every page keeps what it shows, so
+    # each size below is styled once and every page is then checked at it.
+    kiosk.pay.set_demo(True)  # the demo's extra button must fit too
+    tap(qtbot, kiosk, "startButton")
+    tap(qtbot, kiosk, "otherAmountButton")
+    type_keys(qtbot, kiosk.keypad, "12.5")
+    tap(qtbot, kiosk, "amountContinueButton")
+    tap(qtbot, kiosk, "addNameButton")
+    tap(qtbot, kiosk.method, "letter_Q")
+    kiosk.method.name_edit.setText("W" * 40)  # the longest name, with nowhere to wrap
+    tap(qtbot, kiosk, "nameDoneButton")
+    tap(qtbot, kiosk, "payCardButton")
+    qtbot.waitUntil(kiosk.pay.qr.has_code, timeout=15_000)
+    assert len(kiosk.pay.qr.payload()) >= 300  # a realistic Checkout URL, at real density
+    stack.setCurrentWidget(kiosk.keypad)
+    kiosk.keypad.reset()
+    type_keys(qtbot, kiosk.keypad, "123456789")  # nine digits: the most the keypad takes
+    assert kiosk.keypad.text() == "123456789"
+    stack.setCurrentWidget(kiosk.pin)
+    kiosk.pin.reset("Demo PIN: 1234")
+    type_keys(qtbot, kiosk.pin, "12345678")
+    kiosk.thanks.show_thanks("$1,234.50", "Harbour Lights Appeal", "$123,456.50")
+    kiosk.error.show_error("partial", "Part of your payment has arrived",
+                           "Thank you! We received less than the full amount. Please stay a "
+                           "moment: a member of staff will help you.", can_retry=True)
+    staff = kiosk.staff
+    staff.set_notice("Exported 1,234 gifts to /home/kiosk/.local/share/charter-kiosk/"
+                     "exports/donations-20261130-150000.csv", "ok")
+    staff.set_checks(CHECKS)
+    staff.set_pending([
+        {"amount_minor": 10000, "currency": "usd", "method": "crypto", "coin": "btc",
+         "age_s": 600, "status": "partially_paid", "needs_staff": True,
+         "provider_ref": "5077125051"},
+        *[{"amount_minor": 2500 * n, "currency": "usd", "method": "card", "age_s": 60 * n,
+           "status": "awaiting_payment"} for n in range(1, 5)]])
+    staff.set_recent([{"created_at": "2026-11-30T15:00:00Z", "amount_minor": 123456789,
+                       "currency": "usd", "method": "cash",
+                       "display_name": "The Okafor-Lindqvist family of Riverside"}] * 12)
+    # The XRP payment the crypto layout is checked with: a real one, from the sandbox.
+    card_payload, card_matrix = kiosk.pay.qr.payload(), kiosk.pay.qr._matrix
+    started_xrp = kiosk.services.start_crypto("50", "xrp", None)
+    assert started_xrp["success"], started_xrp
+    xrp = dict(started_xrp["data"])
+    xrp_matrix = qr_matrix(str(xrp["qr_payload"]))
+    assert "amount=" in xrp["qr_payload"] and "dt=" in xrp["qr_payload"]
+
+    def page(widget: QWidget, then: Callable[[], None] | None = None) -> Callable[[], None]:
+        def show() -> None:
+            stack.setCurrentWidget(widget)
+            if then is not None:
+                then()
+        return show
+
+    # Tap to give, the void and card-reader pages, the receipt: filled as they are used.
+    tap_screen = kiosk.tap_flow.screen
+    tap_screen.set_demo(True)
+    tap_screen.amount.setText("$123,456.50")
+    tap_screen.show_failure("Your card was declined: not enough funds.")
+    gifts = [{"donation_id": n, "created_at": "2026-11-30T15:00:00Z", "amount_minor": 123456789,
+              "display_name": "The Okafor-Lindqvist family of Riverside", "voidable": True}
+             for n in range(1, 9)]
+    staff.void_page.set_gifts(gifts, "usd")
+    staff.terminal_page.set_state(
+        {"id": "tmr_x", "label": "Lobby reader by the north door", "status": "offline",
+         "device_type": "simulated_wisepos_e", "mode": "test"},
+        [{"id": f"tml_{n}", "display_name": f"Riverside Community Hall {n}"} for n in range(4)])
+    kiosk.method.set_campaign(type(kiosk.campaign)(**{**kiosk.campaign.__dict__, "tap": True}))
+    kiosk.thanks.offer_receipt(True)
+    kiosk.thanks.email_edit.setText("the.okafor-lindqvist.family@riverside-community.example.org")
+
+    pages: list[tuple[str, Callable[[], None]]] = [
+        ("attract", page(kiosk.attract)),
+        ("amount", page(kiosk.amount)),
+        ("keypad, nine digits", page(kiosk.keypad)),
+        ("method", page(kiosk.method, kiosk.method._close_name)),
+        ("name keyboard", page(kiosk.method, kiosk.method._open_name)),
+        ("thanks", page(kiosk.thanks)),
+        ("error", page(kiosk.error)),
+        ("PIN", page(kiosk.pin)),
+        ("staff", page(staff, staff.show_main)),
+        ("cash gift, keypad", page(staff, staff._open_cash)),
+        ("cash gift, keyboard", page(staff, staff._cash.show_letters)),
+        ("staff checks", page(staff, lambda: staff._pages.setCurrentWidget(staff._checks))),
+        ("paused", page(kiosk.paused_screen)),
+        ("card payment", page(kiosk.pay)),
+        ("XRP payment", lambda: kiosk.pay.show_crypto(xrp, xrp_matrix, "$50", "xrp")),
+        ("still there?", kiosk.walkaway.ask),
+        ("method with tap", page(kiosk.method, kiosk.method._close_name)),
+        ("tap, declined", page(tap_screen)),
+        ("thanks, receipt offered", page(kiosk.thanks, lambda: kiosk.thanks._pages
+                                         .setCurrentWidget(kiosk.thanks._main))),
+        ("receipt email", page(kiosk.thanks, kiosk.thanks._open_receipt)),
+        ("staff void", page(staff, lambda: staff._pages.setCurrentWidget(staff.void_page))),
+        ("staff card reader", page(staff, lambda: staff._pages.setCurrentWidget(
+            staff.terminal_page))),
+    ]
+    for size in SIZES:
+        layouts.add(profile_for(*size).name)
+        for what, show in pages:
+            show()
+            settle(kiosk, size)
+            found.extend(problems(kiosk, size, what))
+            if what.endswith("payment"):
+                qr_big_enough(size)
+        kiosk.walkaway.overlay.hide()
+        kiosk.pay.show_card({"qr_payload": card_payload}, card_matrix, "$12.50")
+    stack.setCurrentWidget(kiosk.pay)
+    tap(qtbot, kiosk, "cancelButton")
+
+    assert not found, "\n".join(found[:40])
+    assert {"landscape-compact", "landscape-regular", "landscape-large", "portrait-regular",
+            "portrait-large"} <= layouts
+    assert time.monotonic() - started < 60
+
+
+def test_the_display_board_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., KioskWindow]
+                                           ) -> None:
+    from backend import charter
+    from kiosk.app import create_window
+
+    make_kiosk()  # the data directory, campaign and database the board reads
+    for amount in ("12.50", "100", "250"):
+        assert charter.record_cash_gift(amount, display_name="Sam")["success"]
+    board = create_window(["display", "--windowed", "--size", "1280x800"])
+    try:
+        qtbot.waitUntil(lambda: board.totals.count >= 3, timeout=15_000)  # type: ignore[attr-defined]
+        found: list[str] = []
+        for size in SIZES:
+            settle(board, size)
+            found.extend(problems(board, size, "display board"))
+        assert not found, "\n".join(found[:40])
+        assert board.total_label.text() == "$362.50"  # type: ignore[attr-defined]
+    finally:
+        board.shutdown()  # type: ignore[attr-defined]
+        board.close()
+
+
+def test_the_sizes_are_the_issue_s_sizes() -> None:
+    assert len(LANDSCAPE) == 6 and len(PORTRAIT) == 3
+    assert all(w > h for w, h in LANDSCAPE) and all(h > w for w, h in PORTRAIT)
