@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import logging
 import socket
@@ -43,7 +44,7 @@ class Sandbox:
         self.stripe = StripeSandbox(self.state, self.deliverer)
         self.nowpayments = NowPaymentsSandbox(self.state, self.deliverer)
         self.app = Starlette(routes=self._routes())
-        self._initial_urls = (self.config.stripe_webhook_url, self.config.nowpayments_ipn_url)
+        self._initial_config = copy.copy(self.config)  # what reset() returns to
 
     def reset(self) -> None:
         """Back to a fresh sandbox on the same port: no records, faults, deliveries or offset."""
@@ -54,7 +55,9 @@ class Sandbox:
             self.state.deliveries.clear()
             self.state.set_fault("all", "none")
             self.state.clock_offset = 0.0
-            self.config.stripe_webhook_url, self.config.nowpayments_ipn_url = self._initial_urls
+            # Settings changed since (webhook targets, delays, ...) go back as they were.
+            for item in dataclasses.fields(self.config):
+                setattr(self.config, item.name, getattr(self._initial_config, item.name))
 
     # -- controls ------------------------------------------------------------
 

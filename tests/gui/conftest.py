@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from backend.db import close_database
-from backend.sandbox import SandboxConfig, SandboxServer
+from backend.sandbox import SandboxServer
 from backend.settings import write_settings
 from kiosk.main_window import KioskWindow, Timings
 
@@ -45,15 +45,19 @@ CAMPAIGN = {
 
 
 @pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
-    config = SandboxConfig()
-    with SandboxServer(config) as server:
-        monkeypatch.setenv("STRIPE_API_BASE", server.url)
-        monkeypatch.setenv("NOWPAYMENTS_API_BASE", server.url)
-        monkeypatch.setenv("STRIPE_SECRET_KEY_TEST", config.stripe_secret_key)
-        monkeypatch.setenv("NOWPAYMENTS_API_KEY_TEST", config.nowpayments_api_key)
-        monkeypatch.setenv("BASE_URL", server.url)
-        yield server
+def sandbox(shared_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+            ) -> Iterator[SandboxServer]:
+    """The run's one sandbox (tests/conftest.py), reset, and the kiosk pointed at it."""
+    server = shared_sandbox
+    server.reset()
+    config = server.config
+    monkeypatch.setenv("STRIPE_API_BASE", server.url)
+    monkeypatch.setenv("NOWPAYMENTS_API_BASE", server.url)
+    monkeypatch.setenv("STRIPE_SECRET_KEY_TEST", config.stripe_secret_key)
+    monkeypatch.setenv("NOWPAYMENTS_API_KEY_TEST", config.nowpayments_api_key)
+    monkeypatch.setenv("BASE_URL", server.url)
+    yield server
+    server.reset()
 
 
 @pytest.fixture
