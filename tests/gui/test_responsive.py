@@ -44,5 +44,8 @@ def test_gui_never_stalls_with_a_slow_provider(qtbot: QtBot, kiosk: KioskWindow,
     heartbeat.stop()
     assert waited >= 4.5, "the provider was not slow: the test proves nothing"
     assert len(gaps) > 200
-    assert max(gaps) < 0.1, f"the GUI thread stalled for {max(gaps) * 1000:.0f} ms"
+    # A provider call on the GUI thread would stall it for the provider's 5 s. The suite
+    # runs in four processes on as few as two cores, where the scheduler alone can hold
+    # a thread back for a tick or two: 0.25 s keeps a 20x margin without that noise.
+    assert max(gaps) < 0.25, f"the GUI thread stalled for {max(gaps) * 1000:.0f} ms"
     sandbox.set_fault(provider="all", mode="none")
