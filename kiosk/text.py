@@ -171,5 +171,9 @@ def breakable(text: str, every: int = 10) -> str:
 
 
 def countdown_text(seconds: int) -> str:
+    """ "4:05", in the donor's digits ("٤:٠٥")."""
     seconds = max(0, seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    minutes, rest = divmod(seconds, 60)
+    if _locale is None:
+        return f"{minutes}:{rest:02d}"
+    return f"{_locale.toString(minutes)}:{_locale.toString(rest).rjust(2, _locale.zeroDigit())}"

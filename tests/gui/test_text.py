@@ -21,3 +21,16 @@ def test_money_shows_cents_only_when_there_are_some() -> None:
     assert money(1250, "usd") == "$12.50"
     assert money(4000, "usd") == "$40"
     assert money(123456789, "usd") == "$1,234,567.89"
+
+
+def test_the_countdown_uses_the_donors_digits() -> None:
+    from kiosk import text
+
+    assert text.countdown_text(245) == "4:05"
+    text.set_number_locale("ar")
+    try:
+        assert text.countdown_text(245) == "٤:٠٥"
+        assert text.countdown_text(-3) == "٠:٠٠"
+    finally:
+        text.set_number_locale(None)
+    assert text.countdown_text(61) == "1:01"
