@@ -30,6 +30,9 @@ from kiosk.workers import (
 
 log = logging.getLogger("charter.kiosk.session")
 
+SyncFactory = Callable[[str, str, QObject], RelaySyncThread]
+ReconcilerFactory = Callable[..., ReconcilerThread]
+
 # Every worker together gets this long to stop: a slow provider delays the exit by one
 # call's grace (kiosk.workers.wait_stopped cuts calls in flight), not once per worker.
 SHUTDOWN_WAIT_S = 20.0
@@ -51,9 +54,14 @@ class KioskSession(QObject):
     def __init__(self, services: Services, *, name: str = "kiosk", demo: bool = False,
                  reconcile: bool = True, reconcile_idle_s: float = 30.0,
                  retry_ms: int = 5_000, languages: int | None = None,
+                 sync_factory: SyncFactory = RelaySyncThread,
+                 reconciler_factory: ReconcilerFactory = ReconcilerThread,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.services = services
+        # The background loops, handed in: tests give fakes that touch no network.
+        self._sync_factory = sync_factory
+        self._reconciler_factory = reconciler_factory
         self.demo = demo
         self._reconcile = reconcile
         self._reconcile_idle_s = reconcile_idle_s
@@ -141,7 +149,7 @@ class KioskSession(QObject):
         self.totals_bridge.start(self.services.database_path(), campaign_id)
         self._join_relay(relay_url)
         if self._reconcile and self.reconciler is None:
-            self.reconciler = ReconcilerThread(self, idle_s=self._reconcile_idle_s)
+            self.reconciler = self._reconciler_factory(self, idle_s=self._reconcile_idle_s)
             self.reconciler.start()
         if self.demo and not self._demo_servers:
             # On the action worker: a payment started meanwhile waits behind them.
@@ -168,7 +176,7 @@ class KioskSession(QObject):
         def joined(result: Result, _tag: str) -> None:
             if not result.get("success") or self.shut_down or self.sync is not None:
                 return
-            self.sync = RelaySyncThread(relay_url, result["data"]["token"], self)
+            self.sync = self._sync_factory(relay_url, result["data"]["token"], self)
             self.sync.applied.connect(self.relay_applied)
             self.sync.start()
 

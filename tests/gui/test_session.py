@@ -102,3 +102,46 @@ def test_shutdown_runs_the_last_job_and_stops_every_thread_against_one_deadline(
     session.submit("late", lambda: ok({}), lambda r, t: done.append("late"))
     qtbot.wait(100)
     assert "late" not in done  # nothing starts after the end
+
+
+def test_the_relay_loop_is_handed_in_and_its_batches_reach_the_view(qtbot: QtBot) -> None:
+    """follow() joins the relay with the token the services give, through the factory."""
+    from PySide6.QtCore import QObject, QThread, Signal
+
+    made: list[tuple[str, str]] = []
+
+    class FakeSync(QThread):
+        applied = Signal()
+
+        def __init__(self, url: str, token: str, parent: QObject) -> None:
+            super().__init__(parent)
+            made.append((url, token))
+
+        def run(self) -> None:
+            self.applied.emit()  # one batch, then done
+
+        def request_stop(self) -> None:
+            pass
+
+    services = FakeServices(token="tok_fake")
+    session = KioskSession(services, reconcile=False,  # type: ignore[arg-type]
+                           sync_factory=FakeSync)  # type: ignore[arg-type]
+    with qtbot.waitSignal(session.relay_applied, timeout=10_000):
+        session.follow("fake-campaign", "https://relay.example.org")
+    assert made == [("https://relay.example.org", "tok_fake")]
+    session.follow("fake-campaign", "https://relay.example.org")  # once is enough
+    qtbot.wait(100)
+    assert len(made) == 1
+    session.shutdown()
+
+
+def test_no_token_no_relay_loop(qtbot: QtBot) -> None:
+    made: list[str] = []
+    session = KioskSession(FakeServices(), reconcile=False,  # type: ignore[arg-type]
+                           sync_factory=lambda *a: made.append("sync"))  # type: ignore[arg-type]
+    session.follow("fake-campaign", "https://relay.example.org")
+    qtbot.waitUntil(lambda: "relay_token" in session.services.calls,  # type: ignore[attr-defined]
+                    timeout=5_000)
+    qtbot.wait(100)
+    assert made == [] and session.sync is None
+    session.shutdown()
