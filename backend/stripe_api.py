@@ -161,8 +161,9 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
                      "amount": format_money(amount_minor, currency)}
     if recurring:
         landing_query["every"] = "month"
-    if language.split("_")[0] != "en":
-        landing_query["lang"] = language.split("_")[0]  # the landing pages' language
+    # The landing pages' language, English too: the phone's own language must not win
+    # over the one the donor chose at the kiosk.
+    landing_query["lang"] = language.split("_")[0]
     landing = urlencode(landing_query, quote_via=quote)
     metadata = {"campaign_id": settings.campaign_id, "kiosk_id": settings.kiosk_id,
                 "intent_id": intent_id}

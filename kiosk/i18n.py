@@ -13,6 +13,7 @@ Staff screens are not in the catalogues: they stay in the staff's language
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -102,16 +103,17 @@ def compiled_catalog(language: str) -> Path | None:
     if lrelease is None:
         log.warning("pyside6-lrelease is missing: the %s screens stay in English", base)
         return None
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.tmp")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         # Qt's own tool from the PySide6 wheel, on our own files: no outside input.
         subprocess.run([lrelease, "-silent", str(source), "-qm", str(partial)], check=True,  # noqa: S603
                        capture_output=True, timeout=60)
         partial.replace(target)  # whole or not at all, even with two kiosks starting
     except (OSError, subprocess.SubprocessError) as exc:
         log.warning("could not compile the %s translations: %s", base, exc)
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the folder itself may be what failed
+            partial.unlink(missing_ok=True)
         return None
     return target
 
@@ -179,7 +181,10 @@ class Language(QObject):
 
     def release(self) -> None:
         """Back to the source language: the translator and formats are the process's, and
-        outlive a window (tests make many)."""
+        outlive a window (tests make many). A Language that never switched leaves them
+        alone: another window in the process may be using them."""
+        if self._translator is None and self.current == SOURCE_LANGUAGE:
+            return
         app = QCoreApplication.instance()
         if self._translator is not None and app is not None:
             app.removeTranslator(self._translator)

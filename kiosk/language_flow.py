@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
+from kiosk.i18n import SOURCE_LANGUAGE
 from kiosk.window_parts import WindowParts
 
 log = logging.getLogger("charter.kiosk")
@@ -45,6 +46,13 @@ class LanguageFlow(WindowParts):
         """The next donor starts in the campaign's language."""
         if self.is_ready and self.language.current != self.campaign.default_language:
             self._switch_language(self.campaign.default_language)
+
+    def _staff_language(self) -> None:
+        """Staff read English (the source), in English formats, whatever the campaign's
+        language: a staff page built now (the cash keypad) gets plain digits too. The
+        next donor gets the campaign's language back on the way home."""
+        if self.is_ready and self.language.current != SOURCE_LANGUAGE:
+            self._switch_language(SOURCE_LANGUAGE)
 
     def _switch_language(self, code: str) -> None:
         changed = code != self.language.current

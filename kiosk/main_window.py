@@ -269,7 +269,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
                 and screen is not self.pin:
             screen = self.paused_screen
         if screen is self.pin:
-            self._reset_language()  # staff screens never take a donor's language
+            self._staff_language()  # staff screens never take a donor's language
         if screen is not self.stack.currentWidget():
             self.tap_guard.screen_changed()
         self.stack.setCurrentWidget(screen)
@@ -365,6 +365,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
     # --- the donor's path --------------------------------------------------------------
 
     def go_home(self) -> None:
+        self._retry_choice = None  # never offered to the next donor
         self.thanks_timer.stop()
         self.staff_timer.stop()
         self.staff_unlocked = False

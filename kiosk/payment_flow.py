@@ -90,7 +90,11 @@ class PaymentFlow(WindowParts):
                         display_name=base.display_name if choice else
                         self.method.display_name(),
                         monthly=base.monthly and method == "card",
-                        cover_fee=base.cover_fee if choice else self.method.cover_fee())
+                        cover_fee=(base.cover_fee if choice else self.method.cover_fee())
+                        and self.campaign.fee_quote("crypto" if method == "crypto" else "card",
+                                                    0) is not None)
+        # (Covering the fee applies where the method has a fee set: with only a card fee
+        # in kiosk.toml, a coin is paid without one rather than refused.)
         if method == "tap":
             self.tap_flow.start(choice)
             return

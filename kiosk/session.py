@@ -94,6 +94,8 @@ class KioskSession(QObject):
         (worker or self.action_worker).submit(self._jobs.add(tag, handler), job)
 
     def _on_job(self, key: str, result: object) -> None:
+        if self.shut_down:
+            return  # an answer sent just before the end: nothing is shown any more
         routed = self._jobs.route(key)
         if routed is not None and isinstance(result, dict):
             handler, tag = routed

@@ -168,6 +168,7 @@ class TapFlow(QObject):
         w = self.window
         if w.payment is None or w.payment.choice.method != "tap":
             return
+        w._retry_choice = w.payment.choice  # "Try again" is this donor's payment, not the last
         w._finish_payment(cancel=True)  # stops the reader; a gift that went through counts
         w._show_error("expired", self.tr("The card reader stopped waiting"),
                       self.tr("Nothing has been charged. Would you like to try again?"),

@@ -48,7 +48,7 @@ class WindowParts:
         payment: ActivePayment | None
         demo_pin: str | None
         _choice: Choice
-        _retry_choice: Choice
+        _retry_choice: Choice | None
         _token: int
         _allow_close: bool
         _recent: list[dict[str, Any]]

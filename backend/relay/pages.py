@@ -206,11 +206,19 @@ def page_language(request: Request) -> str:
     asked = request.query_params.get("lang", "")
     if asked in _TEXT:
         return asked
-    for part in request.headers.get("accept-language", "").split(",")[:10]:
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in _TEXT:
-            return code
-    return "en"
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(request.headers.get("accept-language", "").split(",")[:10]):
+        code, _, params = part.partition(";")
+        base = code.strip().lower().split("-")[0]  # "fr-CA" -> "fr"; "frr" stays "frr"
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])  # a preference, not money
+            except ValueError:
+                weight = 0.0
+        if base in _TEXT and weight > 0:
+            ranked.append((-weight, index, base))
+    return min(ranked)[2] if ranked else "en"
 
 
 def page_text(language: str, key: str) -> str:

@@ -66,8 +66,11 @@ class MethodScreen(QWidget):
         self.fee_toggle.setText(self.tr("Cover the fee"))
         self.fee_toggle.setAccessibleName(self.tr("Cover the fee"))
         self._show_card_texts()
-        if self._campaign is not None:
-            self.set_campaign(self._campaign)
+        for coin_button in self.coin_buttons:  # in place: the buttons stay the same
+            coin = str(coin_button.property("coin"))
+            coin_button.setAccessibleName(self.tr("Pay with {coin}").format(
+                coin=coin_name(coin)))
+        self._show_methods()
         self._show_name_status()
         if self._visit is not None:
             self._show_visit()
@@ -164,6 +167,7 @@ class MethodScreen(QWidget):
                             min_height=110)
             widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             widget.clicked.connect(lambda _=False, c=coin: self.crypto.emit(c))
+            widget.setProperty("coin", coin)
             self.coin_grid.addWidget(widget, index // columns, index % columns)
             self.coin_buttons.append(widget)
         self._show_methods()
@@ -235,6 +239,10 @@ class MethodScreen(QWidget):
         elif not on:
             self.fee_line.setText(self.tr("Add {fee} so the charity receives your whole gift.")
                                   .format(fee=shown(quote.fee_minor)))
+        elif "card" not in self._fees:
+            # Only crypto has a fee here: say it is crypto's.
+            self.fee_line.setText(self.tr("In crypto: + {fee} fee = {total}").format(
+                fee=shown(quote.fee_minor), total=shown(quote.total_minor)))
         else:
             # The card's sum first; crypto's, when its fee differs, after it.
             lines = [self.tr("You give {gift} + {fee} fee = {total}").format(

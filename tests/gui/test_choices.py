@@ -3,6 +3,7 @@ language, a monthly gift, covering the fee."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from functools import cache
@@ -104,6 +105,21 @@ def english_sources(language: str) -> frozenset[str]:
                      and message.findtext("translation") not in ("", source))
 
 
+@cache
+def english_patterns(language: str) -> tuple[re.Pattern[str], ...]:
+    """Each English source as a pattern its formatted text matches ("Give {amount}" ->
+    "Give .+"), when it has words of its own to recognise."""
+    patterns = []
+    for source in english_sources(language):
+        literal = re.sub(r"\{[a-z_]+\}", "", source)
+        if sum(ch.isalpha() for ch in literal) < 4:
+            continue
+        parts = re.split(r"(\{[a-z_]+\})", source)
+        patterns.append(re.compile("".join(".+" if re.fullmatch(r"\{[a-z_]+\}", part)
+                                           else re.escape(part) for part in parts), re.S))
+    return tuple(patterns)
+
+
 @pytest.mark.parametrize("language", ["es", "fr", "ar"])
 def test_no_english_is_left_on_a_donor_screen_after_switching(
         qtbot: QtBot, choices_kiosk: KioskWindow, language: str) -> None:
@@ -111,13 +127,17 @@ def test_no_english_is_left_on_a_donor_screen_after_switching(
     or set once in a constructor and never again."""
     kiosk = choices_kiosk
     tap(qtbot, kiosk, f"languageButton_{language}")
-    english = english_sources(language)
+    # Formatted texts too: an amount chosen, a fee offered, an amount typed.
+    kiosk._amount_chosen("25")
+    for key in "30":
+        kiosk.keypad.press(key)
+    english = english_patterns(language)
     left = []
     for screen in kiosk._donor_widgets():
         for widget in [screen, *screen.findChildren(QLabel), *screen.findChildren(QPushButton)]:
             for what in (getattr(widget, "text", lambda: "")(), widget.accessibleName(),
                          widget.accessibleDescription()):
-                if what in english:
+                if what and any(pattern.fullmatch(what) for pattern in english):
                     left.append(f"{screen.objectName()}/{widget.objectName()}: {what!r}")
     assert not left, left
 
@@ -277,3 +297,60 @@ def test_a_provider_error_reaches_a_spanish_donor_in_spanish(
     assert message.startswith(translation(
         "es", "PaymentFlow", "The payment service could not do this just now."))
     assert "Stripe" not in message  # the backend's English sentence went to the log only
+
+
+@pytest.mark.parametrize(("fees", "line"), [
+    ({"card_percent": "2.9", "card_fixed": "0.30"}, "You give $25.00 + $1.03 fee = $26.03"),
+    ({"crypto_percent": "1"}, "In crypto: + $0.25 fee = $25.25"),
+])
+def test_with_one_methods_fee_the_other_method_pays_without_one(
+        qtbot: QtBot, make_kiosk: Callable[..., KioskWindow], sandbox: SandboxServer,
+        fees: dict[str, str], line: str) -> None:
+    """Covering the fee where only card (or only crypto) has a fee: the other method is
+    paid as the gift, never refused (the backend refuses a fee it has no rate for)."""
+    write_settings({**CHOICES, "fees": fees})
+    kiosk = make_kiosk()
+    card_has_fee = "card_percent" in fees
+    for method in ("card", "crypto"):
+        tap(qtbot, kiosk, "startButton")
+        tap(qtbot, kiosk, "amountButton_25")
+        wait_screen(qtbot, kiosk, "methodScreen")
+        tap(qtbot, kiosk, "coverFeeToggle")
+        assert text_of(kiosk, "feeLine") == line
+        tap(qtbot, kiosk, "payCardButton" if method == "card" else "payCryptoButton_btc")
+        qtbot.waitUntil(lambda: kiosk.pay.qr.has_code(), timeout=15_000)
+        assert kiosk.payment is not None
+        with_fee = card_has_fee == (method == "card")
+        assert kiosk.payment.amount_minor == ((2603 if method == "card" else 2525)
+                                              if with_fee else 2500), method
+        tap(qtbot, kiosk, "cancelButton")
+        wait_screen(qtbot, kiosk, "attractScreen")
+
+
+def test_try_again_never_restarts_the_last_donors_payment(
+        qtbot: QtBot, choices_kiosk: KioskWindow) -> None:
+    from kiosk.model import Choice
+
+    kiosk = choices_kiosk
+    kiosk._retry_choice = Choice(amount="25", method="crypto", coin="btc",
+                                 display_name="Alice")
+    kiosk.go_home()
+    assert kiosk._retry_choice is None
+
+
+def test_staff_read_english_whatever_the_campaigns_language(
+        qtbot: QtBot, make_kiosk: Callable[..., KioskWindow]) -> None:
+    write_settings({**CHOICES, "campaign": {**CHOICES["campaign"],
+                                            "languages": ["es", "en"]}})
+    kiosk = make_kiosk()
+    assert button(kiosk, "amountButton_25").text() == "25\u00a0$"  # the campaign's Spanish
+    kiosk.open_staff_pin()
+    assert kiosk.language.current == "en"
+    from kiosk import text
+
+    assert text.money(2550, "usd") == "$25.50"  # staff money in English formats
+    cash_keys = kiosk.staff._cash.keypad.buttons  # built now, for staff
+    assert (cash_keys["1"].text(), cash_keys["."].text()) == ("1", ".")
+    kiosk.go_home()
+    assert kiosk.language.current == "es"
+    assert button(kiosk, "amountButton_25").text() == "25\u00a0$"

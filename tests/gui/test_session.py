@@ -145,3 +145,25 @@ def test_no_token_no_relay_loop(qtbot: QtBot) -> None:
     qtbot.wait(100)
     assert made == [] and session.sync is None
     session.shutdown()
+
+
+def test_an_answer_that_arrives_after_the_end_is_not_shown(qtbot: QtBot) -> None:
+    session = KioskSession(FakeServices(), reconcile=False)  # type: ignore[arg-type]
+    release = threading.Event()
+    shown: list[str] = []
+    ready: list[object] = []
+    session.ready.connect(ready.append)
+
+    def slow_ready() -> Result:
+        release.wait(5)
+        return ok(dict(READY))
+
+    session.services.answers["on_ready"] = slow_ready  # type: ignore[attr-defined]
+    session.start()
+    session.submit("late", lambda: (release.wait(5), ok({}))[1], lambda r, t: shown.append(t),
+                   worker=session.query_worker)
+    qtbot.wait(50)
+    release.set()  # both answer while the session is stopping
+    session.shutdown()
+    qtbot.wait(200)
+    assert shown == [] and ready == []

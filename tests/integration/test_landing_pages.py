@@ -76,6 +76,19 @@ def test_without_a_lang_the_phones_language_is_used_and_unknown_ones_fall_back(
     assert "nothing was charged" in unknown and "<script>" not in unknown
 
 
+@pytest.mark.parametrize(("header", "words"), [
+    ("es;q=0, fr;q=0.8", "Pas de souci"),  # q=0 means "not Spanish"
+    ("en;q=0.5, ar;q=0.9", "لا بأس"),  # the highest preference wins, not the first
+    ("frr, arn, es-MX", "No pasa nada"),  # Frisian and Mapudungun are not French or Arabic
+    ("fr;q=junk, es", "No pasa nada"),
+])
+def test_the_phones_preferences_are_read_as_the_standard_says(
+        relay: RelayServer, header: str, words: str) -> None:
+    page = requests.get(f"{relay.url}/cancelled", timeout=5, params=QUERY,
+                        headers={"Accept-Language": header}).text
+    assert words in page
+
+
 def test_a_monthly_gift_says_it_repeats_and_how_to_stop_it(relay: RelayServer) -> None:
     page = requests.get(f"{relay.url}/thanks", timeout=5,
                         params={**QUERY, "every": "month"}).text

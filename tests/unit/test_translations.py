@@ -108,3 +108,12 @@ def test_a_catalogue_is_compiled_once_into_the_cache(monkeypatch: pytest.MonkeyP
     assert i18n.compiled_catalog("es") == first and first.stat().st_mtime_ns == stamp
     assert i18n.compiled_catalog("en") is None  # the source language needs none
     assert i18n.compile_catalogs(["en", "fr", "ar"]).keys() == {"fr", "ar"}
+
+
+def test_an_unusable_cache_leaves_the_screens_in_english_not_the_kiosk_stopped(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(i18n, "_cache_dir", lambda: in_the_way / "translations")
+    assert i18n.compiled_catalog("es") is None
+    assert i18n.compile_catalogs(["en", "es"]) == {}
