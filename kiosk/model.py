@@ -92,6 +92,10 @@ class Campaign:
     def default_language(self) -> str:
         return self.languages[0] if self.languages else "en"
 
+    def has_fee(self, method: str) -> bool:
+        """[fees] sets a rate for this method (card, crypto): covering the fee applies."""
+        return method in self.fee_rates
+
     def fee_quote(self, method: str, gift_minor: int) -> FeeQuote | None:
         """Covering the fee for `method` (card or crypto), or None where it is not offered."""
         rate = self.fee_rates.get(method)

@@ -91,8 +91,7 @@ class PaymentFlow(WindowParts):
                         self.method.display_name(),
                         monthly=base.monthly and method == "card",
                         cover_fee=(base.cover_fee if choice else self.method.cover_fee())
-                        and self.campaign.fee_quote("crypto" if method == "crypto" else "card",
-                                                    0) is not None)
+                        and self.campaign.has_fee("crypto" if method == "crypto" else "card"))
         # (Covering the fee applies where the method has a fee set: with only a card fee
         # in kiosk.toml, a coin is paid without one rather than refused.)
         if method == "tap":

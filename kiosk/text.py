@@ -104,13 +104,22 @@ def _local_money(locale: QLocale, minor: int, currency: str, *, cents: bool) -> 
         whole += 1  # half up, as format_money
     text = locale.toString(whole)
     if cents and places:
-        text += locale.decimalPoint() + locale.toString(fraction).rjust(places,
-                                                                         locale.zeroDigit())
+        text += locale.decimalPoint() + _padded(locale, fraction, places)
+    text = _in_currency_pattern(locale, text, currency)
+    return locale.negativeSign() + text if minor < 0 else text
+
+
+def _padded(locale: QLocale, value: int, width: int) -> str:
+    """`value` in the locale's digits, zero-padded to `width` ("05", "٠٥")."""
+    return locale.toString(value).rjust(width, locale.zeroDigit())
+
+
+def _in_currency_pattern(locale: QLocale, number_text: str, currency: str) -> str:
+    """A number already in the locale's digits, placed in its currency pattern ("25 $")."""
     symbol = (currency_symbol(currency) or currency.upper()).strip()
     pattern = locale.toCurrencyString(1, symbol)
     one = locale.toString(1)
-    text = pattern.replace(one, text, 1) if one in pattern else f"{symbol}{text}"
-    return locale.negativeSign() + text if minor < 0 else text
+    return pattern.replace(one, number_text, 1) if one in pattern else f"{symbol}{number_text}"
 
 
 def typed_amount(typed: str, currency: str) -> str:
@@ -126,10 +135,7 @@ def typed_amount(typed: str, currency: str) -> str:
     if point:
         number_text += _locale.decimalPoint() + "".join(
             _locale.toString(int(digit)) for digit in fraction)
-    symbol = (currency_symbol(currency) or currency.upper()).strip()
-    pattern = _locale.toCurrencyString(1, symbol)
-    one = _locale.toString(1)
-    return pattern.replace(one, number_text, 1) if one in pattern else f"{symbol}{number_text}"
+    return _in_currency_pattern(_locale, number_text, currency)
 
 
 def parse_time(value: str) -> dt.datetime | None:
@@ -176,4 +182,4 @@ def countdown_text(seconds: int) -> str:
     minutes, rest = divmod(seconds, 60)
     if _locale is None:
         return f"{minutes}:{rest:02d}"
-    return f"{_locale.toString(minutes)}:{_locale.toString(rest).rjust(2, _locale.zeroDigit())}"
+    return f"{_locale.toString(minutes)}:{_padded(_locale, rest, 2)}"
