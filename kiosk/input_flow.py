@@ -26,8 +26,7 @@ STAFF_TAP_WINDOW_S = 3.0
 class InputFlow(WindowParts):
     def _restart_inactivity(self) -> None:
         screen = self.current_screen()
-        paying = screen in (self.pay, self.tap_flow.screen) and self.payment is not None \
-            and not self.payment.finished
+        paying = screen in (self.pay, self.tap_screen) and self.flow.paying
         if screen is self.attract or screen is self.paused_screen or paying:
             self.inactivity.stop()
         else:
@@ -35,7 +34,7 @@ class InputFlow(WindowParts):
 
     def _on_inactive(self) -> None:
         screen = self.current_screen()
-        if screen is self.pay and self.payment is not None and not self.payment.finished:
+        if screen is self.pay and self.flow.paying:
             return
         log.info("no touch for a while: back to the start")
         self.go_home()

@@ -25,7 +25,7 @@ log = logging.getLogger("charter.kiosk")
 class LanguageFlow(WindowParts):
     def _donor_widgets(self) -> Iterator[QWidget]:
         yield from (self.attract, self.amount, self.keypad, self.method, self.pay,
-                    self.tap_flow.screen, self.thanks, self.error, self.paused_screen,
+                    self.tap_screen, self.thanks, self.error, self.paused_screen,
                     self.walkaway.overlay)
 
     def _setup_languages(self, catalogs: dict[str, Any]) -> None:

@@ -16,7 +16,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -28,8 +27,9 @@ from kiosk.i18n import Language
 from kiosk.input_flow import InputFlow
 from kiosk.language_flow import LanguageFlow
 from kiosk.layout import Profile, current_page_sizes
-from kiosk.model import Campaign, Totals
+from kiosk.model import Campaign, Choice, Totals, to_minor
 from kiosk.payment_flow import ActivePayment, PaymentFlow
+from kiosk.payment_view import WindowPaymentView
 from kiosk.screens.amount import AmountScreen, KeypadScreen
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.error import ErrorScreen
@@ -37,11 +37,11 @@ from kiosk.screens.method import MethodScreen
 from kiosk.screens.paused import PausedScreen
 from kiosk.screens.payment import PaymentScreen
 from kiosk.screens.pin import PinScreen
+from kiosk.screens.tap import TapScreen
 from kiosk.screens.thanks import ThanksScreen
 from kiosk.services import Services
 from kiosk.session import KioskSession
 from kiosk.staff_flow import StaffFlow
-from kiosk.tap_flow import TapFlow
 from kiosk.text import method_label, money, time_ago
 from kiosk.timings import Timings
 from kiosk.widgets.ticker import TickerItem
@@ -57,12 +57,13 @@ __all__ = ["KioskWindow", "Timings"]  # Timings: tests and tools import it from 
 # Every provider call in flight ends within ~15 s (connect 5 + read 10).
 
 
-class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
+class KioskWindow(StaffFlow, InputFlow, LanguageFlow, QWidget):
     """The main window. `shutdown()` stops every worker; `aboutToQuit` calls it.
 
-    Its parts: the donor's payment (kiosk/payment_flow.py), staff mode
-    (kiosk/staff_flow.py), touches and keys (kiosk/input_flow.py), the donor's
-    language (kiosk/language_flow.py)."""
+    The donor's payment is `flow` (kiosk/payment_flow.py, no widgets), shown through
+    kiosk/payment_view.py. The window's own parts: staff mode (kiosk/staff_flow.py),
+    touches and keys (kiosk/input_flow.py), the donor's language
+    (kiosk/language_flow.py)."""
 
     ready = Signal()
 
@@ -77,14 +78,12 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.timings = timings or Timings()
         self.kiosk_mode = kiosk_mode
         self.want_demo = demo
-        self.clock = clock  # wall clock for payment expiry; tests move it forward
         self.campaign = Campaign()
         self.totals = Totals()
         self.is_ready = False
         self.staff_unlocked = False
         self.paused = False
-        self.payment: ActivePayment | None = None
-        self._token = 0
+        self._choice = Choice(amount="")  # the amount screen's, until a method is chosen
         self._allow_close = not kiosk_mode
         self._corner_taps: list[float] = []
         self._shut_down = False
@@ -117,9 +116,9 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.paused_screen = PausedScreen()
         self.pin = PinScreen()
         self._staff: StaffScreen | None = None  # built on first use: see `staff`
-        self.tap_flow = TapFlow(self)
+        self.tap_screen = TapScreen()
         for screen in (self.attract, self.amount, self.keypad, self.method, self.pay,
-                       self.tap_flow.screen, self.thanks, self.error, self.paused_screen,
+                       self.tap_screen, self.thanks, self.error, self.paused_screen,
                        self.pin):
             self.stack.addWidget(screen)
         self.attract.total_label._animation.setDuration(self.timings.count_up_ms)
@@ -133,12 +132,16 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
             self.services.payment_status, interval=self.timings.poll_interval_s,
             max_interval=self.timings.poll_max_interval_s,
             slow_after=self.timings.poll_slow_after_s))
-        self.poller.status.connect(self._on_poll)
         self.session.ready.connect(self._on_ready)
         self.session.not_ready.connect(self._on_not_ready)
         self.session.total_moved.connect(self._on_total_changed)
         self.session.relay_applied.connect(self.poller.nudge)
         self.session.demo_failed.connect(self._on_demo_failed)
+        # The donor's payment: a state machine that shows itself through this window.
+        self.flow = PaymentFlow(services, self.session, self.poller, WindowPaymentView(self),
+                                campaign=lambda: self.campaign,
+                                language=lambda: self.language.current, clock=clock,
+                                expiry_grace_ms=self.timings.expiry_grace_ms, parent=self)
 
         # Timers.
         self.inactivity = QTimer(self)
@@ -149,12 +152,6 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.thanks_timer.setSingleShot(True)
         self.thanks_timer.setInterval(self.timings.thanks_ms)
         self.thanks_timer.timeout.connect(self.go_home)
-        self.countdown_timer = QTimer(self)
-        self.countdown_timer.setInterval(1000)
-        self.countdown_timer.timeout.connect(self._tick_countdown)
-        self.expiry_timer = QTimer(self)
-        self.expiry_timer.setSingleShot(True)
-        self.expiry_timer.timeout.connect(self._on_expired)
         self.staff_timer = QTimer(self)
         self.staff_timer.setInterval(self.timings.staff_refresh_ms)
         self.staff_timer.timeout.connect(self._refresh_staff)
@@ -168,7 +165,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
             pages.currentChanged.connect(lambda _index: self.tap_guard.screen_changed())
         self.walkaway = WalkAway(self, idle_ms=self.timings.walkaway_ms,
                                  answer_s=self.timings.still_there_s)
-        self.walkaway.walked_away.connect(self._walked_away)
+        self.walkaway.walked_away.connect(self.flow.walked_away)
 
         self._connect_screens()
         app = QApplication.instance()
@@ -195,48 +192,18 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         self.method.card.connect(lambda: self._start_payment("card", None))
         self.method.crypto.connect(lambda coin: self._start_payment("crypto", coin))
         self.method.tap.connect(lambda: self._start_payment("tap", None))
-        self.thanks.receipt_requested.connect(self._send_receipt)
+        self.thanks.receipt_requested.connect(self.flow.tap.send_receipt)
         self.thanks.receipt_opened.connect(self.thanks_timer.stop)
-        self.pay.cancel.connect(self._cancel_payment)
-        self.pay.simulate.connect(self._simulate)
+        self.pay.cancel.connect(self.flow.cancel)
+        self.pay.simulate.connect(self.flow.simulate)
+        self.tap_screen.cancel.connect(self.flow.cancel)
+        self.tap_screen.retry.connect(self.flow.tap.retry)
+        self.tap_screen.simulate.connect(self.flow.tap.simulate)
         self.thanks.done.connect(self.go_home)
         self.error.home.connect(self.go_home)
-        self.error.retry.connect(self._retry_after_error)
+        self.error.retry.connect(self.flow.retry)
         self.pin.cancelled.connect(self.go_home)
         self.pin.submitted.connect(self._check_pin)
-
-    @property
-    def staff(self) -> StaffScreen:
-        """The staff screen, built the first time staff mode opens (or anything asks for
-        it). It holds half the window's widgets (~215 of ~425): building and styling them
-        at start cost every start ~50 ms for a screen no donor sees."""
-        if self._staff is None:
-            from kiosk.staff import StaffScreen
-
-            staff = StaffScreen()
-            # Hidden, it must not set the stack's (and window's) minimum size: see
-            # kiosk.layout.current_page_sizes, which takes over once it is shown.
-            staff.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-            self.stack.addWidget(staff)
-            staff.back.connect(self._leave_staff)
-            staff.cash_gift.connect(self._record_cash)
-            staff.export_csv.connect(self._export_csv)
-            staff.pause_changed.connect(self._set_paused)
-            staff.exit_app.connect(self._exit_app)
-            staff.resolve_partial.connect(self._resolve_partial)
-            staff.run_checks.connect(self._run_checks)
-            staff.void_cash.connect(self._void_cash)
-            staff.terminal_page.refresh.connect(self._reader_setup)
-            staff.terminal_page.register.connect(self._pair_reader)
-            staff.terminal_page.forget.connect(self._forget_reader)
-            staff._pages.currentChanged.connect(lambda _index: self.tap_guard.screen_changed())
-            if self.profile is not None:
-                staff.apply_profile(self.profile)
-            if self.is_ready:
-                staff.set_campaign(self.campaign)
-                staff.set_totals(self.totals)
-            self._staff = staff
-        return self._staff
 
     def submit(self, tag: str, job: Callable[[], Result],
                handler: Callable[[Result, str], None], *, worker: TaskThread | None = None,
@@ -260,6 +227,11 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
     @property
     def reconciler(self) -> ReconcilerThread | None:
         return self.session.reconciler
+
+    @property
+    def payment(self) -> ActivePayment | None:
+        """The payment on screen, if any (the flow's)."""
+        return self.flow.payment
 
     def current_screen(self) -> QWidget | None:
         return self.stack.currentWidget()
@@ -300,6 +272,7 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
                 screen.set_campaign(self.campaign)
         self._setup_languages(data.get("catalogs") or {})
         self.pay.set_demo(self.campaign.demo)
+        self.tap_screen.set_demo(self.campaign.demo)
         self.test_banner.setVisible(self.campaign.mode != "live")
         self.attract.set_totals(self.totals, animate=False)
         self.is_ready = True
@@ -365,16 +338,35 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
     # --- the donor's path --------------------------------------------------------------
 
     def go_home(self) -> None:
-        self._retry_choice = None  # never offered to the next donor
+        self.flow.forget()  # "Try again", a receipt: never offered to the next donor
         self.thanks_timer.stop()
         self.staff_timer.stop()
         self.staff_unlocked = False
-        if self.payment is not None and not self.payment.finished:
-            self._abandon_payment()
-        self.payment = None
+        self.flow.abandon()
         self.amount.reset()  # the next donor starts with a one-off gift
         self._reset_language()
         self.show_screen(self.attract)
+
+    def _amount_chosen(self, amount: str) -> None:
+        c = self.campaign
+        minor = to_minor(amount, c.decimals) or 0
+        monthly = self.amount.monthly()
+        self._choice = Choice(amount=amount, monthly=monthly)
+        fees = {method: quote for method in ("card", "crypto")
+                if (quote := c.fee_quote(method, minor)) is not None}
+        self.method.prepare(money(minor, c.currency), minor,
+                            money(c.crypto_min_minor, c.currency), c.crypto_min_minor,
+                            monthly=monthly, fees=fees)
+        self.show_screen(self.method)
+
+    def _start_payment(self, method: str, coin: str | None) -> None:
+        """The method screen's choice, with what the donor chose before it."""
+        if not self._choice.amount:
+            return
+        self.flow.start(Choice(amount=self._choice.amount, method=method, coin=coin,
+                               display_name=self.method.display_name(),
+                               monthly=self._choice.monthly,
+                               cover_fee=self.method.cover_fee()))
 
     def _open_keypad(self) -> None:
         self.keypad.reset()
@@ -399,18 +391,11 @@ class KioskWindow(PaymentFlow, StaffFlow, InputFlow, LanguageFlow, QWidget):
         if app is not None:
             app.removeEventFilter(self)
         self.walkaway.stop()
-        for timer in (self.inactivity, self.thanks_timer, self.countdown_timer, self.expiry_timer,
-                      self.staff_timer, self.ticker_timer):
+        for timer in (self.inactivity, self.thanks_timer, self.staff_timer, self.ticker_timer):
             timer.stop()
-        payment = self.payment
-        last_job = None
-        if payment is not None and not payment.finished and payment.intent_id:
-            # Best effort, on the action worker, bounded by the session's one deadline.
-            intent = payment.intent_id
-            services = self.services
-
-            def last_job() -> Result:
-                return services.cancel_payment(intent)
-        self.session.shutdown(last_job)
+        self.flow.stop()
+        # Cancelling the open payment: best effort, on the action worker, bounded by the
+        # session's one deadline.
+        self.session.shutdown(self.flow.last_job())
         self.language.release()
         log.info("kiosk stopped")

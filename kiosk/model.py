@@ -9,6 +9,19 @@ from typing import Any
 from backend.money import cover_fee_minor, exponent
 
 
+def to_minor(amount: str, decimals: int) -> int | None:
+    """A typed or preset amount ("12.50") in minor units, or None if it has more decimals
+    than the currency (the screens only let through what this accepts)."""
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        return None
+    scaled = value.scaleb(decimals)
+    if scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)
+
+
 @dataclass(frozen=True)
 class FeeQuote:
     """What covering the fee adds to a gift, computed as the backend will charge it."""
@@ -143,3 +156,67 @@ class Choice:
     display_name: str | None = None
     monthly: bool = False  # the same amount every month (card on the phone only)
     cover_fee: bool = False  # the donor adds the processing fee
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The backend said no, or could not be asked: its words (English, for the log; the
+    donor is shown them, or a sentence in their language)."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    """A payment the provider has opened: what the donor's phone, wallet or card needs.
+
+    Built once from the backend's answer by `kiosk.services.payment_start`."""
+
+    method: str  # card | crypto | tap
+    intent_id: str
+    ref: str  # what the poller follows: Checkout Session, NOWPayments payment, PaymentIntent
+    amount_minor: int | None = None  # what the provider will charge (the fee included)
+    gift_minor: int | None = None
+    fee_minor: int = 0
+    payload: str = ""  # what the QR code holds: the Checkout link (or its short link), a URI
+    recurring: bool = False  # a monthly gift's first payment
+    expires_at: float | None = None
+    pay_amount: str = ""  # crypto: the exact amount, as the provider states it
+    pay_currency: str = ""
+    network: str = ""
+    pay_address: str = ""
+    memo: str | None = None  # the memo / destination tag some coins need
+    memo_label: str | None = None
+    matrix: list[list[bool]] | None = None  # the QR code's modules, drawn off the GUI thread
+
+
+@dataclass(frozen=True)
+class PaymentUpdate:
+    """The provider's latest word on the payment on screen (`payment_update`)."""
+
+    status: str  # paid | confirming | partially_paid | expired | cancelled | failed | ...
+    total_minor: int | None = None  # the campaign's total, counted with it
+    reader_action: str | None = None  # tap: in_progress | failed | succeeded
+    failure_message: str | None = None  # tap: the decline, in English
+    failure_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the error screen says: why, and whether "Try again" is offered."""
+
+    kind: str  # unreachable | expired | on_its_way | partial | failed | ...
+    title: str
+    message: str
+    can_retry: bool
+    tone: str = "error"  # error | info | help
+
+
+@dataclass(frozen=True)
+class Thanks:
+    """A gift that went through, for the thank-you screen."""
+
+    amount_minor: int
+    total_minor: int | None  # the campaign's total with it, when the provider's answer said
+    monthly: bool = False
+    receipt: bool = False  # offer an emailed receipt (a card tapped on the reader)

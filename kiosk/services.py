@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from backend.result import Result, err, ok
+from kiosk.model import PaymentStart, PaymentUpdate, Refusal
 
 log = logging.getLogger("charter.kiosk.services")
 
@@ -84,6 +85,58 @@ class Services(Protocol):
 
     def stop_demo(self) -> None: ...
     def relay_token(self) -> str | None: ...
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def refusal(result: object) -> Refusal:
+    """The error of a failed answer (anything that is not a success is one)."""
+    error = result.get("error") if isinstance(result, dict) else None
+    return Refusal(str(error or "The kiosk got an answer it did not understand."))
+
+
+def payment_start(method: str, result: Result) -> PaymentStart | Refusal:
+    """start_card / start_crypto / start_tap's answer, read once: the one place that knows
+    its keys. An answer without the payment's reference is a refusal, not a blank code."""
+    data = result.get("data") if result.get("success") else None
+    if not isinstance(data, dict):
+        return refusal(result)
+    ref_key = {"card": "session_id", "crypto": "payment_id", "tap": "payment_intent_id"}
+    ref = _text(data.get(ref_key.get(method, "")))
+    if ref is None:
+        log.error("a %s payment was started without a reference: %s", method, sorted(data))
+        return Refusal("The payment service gave no payment reference.")
+    expires = data.get("expires_at")
+    return PaymentStart(
+        method=method, intent_id=str(data.get("intent_id") or ""), ref=ref,
+        amount_minor=_int(data.get("amount_minor")), gift_minor=_int(data.get("gift_minor")),
+        fee_minor=_int(data.get("fee_minor")) or 0,
+        payload=str(data.get("qr_payload") or data.get("checkout_url") or ""),
+        recurring=bool(data.get("recurring")),
+        expires_at=float(expires) if isinstance(expires, int | float)
+        and not isinstance(expires, bool) else None,
+        pay_amount=str(data.get("pay_amount") or ""),
+        pay_currency=str(data.get("pay_currency") or ""),
+        network=str(data.get("network") or ""), pay_address=str(data.get("pay_address") or ""),
+        memo=_text(data.get("payin_extra_id")), memo_label=_text(data.get("memo_label")))
+
+
+def payment_update(result: object) -> PaymentUpdate | Refusal:
+    """payment_status's answer, read once (the poller hands it over as it came)."""
+    data = result.get("data") if isinstance(result, dict) and result.get("success") else None
+    if not isinstance(data, dict):
+        return refusal(result)
+    return PaymentUpdate(status=str(data.get("status") or ""),
+                         total_minor=_int(data.get("total_minor")),
+                         reader_action=_text(data.get("reader_action")),
+                         failure_message=_text(data.get("failure_message")),
+                         failure_code=_text(data.get("failure_code")))
 
 
 def _guard(func: Any, *args: Any, **kwargs: Any) -> Result:

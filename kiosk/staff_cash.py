@@ -11,8 +11,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.layout import Profile, current_page_sizes, design, set_direction
-from kiosk.model import Campaign
-from kiosk.screens.amount import edit_amount, to_minor
+from kiosk.model import Campaign, to_minor
+from kiosk.screens.amount import edit_amount
 from kiosk.screens.base import button, label, repolish
 from kiosk.text import money
 from kiosk.widgets.keyboard import LetterKeyboard

@@ -1,8 +1,9 @@
 """What the kiosk window's parts may use of the window (for the type checker only).
 
 `KioskWindow` (kiosk/main_window.py) is assembled from parts, each a mixin with
-one job: the donor's payment (kiosk/payment_flow.py), staff mode
-(kiosk/staff_flow.py) and touches and keys (kiosk/input_flow.py). At run time
+one job: staff mode (kiosk/staff_flow.py), touches and keys (kiosk/input_flow.py)
+and the donor's language (kiosk/language_flow.py). The donor's payment is not a
+part but an object of its own, `flow` (kiosk/payment_flow.py). At run time
 this class is empty; for mypy it lists what the window provides.
 """
 
@@ -13,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QLabel
+    from PySide6.QtWidgets import QLabel, QStackedWidget
 
     from backend.result import Result
     from kiosk.attention import TapGuard, WalkAway
     from kiosk.i18n import Language
-    from kiosk.model import Campaign, Choice, Totals
-    from kiosk.payment_flow import ActivePayment
+    from kiosk.layout import Profile
+    from kiosk.model import Campaign, Totals
+    from kiosk.payment_flow import PaymentFlow
     from kiosk.screens.amount import AmountScreen, KeypadScreen
     from kiosk.screens.attract import AttractScreen
     from kiosk.screens.error import ErrorScreen
@@ -27,10 +29,10 @@ if TYPE_CHECKING:
     from kiosk.screens.paused import PausedScreen
     from kiosk.screens.payment import PaymentScreen
     from kiosk.screens.pin import PinScreen
+    from kiosk.screens.tap import TapScreen
     from kiosk.screens.thanks import ThanksScreen
     from kiosk.services import Services
     from kiosk.staff import StaffScreen
-    from kiosk.tap_flow import TapFlow
     from kiosk.timings import Timings
     from kiosk.workers import PaymentPoller, RelaySyncThread, TaskThread
 
@@ -45,11 +47,7 @@ class WindowParts:
         kiosk_mode: bool
         staff_unlocked: bool
         paused: bool
-        payment: ActivePayment | None
         demo_pin: str | None
-        _choice: Choice
-        _retry_choice: Choice | None
-        _token: int
         _allow_close: bool
         _recent: list[dict[str, Any]]
         _corner_taps: list[float]
@@ -73,12 +71,12 @@ class WindowParts:
         def sync(self) -> RelaySyncThread | None: ...
         inactivity: QTimer
         thanks_timer: QTimer
-        countdown_timer: QTimer
-        expiry_timer: QTimer
         staff_timer: QTimer
         walkaway: WalkAway
-        tap_flow: TapFlow
-        _receipt_intent: str | None
+        flow: PaymentFlow
+        stack: QStackedWidget
+        profile: Profile | None
+        tap_screen: TapScreen
         tap_guard: TapGuard
 
         @property
@@ -92,9 +90,6 @@ class WindowParts:
         def _refresh_totals(self) -> None: ...
         def _show_recent(self) -> None: ...
         def _restart_inactivity(self) -> None: ...
-        def charged_minor(self, choice: Choice) -> int: ...
-        def donor_error(self, english: str, generic: str | None = None) -> str: ...
-        def to_minor(self, amount: str) -> int: ...
         def open_staff_pin(self) -> None: ...
         def tr(self, sourceText: str, /, disambiguation: str | None = ..., n: int = ...
                ) -> str: ...

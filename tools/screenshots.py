@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         click(window, "startButton")
         click(window, "amountButton_50")
         click(window, "payTapButton")
-        tap_screen = window.tap_flow.screen
+        tap_screen = window.tap_screen
         wait_until(lambda: tap_screen.status.text() == "The reader is ready.", 20, "the reader")
         shot("07b-tap")
         click(window, "simulateDeclineButton")

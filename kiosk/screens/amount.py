@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -15,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.layout import Profile, design, set_direction
-from kiosk.model import Campaign
+from kiosk.model import Campaign, to_minor
 from kiosk.screens.base import button, header, label, repolish
 from kiosk.text import money, typed_amount
 from kiosk.widgets.keypad import Keypad
@@ -23,18 +21,6 @@ from kiosk.widgets.keypad import Keypad
 
 def amount_object_name(amount: str) -> str:
     return "amountButton_" + amount.replace(".", "_")
-
-
-def to_minor(amount: str, decimals: int) -> int | None:
-    try:
-        value = Decimal(amount)
-    except InvalidOperation:
-        return None
-    scaled = value.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        return None
-    return int(scaled)
-
 
 
 def edit_amount(text: str, key: str, decimals: int) -> str | None:

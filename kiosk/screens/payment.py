@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.layout import Profile, design, set_direction
+from kiosk.model import PaymentStart
 from kiosk.screens.base import button, label, repolish
 from kiosk.text import coin_name, countdown_text
 from kiosk.widgets.qr import Matrix, QrWidget
@@ -152,11 +151,16 @@ class PaymentScreen(QWidget):
         self.qr_placeholder.setVisible(False)
         self.simulate_button.setVisible(self._demo)
 
-    def show_card(self, data: dict[str, Any], matrix: Matrix | None, amount_text: str,
-                  fee_text: str = "") -> None:
-        """A Checkout code; `data["recurring"]` makes it a monthly gift's, and `fee_text`
-        ("$25.00 + $1.03 fee") says what the amount is made of when the donor covers it."""
-        if data.get("recurring"):
+    def show_code(self, start: PaymentStart, amount_text: str, fee_text: str = "") -> None:
+        """The payment's code: a Checkout link's or a coin's. `fee_text` ("$25.00 + $1.03
+        fee") says what the amount is made of when the donor covers the fee."""
+        if start.method == "crypto":
+            self._show_crypto(start, amount_text, fee_text)
+        else:
+            self._show_card(start, amount_text, fee_text)
+
+    def _show_card(self, start: PaymentStart, amount_text: str, fee_text: str) -> None:
+        if start.recurring:  # a monthly gift's first payment
             self.title.setText(self.tr("Scan to give {amount} a month").format(
                 amount=amount_text))
             self.steps.setText(self.tr(
@@ -174,29 +178,27 @@ class PaymentScreen(QWidget):
             self.steps.setText(self.steps.text() + "<p>" + fee_text + "</p>")
         self.crypto_box.setVisible(False)
         self.memo_box.setVisible(False)
-        self._show_code(str(data.get("qr_payload") or data.get("checkout_url") or ""), matrix)
+        self._show_code(start.payload, start.matrix)
         self.set_status(self.tr("Waiting for your payment…"), "waiting")
 
-    def show_crypto(self, data: dict[str, Any], matrix: Matrix | None, amount_text: str,
-                    coin: str, fee_text: str = "") -> None:
+    def _show_crypto(self, start: PaymentStart, amount_text: str, fee_text: str) -> None:
         self.title.setText(self.tr("Give {amount} in {coin}").format(
-            amount=amount_text, coin=coin_name(coin)))
+            amount=amount_text, coin=coin_name(start.pay_currency)))
         self.steps.setText(self.tr("Scan the code with your wallet app, or copy the details.")
                            + ("\n" + fee_text if fee_text else ""))
-        pay_currency = str(data.get("pay_currency") or coin).upper()
-        self.pay_amount.setText(f"{data.get('pay_amount', '')} {pay_currency}")
-        network = str(data.get("network") or "")
+        self.pay_amount.setText(f"{start.pay_amount} {start.pay_currency.upper()}")
+        network = start.network
         self.network_label.setText(self.tr("Network: {network}").format(network=network)
                                    if network else "")
         self.network_label.setVisible(bool(network))
-        address = str(data.get("pay_address", ""))
+        address = start.pay_address
         # Zero-width spaces let a 40-character address wrap on a narrow screen.
         self.address.setText("\u200b".join(address[i:i + 6] for i in range(0, len(address), 6)))
         self.address.setAccessibleName(address)
         self.crypto_box.setVisible(True)
-        extra = data.get("payin_extra_id")
+        extra = start.memo
         if extra:
-            what = str(data.get("memo_label") or self.tr("Memo"))
+            what = start.memo_label or self.tr("Memo")
             self.memo_title.setText(self.tr("{what} — required").format(what=what))
             self.memo_value.setText(str(extra))
             self.memo_note.setText(self.tr(
@@ -205,7 +207,7 @@ class PaymentScreen(QWidget):
             self.memo_box.setVisible(True)
         else:
             self.memo_box.setVisible(False)
-        self._show_code(str(data.get("qr_payload", "")), matrix)
+        self._show_code(start.payload, start.matrix)
         self.set_status(self.tr("Waiting for your payment…"), "waiting")
 
     def set_status(self, text: str, state: str) -> None:

@@ -6,20 +6,9 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-Matrix = list[list[bool]]
+from kiosk.qr import QUIET_ZONE, Matrix, qr_matrix
 
-QUIET_ZONE = 4  # modules of white around the code, as the standard asks
-
-
-def qr_matrix(payload: str) -> Matrix:
-    """The module matrix for `payload` (pure Python: call it from a worker for long URLs)."""
-    import qrcode  # on the first payment, not at start-up
-    import qrcode.constants
-
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(payload)
-    code.make(fit=True)
-    return [[bool(cell) for cell in row] for row in code.get_matrix()]
+__all__ = ["QUIET_ZONE", "Matrix", "QrWidget", "paint_matrix", "qr_matrix"]
 
 
 def paint_matrix(painter: QPainter, matrix: Matrix, area: QRect) -> None:

@@ -528,10 +528,6 @@
         <translation>في انتظار دفعتك…</translation>
     </message>
     <message>
-        <source>Receipt on its way to {email}</source>
-        <translation>الإيصال في طريقه إلى {email}</translation>
-    </message>
-    <message>
         <source>Simulating a payment…</source>
         <translation>جارٍ محاكاة الدفع…</translation>
     </message>
@@ -707,6 +703,10 @@
     <message>
         <source>Getting the reader ready again…</source>
         <translation>جارٍ تجهيز القارئ من جديد…</translation>
+    </message>
+    <message>
+        <source>Receipt on its way to {email}</source>
+        <translation>الإيصال في طريقه إلى {email}</translation>
     </message>
     <message>
         <source>The card reader stopped waiting</source>

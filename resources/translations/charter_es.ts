@@ -528,10 +528,6 @@
         <translation>Esperando tu pago…</translation>
     </message>
     <message>
-        <source>Receipt on its way to {email}</source>
-        <translation>Te enviamos el recibo a {email}</translation>
-    </message>
-    <message>
         <source>Simulating a payment…</source>
         <translation>Simulando un pago…</translation>
     </message>
@@ -707,6 +703,10 @@
     <message>
         <source>Getting the reader ready again…</source>
         <translation>Preparando de nuevo el lector…</translation>
+    </message>
+    <message>
+        <source>Receipt on its way to {email}</source>
+        <translation>Te enviamos el recibo a {email}</translation>
     </message>
     <message>
         <source>The card reader stopped waiting</source>

@@ -289,7 +289,7 @@
     </message>
     <message>
         <source>The demo&apos;s payment sandbox could not start: restart the demo.</source>
-        <translation>Le bac à sable de paiement de la démo n’a pas pu démarrer : relancez la démo.</translation>
+        <translation>Le bac à sable de paiement de la démo n’a pas pu démarrer&#xa0;: relancez la démo.</translation>
     </message>
     <message>
         <source>from {name}</source>
@@ -528,10 +528,6 @@
         <translation>En attente de votre paiement…</translation>
     </message>
     <message>
-        <source>Receipt on its way to {email}</source>
-        <translation>Reçu en cours d’envoi à {email}</translation>
-    </message>
-    <message>
         <source>Simulating a payment…</source>
         <translation>Simulation d’un paiement…</translation>
     </message>
@@ -707,6 +703,10 @@
     <message>
         <source>Getting the reader ready again…</source>
         <translation>Nouvelle préparation du lecteur…</translation>
+    </message>
+    <message>
+        <source>Receipt on its way to {email}</source>
+        <translation>Reçu en cours d’envoi à {email}</translation>
     </message>
     <message>
         <source>The card reader stopped waiting</source>

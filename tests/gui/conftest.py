@@ -87,7 +87,7 @@ def make_kiosk(qtbot: QtBot, sandbox: SandboxServer, campaign_settings: None, fr
         # What the window asked for (the offscreen screen is too small to keep it).
         window.setProperty("initialWindowState", int(window.windowState().value))
         if clock is not None:
-            window.clock = clock
+            window.flow.clock = clock
         windows.append(window)
         qtbot.waitUntil(lambda: window.is_ready, timeout=15_000)
         return window

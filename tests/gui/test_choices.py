@@ -332,10 +332,10 @@ def test_try_again_never_restarts_the_last_donors_payment(
     from kiosk.model import Choice
 
     kiosk = choices_kiosk
-    kiosk._retry_choice = Choice(amount="25", method="crypto", coin="btc",
-                                 display_name="Alice")
+    kiosk.flow.retry_choice = Choice(amount="25", method="crypto", coin="btc",
+                                     display_name="Alice")
     kiosk.go_home()
-    assert kiosk._retry_choice is None
+    assert kiosk.flow.retry_choice is None
 
 
 def test_staff_read_english_whatever_the_campaigns_language(

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.layout import profile_for
 from kiosk.main_window import KioskWindow
+from kiosk.model import PaymentStart
+from kiosk.services import payment_start
 from kiosk.widgets.qr import qr_matrix
 from tests.gui.conftest import tap, type_keys
 from tests.gui.fit import LANDSCAPE, PORTRAIT, SIZES, problems, qr_side, settle
@@ -80,12 +83,12 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
                        "currency": "usd", "method": "cash",
                        "display_name": "The Okafor-Lindqvist family of Riverside"}] * 12)
     # The XRP payment the crypto layout is checked with: a real one, from the sandbox.
-    card_payload, card_matrix = kiosk.pay.qr.payload(), kiosk.pay.qr._matrix
-    started_xrp = kiosk.services.start_crypto("50", "xrp", None)
-    assert started_xrp["success"], started_xrp
-    xrp = dict(started_xrp["data"])
-    xrp_matrix = qr_matrix(str(xrp["qr_payload"]))
-    assert "amount=" in xrp["qr_payload"] and "dt=" in xrp["qr_payload"]
+    card = PaymentStart("card", "intent", "cs_test", payload=kiosk.pay.qr.payload(),
+                        matrix=kiosk.pay.qr._matrix)
+    xrp = payment_start("crypto", kiosk.services.start_crypto("50", "xrp", None))
+    assert isinstance(xrp, PaymentStart), xrp
+    assert "amount=" in xrp.payload and "dt=" in xrp.payload
+    xrp = replace(xrp, matrix=qr_matrix(xrp.payload))
 
     def page(widget: QWidget, then: Callable[[], None] | None = None) -> Callable[[], None]:
         def show() -> None:
@@ -95,7 +98,7 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
         return show
 
     # Tap to give, the void and card-reader pages, the receipt: filled as they are used.
-    tap_screen = kiosk.tap_flow.screen
+    tap_screen = kiosk.tap_screen
     tap_screen.set_demo(True)
     tap_screen.amount.setText("$123,456.50")
     tap_screen.show_failure("Your card was declined: not enough funds.")
@@ -126,7 +129,7 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
         ("staff checks", page(staff, lambda: staff._pages.setCurrentWidget(staff._checks))),
         ("paused", page(kiosk.paused_screen)),
         ("card payment", page(kiosk.pay)),
-        ("XRP payment", lambda: kiosk.pay.show_crypto(xrp, xrp_matrix, "$50", "xrp")),
+        ("XRP payment", lambda: kiosk.pay.show_code(xrp, "$50")),
         ("still there?", kiosk.walkaway.ask),
         ("method with tap", page(kiosk.method, kiosk.method._close_name)),
         ("tap, declined", page(tap_screen)),
@@ -146,7 +149,7 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
             if what.endswith("payment"):
                 qr_big_enough(size)
         kiosk.walkaway.overlay.hide()
-        kiosk.pay.show_card({"qr_payload": card_payload}, card_matrix, "$12.50")
+        kiosk.pay.show_code(card, "$12.50")
     stack.setCurrentWidget(kiosk.pay)
     tap(qtbot, kiosk, "cancelButton")
 

@@ -65,3 +65,27 @@ def test_the_cycle_finder_tells_module_level_from_lazy_imports(tmp_path: Path) -
     everything = import_graph(tmp_path, ["pkg"], module_level_only=False)
     assert ["pkg.d", "pkg.e"] in cycles(everything)
     assert "pkg.f" not in everything["pkg.e"]  # TYPE_CHECKING imports never run
+
+
+# The donor's payment and the door to the backend: no screen, no widget, no painting.
+WIDGET_FREE = ("kiosk.payment_flow", "kiosk.tap_flow", "kiosk.model", "kiosk.services",
+               "kiosk.qr")
+DRAWING = ("PySide6.QtWidgets", "PySide6.QtGui", "kiosk.screens", "kiosk.widgets",
+           "kiosk.main_window", "kiosk.payment_view")
+
+
+@pytest.mark.parametrize("start", WIDGET_FREE)
+def test_the_payment_flow_reaches_no_widget_even_lazily(start: str) -> None:
+    """PaymentFlow is tested without a screen (tests/gui/test_payment_flow.py): nothing it
+    imports, at load or on first use, may draw, so no test of it needs a window."""
+    modules = modules_under(ROOT, PRODUCT)
+    seen, todo, found = {start}, [start], []
+    while todo:
+        name = todo.pop()
+        for imp in imports_of(name, modules[name]):
+            if any(imp.module == d or imp.module.startswith(d + ".") for d in DRAWING):
+                found.append(f"{name}:{imp.lineno} {imp.module}")
+            if imp.module in modules and imp.module not in seen:
+                seen.add(imp.module)
+                todo.append(imp.module)
+    assert not found, found

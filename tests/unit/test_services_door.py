@@ -1,0 +1,72 @@
+"""kiosk/services.py reads each backend answer once into kiosk/model.py's dataclasses:
+here with the answers a broken or hostile backend could give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from backend.result import err, ok
+from kiosk.model import PaymentStart, PaymentUpdate, Refusal
+from kiosk.services import payment_start, payment_update
+
+
+def test_a_card_answer_is_read_whole() -> None:
+    start = payment_start("card", ok({
+        "intent_id": "int_1", "session_id": "cs_test_1", "amount_minor": 2603,
+        "gift_minor": 2500, "fee_minor": 103, "expires_at": 1_800_000_000,
+        "checkout_url": "https://checkout.example/long", "qr_payload": "https://s.example/x",
+        "recurring": "month"}))
+    assert start == PaymentStart("card", "int_1", "cs_test_1", amount_minor=2603,
+                                 gift_minor=2500, fee_minor=103,
+                                 payload="https://s.example/x",  # the short link, if any
+                                 recurring=True, expires_at=1_800_000_000.0)
+
+
+def test_a_crypto_answer_keeps_the_providers_exact_amount_and_memo() -> None:
+    start = payment_start("crypto", ok({
+        "intent_id": "int_2", "payment_id": "5077125051", "pay_amount": "12.345678",
+        "pay_currency": "xrp", "pay_address": "rEXAMPLE", "payin_extra_id": "123456",
+        "memo_label": "Destination tag", "network": "xrp", "qr_payload": "xrp:rEXAMPLE?dt=1"}))
+    assert isinstance(start, PaymentStart)
+    assert (start.ref, start.pay_amount, start.memo, start.memo_label) == (
+        "5077125051", "12.345678", "123456", "Destination tag")
+    assert start.amount_minor is None and start.expires_at is None
+
+
+@pytest.mark.parametrize("answer, error", [
+    (err("Stripe is unreachable."), "Stripe is unreachable."),
+    ({"success": False}, "did not understand"),
+    ({"success": True, "data": "cs_test_1"}, "did not understand"),
+    ({"success": True}, "did not understand"),
+    (ok({"intent_id": "int_1"}), "no payment reference"),
+    (ok({"intent_id": "int_1", "session_id": ""}), "no payment reference"),
+    (ok({"intent_id": "int_1", "payment_id": "5077125051"}), "no payment reference"),  # a card
+])
+def test_a_start_that_is_not_a_payment_is_a_refusal(answer: Any, error: str) -> None:
+    refused = payment_start("card", answer)
+    assert isinstance(refused, Refusal) and error in refused.error
+
+
+@pytest.mark.parametrize("field, value", [("amount_minor", True), ("amount_minor", "2500"),
+                                          ("amount_minor", 25.0), ("expires_at", "soon"),
+                                          ("expires_at", False)])
+def test_a_number_of_the_wrong_kind_is_not_taken(field: str, value: object) -> None:
+    start = payment_start("tap", ok({"intent_id": "i", "payment_intent_id": "pi_1",
+                                     field: value}))
+    assert isinstance(start, PaymentStart) and getattr(start, field) is None
+
+
+def test_a_status_is_read_once() -> None:
+    assert payment_update(ok({"status": "requires_payment_method", "reader_action": "failed",
+                              "failure_code": "card_declined",
+                              "failure_message": "Your card was declined.",
+                              "total_minor": 9900})) == PaymentUpdate(
+        "requires_payment_method", 9900, "failed", "Your card was declined.", "card_declined")
+
+
+@pytest.mark.parametrize("answer", [None, "paid", [], err("timed out"), {"success": True},
+                                    {"success": True, "data": ["paid"]}])
+def test_a_status_that_is_not_one_is_a_refusal(answer: object) -> None:
+    assert isinstance(payment_update(answer), Refusal)
