@@ -28,7 +28,14 @@ from kiosk.model import (
     Thanks,
     to_minor,
 )
-from kiosk.services import Services, payment_start, payment_update, refusal
+from kiosk.services import (
+    Services,
+    carried,
+    payment_start,
+    payment_update,
+    refusal,
+    unpacked,
+)
 from kiosk.text import coin_name, money
 from kiosk.workers import Job, PaymentPoller, TaskThread
 
@@ -175,8 +182,7 @@ class PaymentFlow(QObject):
             else:
                 result = services.start_crypto(choice.amount, choice.coin or "",
                                                choice.display_name, cover_fee=choice.cover_fee)
-            return {"success": True, "data": {"start": _with_matrix(
-                payment_start(choice.method, result))}}
+            return carried(_with_matrix(payment_start(choice.method, result)))
 
         self.submit(f"pay:{token}", job, lambda result, _tag: self._created(token, result))
 
@@ -252,7 +258,7 @@ class PaymentFlow(QObject):
     # --- the provider's answers ------------------------------------------------------------
 
     def _created(self, token: int, result: Result) -> None:
-        start = (result.get("data") or {}).get("start")
+        start = unpacked(result)
         payment = self.payment
         if payment is None or payment.token != token:
             # The donor left before the provider answered: do not leave it open.

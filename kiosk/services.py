@@ -101,6 +101,20 @@ def refusal(result: object) -> Refusal:
     return Refusal(str(error or "The kiosk got an answer it did not understand."))
 
 
+def carried(value: object) -> Result:
+    """A value read by this door, in the envelope the workers carry back to the GUI
+    thread (they carry Results: a job that raises becomes an error Result on the way)."""
+    return {"success": True, "data": {"carried": value}}
+
+
+def unpacked(result: Result) -> object:
+    """What `carried` packed, or the Refusal of a job that failed on the way."""
+    data = result.get("data") if result.get("success") else None
+    if not isinstance(data, dict) or "carried" not in data:
+        return refusal(result)
+    return data["carried"]
+
+
 def payment_start(method: str, result: Result) -> PaymentStart | Refusal:
     """start_card / start_crypto / start_tap's answer, read once: the one place that knows
     its keys. An answer without the payment's reference is a refusal, not a blank code."""

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from backend.result import Result
 from kiosk.model import Notice, PaymentStart, PaymentUpdate, Refusal
-from kiosk.services import payment_start, refusal
+from kiosk.services import carried, payment_start, refusal, unpacked
 from kiosk.text import money
 
 if TYPE_CHECKING:
@@ -49,13 +49,13 @@ class TapFlow(QObject):
         def job() -> Result:
             result = services.start_tap(choice.amount, choice.display_name,
                                         cover_fee=choice.cover_fee)
-            return {"success": True, "data": {"start": payment_start("tap", result)}}
+            return carried(payment_start("tap", result))
 
         flow.submit(f"tap:{token}", job, lambda result, _tag: self._created(token, result))
 
     def _created(self, token: int, result: Result) -> None:
         flow = self.flow
-        start = (result.get("data") or {}).get("start")
+        start = unpacked(result)
         payment = flow.payment
         if payment is None or payment.token != token:
             if isinstance(start, PaymentStart) and start.intent_id:

@@ -9,7 +9,7 @@ import pytest
 
 from backend.result import err, ok
 from kiosk.model import PaymentStart, PaymentUpdate, Refusal
-from kiosk.services import payment_start, payment_update
+from kiosk.services import carried, payment_start, payment_update, unpacked
 
 
 def test_a_card_answer_is_read_whole() -> None:
@@ -70,3 +70,11 @@ def test_a_status_is_read_once() -> None:
                                     {"success": True, "data": ["paid"]}])
 def test_a_status_that_is_not_one_is_a_refusal(answer: object) -> None:
     assert isinstance(payment_update(answer), Refusal)
+
+
+def test_a_value_crosses_the_workers_and_a_failed_job_arrives_as_a_refusal() -> None:
+    start = PaymentStart("tap", "i", "pi_1")
+    assert unpacked(carried(start)) is start
+    assert unpacked(err("Something went wrong on our side.")) == Refusal(
+        "Something went wrong on our side.")
+    assert isinstance(unpacked(ok({"start": start})), Refusal)  # not packed by the door
