@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 from backend.result import Result
 from kiosk.i18n import Language
 from kiosk.layout import Profile, design, set_direction
-from kiosk.model import Campaign, Totals
+from kiosk.model import Campaign, RecentGift, Standing, Totals
 from kiosk.screens.base import label
-from kiosk.services import Services
+from kiosk.services import Services, carried, standing, unpacked
 from kiosk.session import KioskSession
 from kiosk.text import method_label, money, number, time_ago
 from kiosk.widgets.chart import GiftsChart
@@ -47,7 +47,7 @@ class DisplayWindow(QWidget):
         self.campaign = Campaign()
         self.totals = Totals()
         self._shut_down = False
-        self._recent: list[dict[str, Any]] = []
+        self._recent: tuple[RecentGift, ...] = ()
 
         outer = QVBoxLayout(self)
         design(outer, margins=(80, 56, 80, 48), spacing=24)
@@ -205,31 +205,20 @@ class DisplayWindow(QWidget):
 
     def refresh(self) -> None:
         services = self.services
-
-        def job() -> Result:
-            totals = services.totals()
-            if not totals.get("success"):
-                return totals
-            recent = services.recent_donations(limit=RECENT_ROWS)
-            points = services.gifts_over_time(bucket_minutes=1)
-            data = dict(totals["data"])
-            data["recent"] = recent["data"]["donations"] if recent.get("success") else None
-            data["points"] = points["data"]["points"] if points.get("success") else None
-            return {"success": True, "data": data}
-
-        self._submit("refresh", job, self._on_refresh)
+        self._submit("refresh", lambda: carried(standing(services, recent=RECENT_ROWS,
+                                                         points_minutes=1)), self._on_refresh)
 
     def _on_refresh(self, result: Result) -> None:
-        if not result.get("success"):
+        answer = unpacked(result)
+        if not isinstance(answer, Standing):
             return
-        data = result["data"]
-        self.totals.update_from(data)
+        self.totals.take(answer.totals)
         self._show_totals()
-        if data.get("recent") is not None:
-            self._recent = list(data["recent"])
+        if answer.recent is not None:
+            self._recent = answer.recent
             self._show_recent()
-        if data.get("points") is not None:
-            self.chart.set_points(data["points"])
+        if answer.points is not None:
+            self.chart.set_points(answer.points)
 
     def _show_totals(self, *, animate: bool = True) -> None:
         currency = self.campaign.currency
@@ -255,12 +244,10 @@ class DisplayWindow(QWidget):
         for index, (amount, who, ago) in enumerate(self.recent_rows):
             if index < len(self._recent):
                 gift = self._recent[index]
-                amount.setText(money(int(gift.get("amount_minor", 0)),
-                                     str(gift.get("currency", self.campaign.currency))))
-                name = gift.get("display_name") or self.tr("Anonymous")
-                method = method_label(str(gift.get("method", "")), gift.get("coin"))
-                who.setText(f"{name} · {method}")
-                ago.setText(time_ago(str(gift.get("created_at", ""))))
+                amount.setText(money(gift.amount_minor, gift.currency))
+                name = gift.display_name or self.tr("Anonymous")
+                who.setText(f"{name} · {method_label(gift.method, gift.coin)}")
+                ago.setText(time_ago(gift.created_at))
             else:
                 for widget in (amount, who, ago):
                     widget.setText("")

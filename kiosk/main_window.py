@@ -27,7 +27,7 @@ from kiosk.i18n import Language
 from kiosk.input_flow import InputFlow
 from kiosk.language_flow import LanguageFlow
 from kiosk.layout import Profile, current_page_sizes
-from kiosk.model import Campaign, Choice, Totals, to_minor
+from kiosk.model import Campaign, Choice, RecentGift, Standing, Totals, to_minor
 from kiosk.payment_flow import ActivePayment, PaymentFlow
 from kiosk.payment_view import WindowPaymentView
 from kiosk.screens.amount import AmountScreen, KeypadScreen
@@ -39,7 +39,7 @@ from kiosk.screens.payment import PaymentScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.tap import TapScreen
 from kiosk.screens.thanks import ThanksScreen
-from kiosk.services import Services
+from kiosk.services import Services, carried, standing, unpacked
 from kiosk.session import KioskSession
 from kiosk.staff_flow import StaffFlow
 from kiosk.text import method_label, money, time_ago
@@ -87,7 +87,7 @@ class KioskWindow(StaffFlow, InputFlow, LanguageFlow, QWidget):
         self._allow_close = not kiosk_mode
         self._corner_taps: list[float] = []
         self._shut_down = False
-        self._recent: list[dict[str, Any]] = []
+        self._recent: tuple[RecentGift, ...] = ()
         self.demo_pin: str | None = None
         self.profile: Profile | None = None
         self.language = Language(self)
@@ -297,39 +297,30 @@ class KioskWindow(StaffFlow, InputFlow, LanguageFlow, QWidget):
         self._refresh_totals()
 
     def _refresh_totals(self) -> None:
-        def job() -> Result:
-            totals = self.services.totals()
-            recent = self.services.recent_donations(limit=10)
-            if not totals.get("success"):
-                return totals
-            data = dict(totals["data"])
-            data["recent"] = recent["data"]["donations"] if recent.get("success") else None
-            return {"success": True, "data": data}
-
-        self.submit("totals", job, self._on_totals, worker=self.query_worker)
+        services = self.services
+        self.submit("totals", lambda: carried(standing(services, recent=10)), self._on_totals,
+                    worker=self.query_worker)
 
     def _on_totals(self, result: Result, _tag: str) -> None:
-        if not result.get("success"):
+        answer = unpacked(result)
+        if not isinstance(answer, Standing):
             return
-        data = result["data"]
-        self.totals.update_from(data)
+        self.totals.take(answer.totals)
         self.attract.set_totals(self.totals)
         if self._staff is not None:
             self._staff.set_totals(self.totals)
-        if data.get("recent") is not None:
-            self._recent = list(data["recent"])
+        if answer.recent is not None:
+            self._recent = answer.recent
             self._show_recent()
 
     def _show_recent(self) -> None:
         items = []
         for gift in self._recent[:8]:
-            amount = money(int(gift.get("amount_minor", 0)),
-                           str(gift.get("currency", self.campaign.currency)))
-            parts = [method_label(str(gift.get("method", "")), gift.get("coin"))]
-            name = gift.get("display_name")
-            if name:
-                parts.insert(0, self.tr("from {name}").format(name=name))
-            parts.append(time_ago(str(gift.get("created_at", ""))))
+            amount = money(gift.amount_minor, gift.currency)
+            parts = [method_label(gift.method, gift.coin)]
+            if gift.display_name:
+                parts.insert(0, self.tr("from {name}").format(name=gift.display_name))
+            parts.append(time_ago(gift.created_at))
             items.append(TickerItem(amount, " · ".join(p for p in parts if p)))
         self.attract.set_recent(items)
         if self._staff is not None and self.current_screen() is self._staff:

@@ -135,6 +135,17 @@ class Totals:
     gross_minor: int = 0
     corrections_minor: int = 0  # refunds, disputes, voids: zero or less
 
+    @classmethod
+    def from_answer(cls, data: dict[str, Any]) -> Totals:
+        totals = cls()
+        totals.update_from(data)
+        return totals
+
+    def take(self, other: Totals) -> None:
+        """Become `other` (in place: the screens hold this object)."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(other, name))
+
     def update_from(self, data: dict[str, Any]) -> None:
         self.total_minor = int(data.get("total_minor", self.total_minor) or 0)
         self.pending_minor = int(data.get("pending_minor", self.pending_minor) or 0)
@@ -220,3 +231,37 @@ class Thanks:
     total_minor: int | None  # the campaign's total with it, when the provider's answer said
     monthly: bool = False
     receipt: bool = False  # offer an emailed receipt (a card tapped on the reader)
+
+
+@dataclass(frozen=True)
+class RecentGift:
+    """One of the latest gifts, for the ticker, the board and the staff pages."""
+
+    donation_id: int
+    amount_minor: int
+    currency: str
+    method: str  # card | crypto | tap | cash
+    created_at: str  # ISO 8601, UTC
+    coin: str | None = None
+    display_name: str | None = None
+    status: str = "counted"  # counted | refunded | disputed | voided | ...
+    kiosk_id: str = ""
+    voidable: bool = False  # a cash gift recorded on this kiosk, not voided yet
+
+
+@dataclass(frozen=True)
+class GiftPoint:
+    """The campaign's running total at the end of a time bucket (the board's chart)."""
+
+    at: str  # ISO 8601, UTC
+    total_minor: int
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the campaign stands: its totals and, when asked for and answered, its latest
+    gifts and its total over time."""
+
+    totals: Totals
+    recent: tuple[RecentGift, ...] | None = None
+    points: tuple[GiftPoint, ...] | None = None

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from backend.result import Result, err, ok
-from kiosk.model import PaymentStart, PaymentUpdate, Refusal
+from kiosk.model import (
+    GiftPoint,
+    PaymentStart,
+    PaymentUpdate,
+    RecentGift,
+    Refusal,
+    Standing,
+    Totals,
+)
 
 log = logging.getLogger("charter.kiosk.services")
 
@@ -151,6 +159,55 @@ def payment_update(result: object) -> PaymentUpdate | Refusal:
                          reader_action=_text(data.get("reader_action")),
                          failure_message=_text(data.get("failure_message")),
                          failure_code=_text(data.get("failure_code")))
+
+
+def _rows(result: Result, key: str) -> list[dict[str, Any]] | None:
+    data = result.get("data") if result.get("success") else None
+    rows = data.get(key) if isinstance(data, dict) else None
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else None
+
+
+def recent_gifts(result: Result) -> tuple[RecentGift, ...] | None:
+    """recent_donations' answer, read once; None when it failed. A row that is not a gift
+    is left out (and logged), never shown as $0 from nobody."""
+    rows = _rows(result, "donations")
+    if rows is None:
+        return None
+    gifts = []
+    for row in rows:
+        donation_id, amount = _int(row.get("donation_id")), _int(row.get("amount_minor"))
+        if donation_id is None or amount is None or not row.get("currency"):
+            log.error("a recent gift without its id, amount or currency was left out")
+            continue
+        gifts.append(RecentGift(
+            donation_id=donation_id, amount_minor=amount, currency=str(row["currency"]),
+            method=str(row.get("method") or ""), created_at=str(row.get("created_at") or ""),
+            coin=_text(row.get("coin")), display_name=_text(row.get("display_name")),
+            status=str(row.get("status") or "counted"), kiosk_id=str(row.get("kiosk_id") or ""),
+            voidable=row.get("voidable") is True))
+    return tuple(gifts)
+
+
+def gift_points(result: Result) -> tuple[GiftPoint, ...] | None:
+    rows = _rows(result, "points")
+    if rows is None:
+        return None
+    return tuple(GiftPoint(str(row["t"]), total) for row in rows
+                 if row.get("t") and (total := _int(row.get("total_minor"))) is not None)
+
+
+def standing(services: Services, *, recent: int = 0, points_minutes: int = 0
+             ) -> Standing | Refusal:
+    """The totals, then (if asked) the latest `recent` gifts and the total over time: on a
+    worker. Without totals there is nothing to show; without the rest, the totals still."""
+    totals = services.totals()
+    if not totals.get("success") or not isinstance(totals.get("data"), dict):
+        return refusal(totals)
+    return Standing(
+        Totals.from_answer(totals["data"]),
+        recent=recent_gifts(services.recent_donations(limit=recent)) if recent else None,
+        points=gift_points(services.gifts_over_time(bucket_minutes=points_minutes))
+        if points_minutes else None)
 
 
 def _guard(func: Any, *args: Any, **kwargs: Any) -> Result:

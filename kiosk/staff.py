@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.layout import Profile, current_page_sizes, design, set_direction
-from kiosk.model import Campaign, Totals
+from kiosk.model import Campaign, RecentGift, Totals
 from kiosk.screens.base import button, label, repolish
 from kiosk.staff_cash import CashGiftPage
 from kiosk.staff_checks import ChecksPage
@@ -88,7 +89,7 @@ class StaffScreen(ChecksPage, QWidget):
         self.terminal_page = TerminalPage()
         self.terminal_page.back.connect(self.show_main)
         self._pages.addWidget(self.terminal_page)
-        self._recent: list[dict[str, Any]] = []
+        self._recent: tuple[RecentGift, ...] = ()
         self._build_main()
         self._build_checks()
         current_page_sizes(self._pages)
@@ -295,23 +296,20 @@ class StaffScreen(ChecksPage, QWidget):
         self.void_page.set_gifts(self._recent, self._campaign.currency)
         self._pages.setCurrentWidget(self.void_page)
 
-    def set_recent(self, donations: list[dict[str, Any]]) -> None:
-        self._recent = donations
+    def set_recent(self, donations: Sequence[RecentGift]) -> None:
+        self._recent = tuple(donations)
         self.recent_table.setRowCount(len(donations))
         for row, gift in enumerate(donations):
-            moment = parse_time(str(gift.get("created_at", "")))
+            moment = parse_time(gift.created_at)
             when = moment.astimezone().strftime("%H:%M") if moment else ""
-            ago = time_ago(str(gift.get("created_at", "")))
+            ago = time_ago(gift.created_at)
             cells = [
                 f"{when} · {ago}" if when else ago,
-                money(int(gift.get("amount_minor", 0)),
-                      str(gift.get("currency", self._campaign.currency)))
-                + ("" if gift.get("status", "counted") == "counted"
-                   else f" · {str(gift['status']).replace('_', ' ')}"),
-                method_label(str(gift.get("method", "")), gift.get("coin"))
-                + (f" · {gift['kiosk_id']}" if gift.get("method") == "cash"
-                   and gift.get("kiosk_id") else ""),
-                str(gift.get("display_name") or self.tr("Anonymous")),
+                money(gift.amount_minor, gift.currency)
+                + ("" if gift.status == "counted" else f" · {gift.status.replace('_', ' ')}"),
+                method_label(gift.method, gift.coin)
+                + (f" · {gift.kiosk_id}" if gift.method == "cash" and gift.kiosk_id else ""),
+                gift.display_name or self.tr("Anonymous"),
             ]
             for column, text in enumerate(cells):
                 self.recent_table.setItem(row, column, QTableWidgetItem(text))

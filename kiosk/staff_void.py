@@ -7,12 +7,14 @@ lists them as two rows), and the void reaches every kiosk through the relay.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.layout import design
+from kiosk.model import RecentGift
 from kiosk.screens.base import button, label
 from kiosk.text import money, parse_time
 from kiosk.widgets.touch import finger_scroll
@@ -26,7 +28,7 @@ class VoidPage(QWidget):
         super().__init__(parent)
         self.setObjectName("voidPage")
         self._currency = "usd"
-        self._selected: dict[str, Any] | None = None
+        self._selected: RecentGift | None = None
         layout = QVBoxLayout(self)
         design(layout, margins=(48, 32, 48, 32), spacing=16)
         layout.addWidget(label(self.tr("Void a cash gift"), "h1"))
@@ -59,7 +61,7 @@ class VoidPage(QWidget):
         cancel.clicked.connect(self.back)
         layout.addWidget(cancel)
 
-    def set_gifts(self, donations: list[dict[str, Any]], currency: str) -> None:
+    def set_gifts(self, donations: Sequence[RecentGift], currency: str) -> None:
         """Show the cash gifts this kiosk may void (recorded here, not voided yet)."""
         self._currency = currency
         self._selected = None
@@ -70,20 +72,20 @@ class VoidPage(QWidget):
             if widget is not None:
                 widget.hide()  # gone from the page now, deleted when Qt gets to it
                 widget.deleteLater()
-        gifts = [d for d in donations if d.get("voidable")]
+        gifts = [d for d in donations if d.voidable]
         self.empty.setVisible(not gifts)
         for index, gift in enumerate(gifts):
-            moment = parse_time(str(gift.get("created_at", "")))
+            moment = parse_time(gift.created_at)
             when = moment.astimezone().strftime("%H:%M") if moment else ""
             text = self.tr("{when}  {amount}  {name}").format(
-                when=when, amount=money(int(gift.get("amount_minor", 0)), currency),
-                name=gift.get("display_name") or self.tr("Anonymous"))
+                when=when, amount=money(gift.amount_minor, currency),
+                name=gift.display_name or self.tr("Anonymous"))
             row = button(text, "voidGiftButton", "secondary", min_height=72)
             row.setCheckable(True)
             row.clicked.connect(lambda _=False, g=gift, b=row: self._select(g, b))
             self._rows.insertWidget(index, row)
 
-    def _select(self, gift: dict[str, Any], chosen: Any) -> None:
+    def _select(self, gift: RecentGift, chosen: Any) -> None:
         for index in range(self._rows.count() - 1):
             item = self._rows.itemAt(index)
             widget = item.widget() if item is not None else None
@@ -93,7 +95,7 @@ class VoidPage(QWidget):
         self._enable_reasons(self._selected is not None)
         if self._selected is not None:
             self.lead.setText(self.tr("Void {amount}? Choose why.").format(
-                amount=money(int(gift.get("amount_minor", 0)), self._currency)))
+                amount=money(gift.amount_minor, self._currency)))
 
     def _enable_reasons(self, on: bool) -> None:
         for choice in self._reason_buttons:
@@ -103,4 +105,4 @@ class VoidPage(QWidget):
 
     def _confirm(self, reason: str) -> None:
         if self._selected is not None:
-            self.void.emit(int(self._selected["donation_id"]), reason)
+            self.void.emit(self._selected.donation_id, reason)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from kiosk.attention import TapGuard, WalkAway
     from kiosk.i18n import Language
     from kiosk.layout import Profile
-    from kiosk.model import Campaign, Totals
+    from kiosk.model import Campaign, RecentGift, Totals
     from kiosk.payment_flow import PaymentFlow
     from kiosk.screens.amount import AmountScreen, KeypadScreen
     from kiosk.screens.attract import AttractScreen
@@ -49,7 +49,7 @@ class WindowParts:
         paused: bool
         demo_pin: str | None
         _allow_close: bool
-        _recent: list[dict[str, Any]]
+        _recent: tuple[RecentGift, ...]
         _corner_taps: list[float]
         attract: AttractScreen
         amount: AmountScreen

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
+from kiosk.model import GiftPoint
 from kiosk.text import parse_time
 
 
@@ -61,13 +62,13 @@ class GiftsChart(QWidget):
             line.append((now, line[-1][1]))
         return line
 
-    def set_points(self, points: list[dict[str, object]]) -> None:
+    def set_points(self, points: Iterable[GiftPoint]) -> None:
         parsed: list[tuple[dt.datetime, int]] = []
         for point in points:
-            moment = parse_time(str(point.get("t", "")))
+            moment = parse_time(point.at)
             if moment is None:
                 continue
-            parsed.append((moment, int(point.get("total_minor", 0))))  # type: ignore[call-overload]
+            parsed.append((moment, point.total_minor))
         parsed.sort()
         self._points = parsed
         self.update()

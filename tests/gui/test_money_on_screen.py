@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from backend import charter
 from backend.sandbox import SandboxServer
 from kiosk.main_window import KioskWindow
+from kiosk.model import GiftPoint
 from kiosk.widgets.chart import GiftsChart
 from tests.gui.conftest import tap
 from tests.gui.test_flow import label_text, wait_screen
@@ -51,7 +52,7 @@ def test_the_chart_shows_the_total_rising_through_the_event(qtbot: QtBot) -> Non
     qtbot.addWidget(chart)
     start = dt.datetime(2026, 11, 30, 18, 0, tzinfo=dt.UTC)
     chart.now = lambda: start + dt.timedelta(hours=2)
-    chart.set_points([{"t": (start + dt.timedelta(minutes=m)).isoformat(), "total_minor": total}
+    chart.set_points([GiftPoint((start + dt.timedelta(minutes=m)).isoformat(), total)
                       for m, total in ((0, 2500), (30, 4000), (31, 9000), (75, 12_500))])
     series = chart.series()
     assert series[0] == (start, 0)  # from nothing, before the first gift

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.layout import profile_for
 from kiosk.main_window import KioskWindow
-from kiosk.model import PaymentStart
+from kiosk.model import PaymentStart, RecentGift
 from kiosk.services import payment_start
 from kiosk.widgets.qr import qr_matrix
 from tests.gui.conftest import tap, type_keys
@@ -79,9 +79,8 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
          "provider_ref": "5077125051"},
         *[{"amount_minor": 2500 * n, "currency": "usd", "method": "card", "age_s": 60 * n,
            "status": "awaiting_payment"} for n in range(1, 5)]])
-    staff.set_recent([{"created_at": "2026-11-30T15:00:00Z", "amount_minor": 123456789,
-                       "currency": "usd", "method": "cash",
-                       "display_name": "The Okafor-Lindqvist family of Riverside"}] * 12)
+    staff.set_recent([RecentGift(1, 123456789, "usd", "cash", "2026-11-30T15:00:00Z",
+                                 display_name="The Okafor-Lindqvist family of Riverside")] * 12)
     # The XRP payment the crypto layout is checked with: a real one, from the sandbox.
     card = PaymentStart("card", "intent", "cs_test", payload=kiosk.pay.qr.payload(),
                         matrix=kiosk.pay.qr._matrix)
@@ -102,8 +101,8 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
     tap_screen.set_demo(True)
     tap_screen.amount.setText("$123,456.50")
     tap_screen.show_failure("Your card was declined: not enough funds.")
-    gifts = [{"donation_id": n, "created_at": "2026-11-30T15:00:00Z", "amount_minor": 123456789,
-              "display_name": "The Okafor-Lindqvist family of Riverside", "voidable": True}
+    gifts = [RecentGift(n, 123456789, "usd", "cash", "2026-11-30T15:00:00Z",
+                        display_name="The Okafor-Lindqvist family of Riverside", voidable=True)
              for n in range(1, 9)]
     staff.void_page.set_gifts(gifts, "usd")
     staff.terminal_page.set_state(

@@ -8,8 +8,15 @@ from typing import Any
 import pytest
 
 from backend.result import err, ok
-from kiosk.model import PaymentStart, PaymentUpdate, Refusal
-from kiosk.services import carried, payment_start, payment_update, unpacked
+from kiosk.model import GiftPoint, PaymentStart, PaymentUpdate, RecentGift, Refusal, Standing
+from kiosk.services import (
+    carried,
+    payment_start,
+    payment_update,
+    recent_gifts,
+    standing,
+    unpacked,
+)
 
 
 def test_a_card_answer_is_read_whole() -> None:
@@ -78,3 +85,39 @@ def test_a_value_crosses_the_workers_and_a_failed_job_arrives_as_a_refusal() -> 
     assert unpacked(err("Something went wrong on our side.")) == Refusal(
         "Something went wrong on our side.")
     assert isinstance(unpacked(ok({"start": start})), Refusal)  # not packed by the door
+
+
+def test_recent_gifts_are_read_once_and_a_broken_row_is_left_out() -> None:
+    good = {"donation_id": 7, "amount_minor": 2500, "currency": "usd", "method": "crypto",
+            "coin": "btc", "display_name": "", "created_at": "2026-11-30T15:00:00+00:00",
+            "status": "refunded", "kiosk_id": "k1", "voidable": "yes"}
+    broken = [{"donation_id": 8, "currency": "usd"},  # no amount: never "$0 from nobody"
+              {"donation_id": "9", "amount_minor": 100, "currency": "usd"},
+              {"donation_id": 10, "amount_minor": 100, "currency": ""}, "a gift", None]
+    gifts = recent_gifts(ok({"donations": [good, *broken]}))
+    assert gifts == (RecentGift(7, 2500, "usd", "crypto", "2026-11-30T15:00:00+00:00",
+                                coin="btc", display_name=None, status="refunded",
+                                kiosk_id="k1", voidable=False),)  # only True voids
+
+
+@pytest.mark.parametrize("answer", [err("locked"), ok({}), ok({"donations": "none"}),
+                                    {"success": True, "data": None}])
+def test_recent_gifts_that_did_not_come_are_none_not_an_empty_ticker(answer: Any) -> None:
+    assert recent_gifts(answer) is None
+
+
+def test_standing_keeps_the_totals_when_the_gifts_fail() -> None:
+    from tests.support.fake_services import FakeServices
+
+    services = FakeServices(totals=ok({"total_minor": 9900, "count": 3}),
+                            recent_donations=err("locked"),
+                            gifts_over_time=ok({"points": [{"t": "2026-11-30T15:00:00Z",
+                                                            "total_minor": 9900},
+                                                           {"t": "", "total_minor": 1},
+                                                           {"t": "x", "total_minor": "1"}]}))
+    answer = standing(services, recent=10, points_minutes=1)  # type: ignore[arg-type]
+    assert isinstance(answer, Standing)
+    assert (answer.totals.total_minor, answer.totals.count, answer.recent) == (9900, 3, None)
+    assert answer.points == (GiftPoint("2026-11-30T15:00:00Z", 9900),)
+    refused = standing(FakeServices(totals=err("The database is locked.")))  # type: ignore[arg-type]
+    assert refused == Refusal("The database is locked.")
