@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from backend.result import Result
+from kiosk.answers import carried, standing, unpacked
 from kiosk.i18n import Language
 from kiosk.layout import Profile, design, set_direction
 from kiosk.model import Campaign, RecentGift, Standing, Totals
 from kiosk.screens.base import label
-from kiosk.services import Services, carried, standing, unpacked
+from kiosk.services import Services
 from kiosk.session import KioskSession
 from kiosk.text import method_label, money, number, time_ago
 from kiosk.widgets.chart import GiftsChart

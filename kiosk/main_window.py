@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from backend.result import Result
+from kiosk.answers import carried, standing, unpacked
 from kiosk.attention import TapGuard, WalkAway
 from kiosk.i18n import Language
 from kiosk.input_flow import InputFlow
@@ -39,7 +40,7 @@ from kiosk.screens.payment import PaymentScreen
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.tap import TapScreen
 from kiosk.screens.thanks import ThanksScreen
-from kiosk.services import Services, carried, standing, unpacked
+from kiosk.services import Services
 from kiosk.session import KioskSession
 from kiosk.staff_flow import StaffFlow
 from kiosk.text import method_label, money, time_ago

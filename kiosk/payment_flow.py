@@ -19,6 +19,13 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer
 
 from backend.result import Result
+from kiosk.answers import (
+    carried,
+    payment_start,
+    payment_update,
+    refusal,
+    unpacked,
+)
 from kiosk.model import (
     Campaign,
     Choice,
@@ -28,14 +35,7 @@ from kiosk.model import (
     Thanks,
     to_minor,
 )
-from kiosk.services import (
-    Services,
-    carried,
-    payment_start,
-    payment_update,
-    refusal,
-    unpacked,
-)
+from kiosk.services import Services
 from kiosk.text import coin_name, money
 from kiosk.workers import Job, PaymentPoller, TaskThread
 

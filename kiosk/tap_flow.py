@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 
 from backend.result import Result
+from kiosk.answers import carried, payment_start, refusal, unpacked
 from kiosk.model import Notice, PaymentStart, PaymentUpdate, Refusal
-from kiosk.services import carried, payment_start, refusal, unpacked
 from kiosk.text import money
 
 if TYPE_CHECKING:

@@ -15,10 +15,10 @@ from dataclasses import replace
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from kiosk.answers import payment_start
 from kiosk.layout import profile_for
 from kiosk.main_window import KioskWindow
 from kiosk.model import PaymentStart, RecentGift
-from kiosk.services import payment_start
 from kiosk.widgets.qr import qr_matrix
 from tests.gui.conftest import tap, type_keys
 from tests.gui.fit import LANDSCAPE, PORTRAIT, SIZES, problems, qr_side, settle

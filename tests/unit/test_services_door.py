@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from backend.result import err, ok
-from kiosk.model import GiftPoint, PaymentStart, PaymentUpdate, RecentGift, Refusal, Standing
-from kiosk.services import (
+from kiosk.answers import (
     carried,
     payment_start,
     payment_update,
@@ -17,6 +16,7 @@ from kiosk.services import (
     standing,
     unpacked,
 )
+from kiosk.model import GiftPoint, PaymentStart, PaymentUpdate, RecentGift, Refusal, Standing
 
 
 def test_a_card_answer_is_read_whole() -> None:
