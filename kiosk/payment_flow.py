@@ -19,27 +19,15 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer
 
 from backend.result import Result
-from kiosk.answers import (
-    carried,
-    payment_start,
-    payment_update,
-    refusal,
-    unpacked,
-)
-from kiosk.model import (
-    Campaign,
-    Choice,
-    Notice,
-    PaymentStart,
-    Refusal,
-    Thanks,
-    to_minor,
-)
+from kiosk.answers import carried, payment_start, payment_update, refusal, unpacked
+from kiosk.model import Campaign, Choice, Notice, PaymentStart, Refusal, Thanks, to_minor
 from kiosk.services import Services
 from kiosk.text import coin_name, money
 from kiosk.workers import Job, PaymentPoller, TaskThread
 
 log = logging.getLogger("charter.kiosk")
+
+
 class Jobs(Protocol):
     """Where the flow's provider calls run (a KioskSession)."""
 
