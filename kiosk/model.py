@@ -50,10 +50,12 @@ def _fee_rates(data: Any) -> dict[str, tuple[Decimal, Decimal]]:
         if not isinstance(rate, dict):
             continue
         try:
-            rates[str(method)] = (Decimal(str(rate.get("percent"))),
-                                  Decimal(str(rate.get("fixed") or "0")))
+            percent, fixed = (Decimal(str(rate.get("percent"))),
+                              Decimal(str(rate.get("fixed") or "0")))
         except InvalidOperation:
             continue
+        if percent or fixed:  # a rate of nothing is no fee to cover: no toggle adding $0.00
+            rates[str(method)] = (percent, fixed)
     return rates
 
 

@@ -121,3 +121,15 @@ def test_standing_keeps_the_totals_when_the_gifts_fail() -> None:
     assert answer.points == (GiftPoint("2026-11-30T15:00:00Z", 9900),)
     refused = standing(FakeServices(totals=err("The database is locked.")))  # type: ignore[arg-type]
     assert refused == Refusal("The database is locked.")
+
+
+def test_a_fee_of_nothing_is_not_offered_to_cover() -> None:
+    from kiosk.model import Campaign
+
+    campaign = Campaign.from_ready({"currency": "usd", "fees": {
+        "card": {"percent": "0", "fixed": "0"}, "crypto": {"percent": "1"},
+        "cash": "none", "tap": {"percent": "x"}}})
+    assert not campaign.has_fee("card") and campaign.fee_quote("card", 2500) is None
+    quote = campaign.fee_quote("crypto", 2500)
+    assert quote is not None and quote.total_minor == 2525
+    assert not campaign.has_fee("cash") and not campaign.has_fee("tap")
