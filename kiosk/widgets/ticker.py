@@ -90,6 +90,28 @@ class GiftTicker(QWidget):
             self._offset %= self._content_width
         self.update()
 
+    def placements(self, metrics: tuple[QFontMetricsF, QFontMetricsF] | None = None
+                   ) -> list[tuple[int, TickerItem, float, float]]:
+        """(index, gift, left edge, width) of every gift on screen now. The strip reads
+        in the layout's direction: right to left, the first gift is on the right and the
+        strip moves right, as the eye reads it."""
+        if metrics is None:
+            amount_font, detail_font = self._fonts()
+            metrics = (QFontMetricsF(amount_font), QFontMetricsF(detail_font))
+        rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        if self._scrolling():
+            x, repeat = -self._offset, 2
+        else:
+            x, repeat = (self.width() - (self._content_width - GAP)) / 2, 1
+        placed = []
+        for _ in range(repeat):
+            for index, item in enumerate(self._items):
+                width = self._item_width(item, metrics)
+                if x + width >= 0 and x <= self.width():
+                    placed.append((index, item, self.width() - x - width if rtl else x, width))
+                x += width + GAP
+        return placed
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setLayoutDirection(self.layoutDirection())  # each gift reads in its language
@@ -106,34 +128,24 @@ class GiftTicker(QWidget):
         rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
         absolute_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
         absolute_right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute
-        if self._scrolling():
-            x = -self._offset
-            repeat = 2
-        else:
-            x = (self.width() - (self._content_width - GAP)) / 2
-            repeat = 1
-        for _ in range(repeat):
-            for index, item in enumerate(self._items):
-                width = self._item_width(item, metrics)
-                if x + width >= 0 and x <= self.width():
-                    painter.setFont(amount_font)
-                    painter.setPen(self.amount_color)
-                    amount_w = metrics[0].horizontalAdvance(item.amount)
-                    # Right to left: the amount first on the right, its detail to its left.
-                    amount_x = x + width - amount_w - 2 if rtl else x
-                    detail = QRectF(x, 0, width - amount_w - 14, height) if rtl else \
-                        QRectF(x + amount_w + 14, 0, width, height)
-                    painter.drawText(QRectF(amount_x, 0, amount_w + 2, height),
-                                     int(Qt.AlignmentFlag.AlignVCenter | absolute_left),
-                                     item.amount)
-                    painter.setFont(detail_font)
-                    painter.setPen(self.detail_color)
-                    painter.drawText(detail, int(Qt.AlignmentFlag.AlignVCenter | (
-                        absolute_right if rtl else absolute_left)), item.detail)
-                    if repeat > 1 or index < len(self._items) - 1:
-                        dot_x = x + width + GAP / 2
-                        painter.setBrush(self.detail_color)
-                        painter.setPen(Qt.PenStyle.NoPen)
-                        painter.drawEllipse(QRectF(dot_x - 4, height / 2 - 4, 8, 8))
-                x += width + GAP
+        last = len(self._items) - 1
+        for index, item, x, width in self.placements(metrics):
+            painter.setFont(amount_font)
+            painter.setPen(self.amount_color)
+            amount_w = metrics[0].horizontalAdvance(item.amount)
+            # Right to left: the amount first on the right, its detail to its left.
+            amount_x = x + width - amount_w - 2 if rtl else x
+            detail = QRectF(x, 0, width - amount_w - 14, height) if rtl else \
+                QRectF(x + amount_w + 14, 0, width, height)
+            painter.drawText(QRectF(amount_x, 0, amount_w + 2, height),
+                             int(Qt.AlignmentFlag.AlignVCenter | absolute_left), item.amount)
+            painter.setFont(detail_font)
+            painter.setPen(self.detail_color)
+            painter.drawText(detail, int(Qt.AlignmentFlag.AlignVCenter | (
+                absolute_right if rtl else absolute_left)), item.detail)
+            if self._scrolling() or index < last:  # a dot before the next gift
+                dot_x = x - GAP / 2 if rtl else x + width + GAP / 2
+                painter.setBrush(self.detail_color)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.drawEllipse(QRectF(dot_x - 4, height / 2 - 4, 8, 8))
         painter.end()
