@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from backend.result import Result
 from kiosk.model import (
+    Campaign,
     GiftPoint,
     PaymentStart,
     PaymentUpdate,
+    Ready,
     RecentGift,
     Refusal,
     Standing,
@@ -55,6 +57,19 @@ def unpacked(result: Result) -> object:
     if not isinstance(data, dict) or "carried" not in data:
         return refusal(result)
     return data["carried"]
+
+
+def ready(result: Result, *, catalogs: dict[str, str], demo_pin: str | None) -> Ready | Refusal:
+    """on_ready's answer, read once: the campaign and its totals."""
+    data = result.get("data") if result.get("success") else None
+    if not isinstance(data, dict):
+        return refusal(result)
+    try:
+        campaign = Campaign.from_ready(data)
+    except (TypeError, ValueError):
+        log.exception("the campaign could not be read")
+        return Refusal("The kiosk could not read its campaign settings.")
+    return Ready(campaign, Totals.from_answer(data), dict(catalogs), demo_pin)
 
 
 def payment_start(method: str, result: Result) -> PaymentStart | Refusal:

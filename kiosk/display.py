@@ -22,7 +22,7 @@ from backend.result import Result
 from kiosk.answers import carried, standing, unpacked
 from kiosk.i18n import Language
 from kiosk.layout import Profile, design, set_direction
-from kiosk.model import Campaign, RecentGift, Standing, Totals
+from kiosk.model import Campaign, Ready, RecentGift, Standing, Totals
 from kiosk.screens.base import label
 from kiosk.services import Services
 from kiosk.session import KioskSession
@@ -181,10 +181,9 @@ class DisplayWindow(QWidget):
     def _on_not_ready(self, _error: str) -> None:
         self.name_label.setText(self.tr("Waiting for the kiosk database…"))
 
-    def _on_ready(self, data: dict[str, Any]) -> None:
-        result: Result = {"success": True, "data": data}
-        self.campaign = Campaign.from_ready(result["data"])
-        self.language.set_catalogs(result["data"].get("catalogs") or {})
+    def _on_ready(self, ready: Ready) -> None:
+        self.campaign = ready.campaign
+        self.language.set_catalogs(ready.catalogs)
         if self.language.current != self.campaign.default_language and \
                 self.language.switch(self.campaign.default_language):
             self.setLayoutDirection(self.language.direction())
@@ -198,7 +197,7 @@ class DisplayWindow(QWidget):
 
         self.total_label.set_formatter(formatter)
         self.chart.set_formatter(formatter)
-        self.totals.update_from(result["data"])
+        self.totals.take(ready.totals)
         self._show_totals(animate=False)
         self.session.follow(self.campaign.campaign_id, self.campaign.relay_url)
         self.timer.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -28,7 +28,7 @@ from kiosk.i18n import Language
 from kiosk.input_flow import InputFlow
 from kiosk.language_flow import LanguageFlow
 from kiosk.layout import Profile, current_page_sizes
-from kiosk.model import Campaign, Choice, RecentGift, Standing, Totals, to_minor
+from kiosk.model import Campaign, Choice, Ready, RecentGift, Standing, Totals, to_minor
 from kiosk.payment_flow import ActivePayment, PaymentFlow
 from kiosk.payment_view import WindowPaymentView
 from kiosk.screens.amount import AmountScreen, KeypadScreen
@@ -264,14 +264,14 @@ class KioskWindow(StaffFlow, InputFlow, LanguageFlow, QWidget):
             self.tr("The kiosk could not start: {error} Trying again…").format(error=error))
         self.attract.tagline_label.setVisible(True)
 
-    def _on_ready(self, data: dict[str, Any]) -> None:
-        self.campaign = Campaign.from_ready(data)
-        self.demo_pin = data.get("demo_pin")
-        self.totals.update_from(data)
+    def _on_ready(self, ready: Ready) -> None:
+        self.campaign = ready.campaign
+        self.demo_pin = ready.demo_pin
+        self.totals.take(ready.totals)
         for screen in (self.attract, self.amount, self.keypad, self.method, self._staff):
             if screen is not None:
                 screen.set_campaign(self.campaign)
-        self._setup_languages(data.get("catalogs") or {})
+        self._setup_languages(ready.catalogs)
         self.pay.set_demo(self.campaign.demo)
         self.tap_screen.set_demo(self.campaign.demo)
         self.test_banner.setVisible(self.campaign.mode != "live")

@@ -267,3 +267,14 @@ class Standing:
     totals: Totals
     recent: tuple[RecentGift, ...] | None = None
     points: tuple[GiftPoint, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Ready:
+    """What the first screen needs: the campaign, its totals, its languages' compiled
+    catalogues (code -> .qm path) and, with --demo, the demo's staff PIN."""
+
+    campaign: Campaign
+    totals: Totals
+    catalogs: dict[str, str] = field(default_factory=dict)
+    demo_pin: str | None = None

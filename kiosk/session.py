@@ -15,7 +15,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from backend.result import Result, err
+from kiosk.answers import carried, ready, refusal, unpacked
 from kiosk.i18n import compile_catalogs
+from kiosk.model import Ready, Refusal
 from kiosk.services import Services
 from kiosk.workers import (
     Job,
@@ -39,12 +41,12 @@ SHUTDOWN_WAIT_S = 20.0
 
 
 class KioskSession(QObject):
-    """Start with `start()`; `ready` brings on_ready's data (with `catalogs`, and the
-    demo's PIN with --demo), or `not_ready` an error and a retry after `retry_ms`.
+    """Start with `start()`; `ready` brings a `Ready` (the campaign, its totals, its
+    catalogues, the demo's PIN), or `not_ready` an error and a retry after `retry_ms`.
     `follow()` then watches the campaign's total (`total_moved`), joins the relay
     (`relay_applied`) and reconciles; `shutdown()` stops everything, once."""
 
-    ready = Signal(dict)
+    ready = Signal(object)  # a kiosk.model.Ready
     not_ready = Signal(str)
     total_moved = Signal(object)  # a TotalsWatcher snapshot: the database changed
     relay_applied = Signal()
@@ -119,29 +121,27 @@ class KioskSession(QObject):
             if demo:
                 prepared = services.prepare_demo()
                 if not prepared.get("success"):
-                    return prepared
+                    return carried(refusal(prepared))
                 demo_pin = prepared["data"].get("demo_pin")
-            ready = services.on_ready()
-            if ready.get("success"):
-                data = ready["data"]
-                if demo_pin:
-                    data["demo_pin"] = demo_pin
-                # Compiled once per catalogue version (a subprocess): off the GUI thread.
-                codes = list(data.get("languages") or ())
-                data["catalogs"] = compile_catalogs(codes if languages is None
-                                                    else codes[:languages])
-            return ready
+            answer = services.on_ready()
+            if not answer.get("success"):
+                return carried(refusal(answer))
+            codes = list(answer["data"].get("languages") or ())
+            # Compiled once per catalogue version (a subprocess): off the GUI thread.
+            catalogs = compile_catalogs(codes if languages is None else codes[:languages])
+            return carried(ready(answer, catalogs=catalogs, demo_pin=demo_pin))
 
         self.submit("ready", job, self._on_ready)
 
     def _on_ready(self, result: Result, _tag: str) -> None:
-        if not result.get("success"):
-            error = str(result.get("error", ""))
+        answer = unpacked(result)
+        if not isinstance(answer, Ready):
+            error = answer.error if isinstance(answer, Refusal) else ""
             log.warning("not ready: %s", error)
             self.retry.start()
             self.not_ready.emit(error)
             return
-        self.ready.emit(result["data"])
+        self.ready.emit(answer)
 
     def follow(self, campaign_id: str, relay_url: str | None) -> None:
         """The campaign is on screen: watch its total, join the relay, reconcile, and

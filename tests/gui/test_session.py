@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 from pytestqt.qtbot import QtBot
 
 from backend.result import Result, err, ok
+from kiosk.model import Ready
 from kiosk.session import KioskSession
 from tests.support.fake_services import READY, FakeServices
 
@@ -18,9 +18,19 @@ def test_ready_brings_the_campaign_and_its_catalogues(qtbot: QtBot) -> None:
     session = KioskSession(services, reconcile=False)  # type: ignore[arg-type]
     with qtbot.waitSignal(session.ready, timeout=10_000) as ready:
         session.start()
-    data: dict[str, Any] = ready.args[0]
-    assert data["campaign_name"] == "Fake Appeal" and set(data["catalogs"]) == {"es"}
+    answer: Ready = ready.args[0]
+    assert answer.campaign.name == "Fake Appeal" and set(answer.catalogs) == {"es"}
+    assert answer.totals.goal_minor == 100_000 and answer.demo_pin is None
     assert services.calls == ["on_ready"]  # no demo asked: no demo prepared
+    session.shutdown()
+
+
+def test_a_campaign_that_cannot_be_read_is_not_ready_not_a_crash(qtbot: QtBot) -> None:
+    session = KioskSession(FakeServices(on_ready=ok({**READY, "goal_minor": "a lot"})),  # type: ignore[arg-type]
+                           reconcile=False, retry_ms=60_000)
+    with qtbot.waitSignal(session.not_ready, timeout=10_000) as not_ready:
+        session.start()
+    assert not_ready.args == ["The kiosk could not read its campaign settings."]
     session.shutdown()
 
 
@@ -47,7 +57,7 @@ def test_the_demo_is_prepared_first_and_its_servers_start_after_the_campaign(
     session = KioskSession(services, demo=True, reconcile=False)  # type: ignore[arg-type]
     with qtbot.waitSignal(session.ready, timeout=10_000) as ready:
         session.start()
-    assert ready.args[0]["demo_pin"] == "1234"
+    assert ready.args[0].demo_pin == "1234"
     assert services.calls == ["prepare_demo", "on_ready"]
     session.follow("fake-campaign", None)
     qtbot.waitUntil(lambda: "start_demo" in services.calls, timeout=10_000)
