@@ -1,7 +1,7 @@
 """Everything the kiosk asks of the backend, in one object passed to the window.
 
 Every method returns the backend's `Result` envelope and never raises (kiosk/answers.py
-reads each one into kiosk/model.py's dataclasses), and
+reads each one into the dataclasses of kiosk/model.py and kiosk/staff_model.py), and
 every method may block on the network or the disk: the window only ever calls
 them from worker threads (`kiosk.workers`). Tests hand in a subclass or a
 fake; the default imports the backend lazily so the window paints before the
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,16 +24,6 @@ DEMO_PIN = "1234"
 # demo's first total. The PIN is public (the README gives it), so a fixed salt hides nothing.
 DEMO_PIN_HASH = ("scrypt$16384$8$1$3hDlHqYIyI0LVw2fgOOmog==$"
                  "nmkuEDFJvBHSXNqyvt3GpIWbXEoATF9/b5Ov+i8rDzg=")
-
-
-@dataclass(frozen=True)
-class SyncState:
-    available: bool
-    connected: bool = False
-    cursor: int | None = None
-    last_event_age_s: float | None = None
-    lag_s: float | None = None
-    last_error: str | None = None
 
 
 class Services(Protocol):

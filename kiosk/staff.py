@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QStackedLayout,
     QTableWidget,
@@ -29,9 +27,10 @@ from kiosk.model import Campaign, RecentGift, Totals
 from kiosk.screens.base import button, label, repolish
 from kiosk.staff_cash import CashGiftPage
 from kiosk.staff_checks import ChecksPage
+from kiosk.staff_status import StatusColumn
 from kiosk.staff_terminal import TerminalPage
 from kiosk.staff_void import VoidPage
-from kiosk.text import breakable, method_label, money, parse_time, time_ago
+from kiosk.text import method_label, money, parse_time, time_ago
 from kiosk.widgets.touch import finger_scroll
 
 
@@ -46,14 +45,7 @@ def _card(title: str, name: str) -> tuple[QFrame, Any]:
     return frame, value
 
 
-def _ignore_width(widget: QWidget) -> None:
-    """Text in the status column wraps to the column; it never sets the column's width."""
-    policy = widget.sizePolicy()
-    policy.setHorizontalPolicy(policy.Policy.Ignored)
-    widget.setSizePolicy(policy)
-
-
-class StaffScreen(ChecksPage, QWidget):
+class StaffScreen(ChecksPage, StatusColumn, QWidget):
     back = Signal()
     cash_gift = Signal(str, str)  # amount, display name ("" for anonymous)
     export_csv = Signal()
@@ -154,42 +146,8 @@ class StaffScreen(ChecksPage, QWidget):
         finger_scroll(self.recent_table)
         recent_box.addWidget(self.recent_table, 1)
         body.addLayout(recent_box, 5)
+        self._build_status(body)  # payments in progress, the status column (staff_status.py)
 
-        pending_box = QVBoxLayout()
-        pending_box.addWidget(label(self.tr("Payments in progress"), "h3"))
-        self.pending_area = QScrollArea()
-        self.pending_area.setObjectName("pendingArea")
-        self.pending_area.setWidgetResizable(True)
-        self.pending_list = QWidget()
-        self.pending_list.setObjectName("pendingList")
-        self.pending_layout = QVBoxLayout(self.pending_list)
-        self.pending_layout.setContentsMargins(0, 0, 0, 0)
-        self.pending_layout.setSpacing(10)
-        self.pending_layout.addStretch(1)
-        self.pending_area.setWidget(self.pending_list)
-        finger_scroll(self.pending_area)
-        pending_box.addWidget(self.pending_area, 1)
-        body.addLayout(pending_box, 4)
-
-        status_box = QWidget()
-        status_box.setObjectName("staffStatus")
-        status = QVBoxLayout(status_box)
-        status.setContentsMargins(0, 0, 0, 0)
-        design(status, spacing=8)
-        status.addWidget(label(self.tr("Relay sync"), "h3"))
-        self.sync_label = label("", "syncStatus", "syncStatusLabel")
-        status.addWidget(self.sync_label)
-        status.addWidget(label(self.tr("Late and open payments"), "h3"))
-        self.reconcile_label = label("", "syncStatus", "reconcileStatusLabel")
-        status.addWidget(self.reconcile_label)
-        self.giving_label = label("", "syncStatus", "givingLabel")
-        status.addWidget(self.giving_label)
-        self.notice = label("", "notice", "staffNotice")
-        status.addWidget(self.notice)
-        status.addStretch(1)
-        for widget in status_box.findChildren(QWidget):
-            _ignore_width(widget)
-        body.addWidget(status_box, 3)
 
         # The tools: a row of equal buttons in landscape, a grid in portrait.
         self.tools = QGridLayout()
@@ -258,13 +216,6 @@ class StaffScreen(ChecksPage, QWidget):
     def _toggle_pause(self) -> None:
         self.pause_changed.emit(not self._paused)
 
-    def set_notice(self, text: str, tone: str = "") -> None:
-        # A file path has no spaces to wrap at: let it wrap after each separator.
-        self.notice.setText(breakable(text.replace("/", "/\u200b").replace("\\", "\\\u200b"),
-                                      every=24))
-        self.notice.setProperty("tone", tone)
-        repolish(self.notice)
-
     def set_totals(self, totals: Totals) -> None:
         currency = self._campaign.currency
         self.values["total"].setText(money(totals.total_minor, currency))
@@ -274,19 +225,6 @@ class StaffScreen(ChecksPage, QWidget):
             self.values[key].setText(money(int(totals.by_method.get(key, 0)), currency))
         self.values["pending"].setText(money(totals.pending_minor, currency))
         self.values["count"].setText(f"{totals.count:,}")
-
-    def set_giving(self, giving: dict[str, Any]) -> None:
-        """Monthly donors still giving (and their year), and the fees donors covered."""
-        currency = self._campaign.currency
-        parts = []
-        if giving.get("monthly_donors"):
-            parts.append(self.tr("{n} monthly donors · {year} a year").format(
-                n=giving["monthly_donors"], year=money(int(giving["monthly_yearly_minor"]),
-                                                       currency)))
-        if giving.get("fees_minor"):
-            parts.append(self.tr("Fees covered by donors: {fees}").format(
-                fees=money(int(giving["fees_minor"]), currency)))
-        self.giving_label.setText("\n".join(parts))
 
     def _open_terminal(self) -> None:
         self._pages.setCurrentWidget(self.terminal_page)
@@ -313,100 +251,6 @@ class StaffScreen(ChecksPage, QWidget):
             ]
             for column, text in enumerate(cells):
                 self.recent_table.setItem(row, column, QTableWidgetItem(text))
-
-    def set_pending(self, payments: list[dict[str, Any]]) -> None:
-        while self.pending_layout.count() > 1:
-            item = self.pending_layout.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        if not payments:
-            empty = label(self.tr("Nothing in progress."), "hint")
-            self.pending_layout.insertWidget(0, empty)
-            return
-        for index, payment in enumerate(payments):
-            self.pending_layout.insertWidget(index, self._pending_row(payment))
-
-    def _pending_row(self, payment: dict[str, Any]) -> QWidget:
-        frame = QFrame()
-        frame.setObjectName("pendingRow")
-        needs_staff = bool(payment.get("needs_staff"))
-        frame.setProperty("flag", "staff" if needs_staff else "")
-        layout = QGridLayout(frame)
-        layout.setContentsMargins(16, 12, 16, 12)
-        amount = money(int(payment.get("amount_minor", 0)),
-                       str(payment.get("currency", self._campaign.currency)))
-        method = method_label(str(payment.get("method", "")), payment.get("coin"))
-        minutes = int(payment.get("age_s", 0)) // 60
-        status = str(payment.get("status", "")).replace("_", " ")
-        layout.addWidget(label(f"{amount} · {method}", "rowTitle"), 0, 0)
-        layout.addWidget(label(self.tr("{status} · {minutes} min").format(
-            status=status, minutes=minutes), "rowDetail"), 1, 0)
-        if needs_staff:
-            ref = str(payment.get("provider_ref", ""))
-            layout.addWidget(label(self.tr("Partly paid: the donor needs help."), "rowFlag"),
-                             2, 0)
-            accept = button(self.tr("Accept"), f"acceptPartial_{ref}", "primary", min_height=64,
-                            accessible=self.tr("Accept the partial payment"))
-            refuse = button(self.tr("Refuse"), f"refusePartial_{ref}", "secondary",
-                            min_height=64, accessible=self.tr("Refuse the partial payment"))
-            accept.clicked.connect(lambda _=False, r=ref: self.resolve_partial.emit(r, True))
-            refuse.clicked.connect(lambda _=False, r=ref: self.resolve_partial.emit(r, False))
-            # Under the text, not beside it: the column may be narrow, the buttons are not.
-            buttons = QHBoxLayout()
-            design(buttons, spacing=12)
-            buttons.addWidget(accept)
-            buttons.addWidget(refuse)
-            layout.addLayout(buttons, 3, 0)
-        return frame
-
-    def set_sync(self, state: dict[str, Any] | None) -> None:
-        if state is None:
-            self.sync_label.setText(self.tr("Not configured: this kiosk counts its own "
-                                            "payments (it still polls each one)."))
-            self.sync_label.setProperty("tone", "")
-        elif not state.get("available"):
-            self.sync_label.setText(state.get("last_error") or self.tr("Starting…"))
-            self.sync_label.setProperty("tone", "warn")
-        elif state.get("connected"):
-            age = state.get("last_event_age_s")
-            lag = state.get("lag_s")
-            parts = [self.tr("Connected")]
-            if state.get("cursor") is not None:
-                parts.append(self.tr("event #{n}").format(n=state["cursor"]))
-            if age is not None:
-                parts.append(self.tr("last event {s} s ago").format(s=int(age)))
-            if lag is not None:
-                parts.append(self.tr("lag {s:.1f} s").format(s=float(lag)))
-            self.sync_label.setText(" · ".join(parts))
-            self.sync_label.setProperty("tone", "ok")
-        else:
-            self.sync_label.setText(self.tr("Disconnected: {error}").format(
-                error=state.get("last_error") or self.tr("reconnecting…")))
-            self.sync_label.setProperty("tone", "warn")
-        repolish(self.sync_label)
-
-    def set_reconcile(self, summary: dict[str, Any]) -> None:
-        """What the reconciler knows: open payments by age, late gifts, stale ones."""
-        open_count = sum(summary.get("by_age", {}).values())
-        parts = [self.tr("{n} open").format(n=open_count)]
-        oldest = [k for k, v in summary.get("by_age", {}).items() if v]
-        if oldest:
-            parts.append(self.tr("oldest {age}").format(age=oldest[-1]))
-        late = summary.get("late_gifts") or []
-        if late:
-            parts.append(self.tr("{n} late gifts counted after the donor left").format(n=len(late)))
-        stale = summary.get("stale") or []
-        if stale:
-            parts.append(self.tr("{n} past expiry: check the provider dashboard").format(
-                n=len(stale)))
-        last = summary.get("last_reconcile")
-        if last:
-            when = dt.datetime.fromtimestamp(last["finished_at"]).strftime("%H:%M:%S")
-            parts.append(self.tr("last checked {when}").format(when=when))
-        self.reconcile_label.setText(" · ".join(parts))
-        self.reconcile_label.setProperty("tone", "warn" if stale else "")
-        repolish(self.reconcile_label)
 
     # --- cash gift page (kiosk/staff_cash.py) ------------------------------------
 

@@ -5,7 +5,8 @@ A part of the staff screen (kiosk/staff.py), kept here so that file stays one jo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.layout import design
 from kiosk.screens.base import button, label
+from kiosk.staff_model import KioskCheck
 from kiosk.widgets.touch import finger_scroll
 
 if TYPE_CHECKING:
@@ -73,7 +75,7 @@ class ChecksPage:
         self._pages.setCurrentWidget(self._checks)
         self.run_checks.emit()
 
-    def set_checks(self, checks: list[dict[str, Any]] | None, error: str = "") -> None:
+    def set_checks(self, checks: Sequence[KioskCheck] | None, error: str = "") -> None:
         self.checks_again.setEnabled(True)
         if checks is None:
             self.checks_summary.setText(error or self.tr("The checks could not run."))
@@ -82,15 +84,15 @@ class ChecksPage:
                  "skip": self.tr("skip")}
         self.checks_table.setRowCount(len(checks))
         for row, check in enumerate(checks):
-            detail = str(check.get("detail", ""))
-            if check.get("status") in ("fail", "warn") and check.get("fix"):
-                detail += "\n" + self.tr("Fix: {fix}").format(fix=check["fix"])
-            for column, text in enumerate((marks.get(str(check.get("status")), "?"),
-                                           f"{check.get('group')}: {check.get('name')}", detail)):
+            detail = check.detail
+            if check.status in ("fail", "warn") and check.fix:
+                detail += "\n" + self.tr("Fix: {fix}").format(fix=check.fix)
+            for column, text in enumerate((marks.get(check.status, "?"),
+                                           f"{check.group}: {check.name}", detail)):
                 self.checks_table.setItem(row, column, QTableWidgetItem(text))
         self.checks_table.resizeRowsToContents()
-        failed = sum(1 for c in checks if c.get("status") == "fail")
-        warned = sum(1 for c in checks if c.get("status") == "warn")
+        failed = sum(1 for c in checks if c.status == "fail")
+        warned = sum(1 for c in checks if c.status == "warn")
         if failed:
             self.checks_summary.setText(
                 (self.tr("1 check failed: it shows its fix.") if failed == 1 else

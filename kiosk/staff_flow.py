@@ -12,7 +12,30 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QSizePolicy
 
 from backend.result import Result
-from kiosk.model import to_minor
+from kiosk.answers import (
+    carried,
+    cash_recorded,
+    cash_voided,
+    csv_export,
+    kiosk_checks,
+    paired_reader,
+    partial_resolved,
+    pin_accepted,
+    reader_setup,
+    staff_overview,
+    unpacked_as,
+)
+from kiosk.model import Refusal, to_minor
+from kiosk.staff_model import (
+    CashRecorded,
+    CashVoided,
+    CsvExport,
+    PartialResolved,
+    PinAccepted,
+    Reader,
+    ReaderSetup,
+    StaffOverview,
+)
 from kiosk.text import money
 from kiosk.window_parts import WindowParts
 
@@ -68,13 +91,16 @@ class StaffFlow(WindowParts):
         def done(result: Result, _tag: str) -> None:
             if self.current_screen() is not self.pin:
                 return
-            if result.get("success"):
+            answer = unpacked_as(result, PinAccepted)
+            if isinstance(answer, PinAccepted):
                 self._enter_staff()
             else:
                 self.pin.reset()
-                self.pin.set_message(str(result.get("error", "")), "error")
+                self.pin.set_message(answer.error, "error")
 
-        self.submit("pin", lambda: self.services.verify_pin(pin), done, worker=self.query_worker)
+        services = self.services
+        self.submit("pin", lambda: carried(pin_accepted(services.verify_pin(pin))), done,
+                    worker=self.query_worker)
 
     # --- staff mode ----------------------------------------------------------------
 
@@ -99,29 +125,22 @@ class StaffFlow(WindowParts):
             self.staff_timer.stop()
             return
         self._refresh_totals()
-        sync = self.sync
+        services, sync = self.services, self.sync
 
         def job() -> Result:
-            pending = self.services.pending_payments()
-            reconciled = self.services.reconciliation_status()
-            giving = self.services.giving_summary()
-            return {"success": True, "data": {
-                "giving": giving.get("data") if giving.get("success") else None,
-                "pending": pending["data"]["payments"] if pending.get("success") else None,
-                "pending_error": pending.get("error"),
-                "sync": sync.state() if sync is not None else None,
-                "reconcile": reconciled.get("data") if reconciled.get("success") else None,
-            }}
+            return carried(staff_overview(services, sync.state() if sync is not None else None))
 
         def done(result: Result, _tag: str) -> None:
-            data = result.get("data") or {}
-            if data.get("pending") is not None:
-                self.staff.set_pending(data["pending"])
-            self.staff.set_sync(data.get("sync") if self.campaign.relay_url else None)
-            if data.get("reconcile") is not None:
-                self.staff.set_reconcile(data["reconcile"])
-            if data.get("giving") is not None:
-                self.staff.set_giving(data["giving"])
+            answer = unpacked_as(result, StaffOverview)
+            if isinstance(answer, Refusal):
+                return  # the page keeps what it showed; the next refresh asks again
+            if answer.pending is not None:
+                self.staff.set_pending(answer.pending)
+            self.staff.set_sync(answer.sync if self.campaign.relay_url else None)
+            if answer.reconcile is not None:
+                self.staff.set_reconcile(answer.reconcile)
+            if answer.giving is not None:
+                self.staff.set_giving(answer.giving)
 
         self.submit("staff", job, done, worker=self.query_worker)
 
@@ -129,26 +148,31 @@ class StaffFlow(WindowParts):
         self.staff.set_notice(self.tr("Recording…"))
 
         def done(result: Result, _tag: str) -> None:
-            if result.get("success"):
+            answer = unpacked_as(result, CashRecorded)
+            if isinstance(answer, CashRecorded):
                 minor = to_minor(amount, self.campaign.decimals) or 0
                 self.staff.set_notice(self.tr("Cash gift of {amount} recorded.").format(
                     amount=money(minor, self.campaign.currency)), "ok")
             else:
-                self.staff.set_notice(str(result.get("error", "")), "error")
+                self.staff.set_notice(answer.error, "error")
             self._refresh_staff()
 
-        self.submit("cash", lambda: self.services.record_cash_gift(amount, name or None, None),
-                    done)
+        services = self.services
+        self.submit("cash", lambda: carried(cash_recorded(
+            services.record_cash_gift(amount, name or None, None))), done)
 
     def _run_checks(self) -> None:
         def done(result: Result, _tag: str) -> None:
-            if result.get("success"):
-                self.staff.set_checks(result["data"]["checks"])
+            answer = unpacked_as(result, tuple)
+            if isinstance(answer, Refusal):
+                self.staff.set_checks(None, answer.error)
             else:
-                self.staff.set_checks(None, str(result.get("error", "")))
+                self.staff.set_checks(answer)
 
         # The network checks wait on the relay and both providers: never on this thread.
-        self.submit("checks", self.services.run_checks, done, worker=self.query_worker)
+        services = self.services
+        self.submit("checks", lambda: carried(kiosk_checks(services.run_checks())), done,
+                    worker=self.query_worker)
 
     def _export_csv(self) -> None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -158,29 +182,32 @@ class StaffFlow(WindowParts):
 
             folder = data_dir() / "exports"
             folder.mkdir(parents=True, exist_ok=True)
-            return self.services.export_csv(str(folder / f"donations-{stamp}.csv"))
+            return carried(csv_export(
+                self.services.export_csv(str(folder / f"donations-{stamp}.csv"))))
 
         def done(result: Result, _tag: str) -> None:
-            if result.get("success"):
-                data = result["data"]
+            answer = unpacked_as(result, CsvExport)
+            if isinstance(answer, CsvExport):
                 self.staff.set_notice(self.tr("Exported {rows} gifts to {path}").format(
-                    rows=data.get("rows", 0), path=data.get("path", "")), "ok")
+                    rows=answer.rows, path=answer.path), "ok")
             else:
-                self.staff.set_notice(str(result.get("error", "")), "error")
+                self.staff.set_notice(answer.error, "error")
 
         self.submit("export", job, done, worker=self.query_worker)
 
     def _resolve_partial(self, payment_id: str, accept: bool) -> None:
         def done(result: Result, _tag: str) -> None:
-            if result.get("success"):
+            answer = unpacked_as(result, PartialResolved)
+            if isinstance(answer, PartialResolved):
                 self.staff.set_notice(self.tr("Partial payment accepted.") if accept
                                       else self.tr("Partial payment refused."), "ok")
             else:
-                self.staff.set_notice(str(result.get("error", "")), "error")
+                self.staff.set_notice(answer.error, "error")
             self._refresh_staff()
 
-        self.submit(f"resolve:{payment_id}",
-                    lambda: self.services.resolve_partial(payment_id, accept), done)
+        services = self.services
+        self.submit(f"resolve:{payment_id}", lambda: carried(partial_resolved(
+            services.resolve_partial(payment_id, accept))), done)
 
     def _set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -200,38 +227,42 @@ class StaffFlow(WindowParts):
 
     def _void_cash(self, donation_id: int, reason: str) -> None:
         def done(result: Result, _tag: str) -> None:
-            if result.get("success"):
+            answer = unpacked_as(result, CashVoided)
+            if isinstance(answer, CashVoided):
                 self.staff.set_notice(self.tr("Gift voided: {amount} out of the total.").format(
-                    amount=money(int(result["data"]["voided_minor"]), self.campaign.currency)),
-                    "ok")
+                    amount=money(answer.voided_minor, self.campaign.currency)), "ok")
             else:
-                self.staff.set_notice(str(result.get("error", "")), "error")
+                self.staff.set_notice(answer.error, "error")
             self.staff.show_main()
             self._refresh_staff()
 
-        self.submit(f"void:{donation_id}",
-                    lambda: self.services.void_cash_gift(donation_id, reason), done)
+        services = self.services
+        self.submit(f"void:{donation_id}", lambda: carried(cash_voided(
+            services.void_cash_gift(donation_id, reason))), done)
 
     def _reader_setup(self) -> None:
         def done(result: Result, _tag: str) -> None:
-            data = result.get("data") or {}
+            answer = unpacked_as(result, ReaderSetup)
             self.staff.terminal_page.set_state(
-                data.get("reader"), list(data.get("locations") or []),
-                str(data.get("error") or result.get("error") or ""))
+                ReaderSetup(error=answer.error) if isinstance(answer, Refusal) else answer)
 
-        self.submit("reader-setup", self.services.reader_setup, done, worker=self.query_worker)
+        services = self.services
+        self.submit("reader-setup", lambda: carried(reader_setup(services.reader_setup())), done,
+                    worker=self.query_worker)
 
     def _pair_reader(self, code: str, location_id: str) -> None:
         def done(result: Result, _tag: str) -> None:
-            if result.get("success"):
+            answer = unpacked_as(result, Reader)
+            if isinstance(answer, Reader):
                 self.campaign = replace(self.campaign, tap=True)
                 self.method.set_campaign(self.campaign)
                 self._reader_setup()
             else:
-                self.staff.terminal_page.status.setText(str(result.get("error", "")))
+                self.staff.terminal_page.status.setText(answer.error)
 
-        self.submit("reader-pair", lambda: self.services.register_reader(code, location_id),
-                    done)
+        services = self.services
+        self.submit("reader-pair", lambda: carried(paired_reader(
+            services.register_reader(code, location_id))), done)
 
     def _forget_reader(self) -> None:
         def done(result: Result, _tag: str) -> None:

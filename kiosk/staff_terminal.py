@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from kiosk.layout import Profile, design, set_direction
 from kiosk.screens.base import button, label, repolish
+from kiosk.staff_model import ReaderLocation, ReaderSetup
 from kiosk.widgets.email_keyboard import EmailKeyboard
 
 
@@ -76,21 +77,20 @@ class TerminalPage(QWidget):
         self.status.setText(self.tr("Checking the reader…"))
         self.refresh.emit()
 
-    def set_state(self, reader: dict[str, Any] | None, locations: list[dict[str, Any]],
-                  error: str = "") -> None:
+    def set_state(self, setup: ReaderSetup) -> None:
         """What Stripe says: this kiosk's reader (or None) and the account's locations."""
-        if reader:
-            online = reader.get("status") == "online"
+        reader, locations, error = setup.reader, setup.locations, setup.error
+        if reader is not None:
             self.status.setText(self.tr("{label} ({device}): {state}, {mode} mode").format(
-                label=reader.get("label"), device=reader.get("device_type"),
-                state=self.tr("online") if online else self.tr("offline"),
-                mode=reader.get("mode")))
-            self.status.setProperty("tone", "ok" if online else "error")
+                label=reader.label, device=reader.device_type,
+                state=self.tr("online") if reader.online else self.tr("offline"),
+                mode=reader.mode))
+            self.status.setProperty("tone", "ok" if reader.online else "error")
         else:
             self.status.setText(error or self.tr("No reader is paired with this kiosk."))
             self.status.setProperty("tone", "error" if error else "")
         repolish(self.status)
-        self.forget_button.setEnabled(bool(reader))
+        self.forget_button.setEnabled(reader is not None)
         while self.locations.count():
             item = self.locations.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -102,25 +102,25 @@ class TerminalPage(QWidget):
                                                    "charter-kiosk terminal locations --create."),
                                            "hint"))
         for place in locations[:3]:
-            choice = button(str(place.get("display_name")), "readerLocationButton",
-                            "secondary", min_height=64)
+            choice = button(place.display_name, "readerLocationButton", "secondary",
+                            min_height=64)
             choice.setCheckable(True)
             choice.clicked.connect(lambda _=False, p=place, b=choice: self._choose(p, b))
             self.locations.addWidget(choice)
-        self._location = str(locations[0]["id"]) if len(locations) == 1 else None
+        self._location = locations[0].location_id if len(locations) == 1 else None
         if self._location is not None:  # the only place there is: shown as chosen
             item = self.locations.itemAt(0)
             only = item.widget() if item is not None else None
             if only is not None and hasattr(only, "setChecked"):
                 only.setChecked(True)
 
-    def _choose(self, place: dict[str, Any], chosen: Any) -> None:
+    def _choose(self, place: ReaderLocation, chosen: Any) -> None:
         for index in range(self.locations.count()):
             item = self.locations.itemAt(index)
             widget = item.widget() if item is not None else None
             if widget is not None and widget is not chosen and hasattr(widget, "setChecked"):
                 widget.setChecked(False)
-        self._location = str(place["id"]) if chosen.isChecked() else None
+        self._location = place.location_id if chosen.isChecked() else None
 
     def _type(self, key: str) -> None:
         text = self.code.text()

@@ -19,15 +19,15 @@ from kiosk.answers import payment_start
 from kiosk.layout import profile_for
 from kiosk.main_window import KioskWindow
 from kiosk.model import PaymentStart, RecentGift
+from kiosk.staff_model import KioskCheck, PendingPayment, Reader, ReaderLocation, ReaderSetup
 from kiosk.widgets.qr import qr_matrix
 from tests.gui.conftest import tap, type_keys
 from tests.gui.fit import LANDSCAPE, PORTRAIT, SIZES, problems, qr_side, settle
 
 CHECKS = [
-    {"group": "relay", "name": "reachable", "status": "fail", "detail": "Cannot reach the "
-     "relay at https://relay.example.org (ConnectionError) " * 2, "fix": "Check the network."},
-    *[{"group": "kiosk", "name": f"check {n}", "status": "pass", "detail": "ok"}
-      for n in range(12)],
+    KioskCheck("relay", "reachable", "fail", "Cannot reach the relay at "
+               "https://relay.example.org (ConnectionError) " * 2, "Check the network."),
+    *[KioskCheck("kiosk", f"check {n}", "pass", "ok") for n in range(12)],
 ]
 
 
@@ -74,11 +74,10 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
                      "exports/donations-20261130-150000.csv", "ok")
     staff.set_checks(CHECKS)
     staff.set_pending([
-        {"amount_minor": 10000, "currency": "usd", "method": "crypto", "coin": "btc",
-         "age_s": 600, "status": "partially_paid", "needs_staff": True,
-         "provider_ref": "5077125051"},
-        *[{"amount_minor": 2500 * n, "currency": "usd", "method": "card", "age_s": 60 * n,
-           "status": "awaiting_payment"} for n in range(1, 5)]])
+        PendingPayment("int_0", "crypto", 10000, "usd", "partially_paid", age_s=600,
+                       coin="btc", needs_staff=True, provider_ref="5077125051"),
+        *[PendingPayment(f"int_{n}", "card", 2500 * n, "usd", "awaiting_payment", age_s=60 * n)
+          for n in range(1, 5)]])
     staff.set_recent([RecentGift(1, 123456789, "usd", "cash", "2026-11-30T15:00:00Z",
                                  display_name="The Okafor-Lindqvist family of Riverside")] * 12)
     # The XRP payment the crypto layout is checked with: a real one, from the sandbox.
@@ -105,10 +104,10 @@ def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., Ki
                         display_name="The Okafor-Lindqvist family of Riverside", voidable=True)
              for n in range(1, 9)]
     staff.void_page.set_gifts(gifts, "usd")
-    staff.terminal_page.set_state(
-        {"id": "tmr_x", "label": "Lobby reader by the north door", "status": "offline",
-         "device_type": "simulated_wisepos_e", "mode": "test"},
-        [{"id": f"tml_{n}", "display_name": f"Riverside Community Hall {n}"} for n in range(4)])
+    staff.terminal_page.set_state(ReaderSetup(
+        Reader("tmr_x", "Lobby reader by the north door", "simulated_wisepos_e", "offline",
+               "test"),
+        tuple(ReaderLocation(f"tml_{n}", f"Riverside Community Hall {n}") for n in range(4))))
     kiosk.method.set_campaign(type(kiosk.campaign)(**{**kiosk.campaign.__dict__, "tap": True}))
     kiosk.thanks.offer_receipt(True)
     kiosk.thanks.email_edit.setText("the.okafor-lindqvist.family@riverside-community.example.org")
