@@ -44,6 +44,7 @@ from backend.settings import write_settings
 from backend.sync import RelaySync
 from backend.webhooks import nowpayments_signature, stripe_signature_header
 from tests.conftest import CAMPAIGN
+from tests.support.databases import open_fresh_database
 
 STRIPE_SECRET = "whsec_state_machine_0123456789"
 IPN = {"test": "ipn-secret-sandbox-account", "live": "ipn-secret-production-account"}
@@ -130,7 +131,11 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
             os.environ["CHARTER_KIOSK_MODE"] = mode
             os.environ["RELAY_TOKEN"] = self.tokens[kiosk]
             close_database()
-            open_database(self.dir / f"{kiosk}-{mode}.sqlite3")
+            path = self.dir / f"{kiosk}-{mode}.sqlite3"
+            if path.exists():
+                open_database(path)
+            else:  # a new kiosk, or k3 gone live: an empty file at today's schema
+                open_fresh_database(path)
             self.current = kiosk
 
         def next_id(self) -> int:

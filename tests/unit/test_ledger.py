@@ -29,6 +29,7 @@ from backend.models import (
 from backend.result import UserError
 from backend.settings import write_settings
 from backend.webhooks import ProviderEvent
+from tests.support.databases import open_fresh_database
 
 CAMPAIGN = "gala"
 
@@ -516,7 +517,7 @@ def _state() -> dict[str, Any]:
 
 
 def _run(path: Path, events: list[ProviderEvent], intents: list[tuple[str, str]]) -> dict[str, Any]:
-    db.open_database(path)
+    open_fresh_database(path)
     try:
         for intent_id, method in intents:
             intent(intent_id, method=method)
