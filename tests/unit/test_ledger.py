@@ -529,8 +529,10 @@ def _run(path: Path, events: list[ProviderEvent], intents: list[tuple[str, str]]
         db.close_database()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+# 30 examples in the suite (each applies up to 26 events in order and up to 78 shuffled and
+# repeated, checking the totals after every one); LEDGER_EXAMPLES=500 for a longer search.
+@settings(max_examples=int(os.environ.get("LEDGER_EXAMPLES", "30")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     sessions=st.lists(stripe_session, max_size=3),
     payments=st.lists(crypto_payment, max_size=3),
