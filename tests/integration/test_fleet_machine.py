@@ -370,6 +370,7 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
     return FleetMachine
 
 
+@pytest.mark.slow
 def test_every_kiosk_of_a_mode_agrees_and_matches_the_expected_net(
         kiosk_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("CHARTER_RELAY_URL", "CHARTER_KIOSK_MODE", "RELAY_TOKEN"):

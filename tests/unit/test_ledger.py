@@ -529,6 +529,7 @@ def _run(path: Path, events: list[ProviderEvent], intents: list[tuple[str, str]]
         db.close_database()
 
 
+@pytest.mark.slow
 # 30 examples in the suite (each applies up to 26 events in order and up to 78 shuffled and
 # repeated, checking the totals after every one); LEDGER_EXAMPLES=500 for a longer search.
 @settings(max_examples=int(os.environ.get("LEDGER_EXAMPLES", "30")), deadline=None,
