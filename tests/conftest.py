@@ -17,6 +17,15 @@ from backend.db import close_database
 from backend.secrets import KNOWN_SECRETS
 from tests.support.memory_keyring import MemoryKeyring
 
+# Keep Python's bytecode cache (__pycache__, ignored by git) even where the environment sets
+# PYTHONDONTWRITEBYTECODE=1, as some CI images do: otherwise each of the four xdist workers
+# and every subprocess a test starts (the CLI, the relay, the kiosk, the benches) compiles
+# stripe, peewee, starlette and our own modules from source again, ~4 s of CPU per worker
+# just to collect the tests. Set here, before xdist starts its workers, so they and their
+# children inherit it. bench/kiosk_startup.py does the same for the processes it times.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 ENDPOINT_VARS = ("STRIPE_API_BASE", "NOWPAYMENTS_API_BASE", "CHARTER_RELAY_URL", "CHARTER_KIOSK_MODE",
                  "CHARTER_RELAY_DB")
 

@@ -44,6 +44,7 @@ from backend.settings import write_settings
 from backend.sync import RelaySync
 from backend.webhooks import nowpayments_signature, stripe_signature_header
 from tests.conftest import CAMPAIGN
+from tests.support.databases import open_fresh_database
 
 STRIPE_SECRET = "whsec_state_machine_0123456789"
 IPN = {"test": "ipn-secret-sandbox-account", "live": "ipn-secret-production-account"}
@@ -130,7 +131,11 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
             os.environ["CHARTER_KIOSK_MODE"] = mode
             os.environ["RELAY_TOKEN"] = self.tokens[kiosk]
             close_database()
-            open_database(self.dir / f"{kiosk}-{mode}.sqlite3")
+            path = self.dir / f"{kiosk}-{mode}.sqlite3"
+            if path.exists():
+                open_database(path)
+            else:  # a new kiosk, or k3 gone live: an empty file at today's schema
+                open_fresh_database(path)
             self.current = kiosk
 
         def next_id(self) -> int:
@@ -365,6 +370,7 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
     return FleetMachine
 
 
+@pytest.mark.slow
 def test_every_kiosk_of_a_mode_agrees_and_matches_the_expected_net(
         kiosk_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("CHARTER_RELAY_URL", "CHARTER_KIOSK_MODE", "RELAY_TOKEN"):
@@ -378,7 +384,9 @@ def test_every_kiosk_of_a_mode_agrees_and_matches_the_expected_net(
             finally:
                 super().teardown()
 
+    # 8 runs of 30 steps in the suite (each run starts its own relay and three kiosks);
+    # FLEET_EXAMPLES=100 for a longer search before changing the ledger, the sync or the relay.
     run_state_machine_as_test(Final, settings=settings(
-        max_examples=int(os.environ.get("FLEET_EXAMPLES", "15")), stateful_step_count=30,
+        max_examples=int(os.environ.get("FLEET_EXAMPLES", "8")), stateful_step_count=30,
         deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                               HealthCheck.function_scoped_fixture]))

@@ -29,6 +29,7 @@ from backend.models import (
 from backend.result import UserError
 from backend.settings import write_settings
 from backend.webhooks import ProviderEvent
+from tests.support.databases import open_fresh_database
 
 CAMPAIGN = "gala"
 
@@ -516,7 +517,7 @@ def _state() -> dict[str, Any]:
 
 
 def _run(path: Path, events: list[ProviderEvent], intents: list[tuple[str, str]]) -> dict[str, Any]:
-    db.open_database(path)
+    open_fresh_database(path)
     try:
         for intent_id, method in intents:
             intent(intent_id, method=method)
@@ -528,8 +529,11 @@ def _run(path: Path, events: list[ProviderEvent], intents: list[tuple[str, str]]
         db.close_database()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@pytest.mark.slow
+# 30 examples in the suite (each applies up to 26 events in order and up to 78 shuffled and
+# repeated, checking the totals after every one); LEDGER_EXAMPLES=500 for a longer search.
+@settings(max_examples=int(os.environ.get("LEDGER_EXAMPLES", "30")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
     sessions=st.lists(stripe_session, max_size=3),
     payments=st.lists(crypto_payment, max_size=3),
