@@ -59,6 +59,17 @@ def _text(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else None
+
+
+def _data(result: object) -> dict[str, Any] | Refusal:
+    """The data of a successful answer, or the Refusal of any other."""
+    data = result.get("data") if isinstance(result, dict) and result.get("success") else None
+    return data if isinstance(data, dict) else refusal(result)
+
+
 def refusal(result: object) -> Refusal:
     """The error of a failed answer (anything that is not a success is one)."""
     error = result.get("error") if isinstance(result, dict) else None
@@ -73,17 +84,16 @@ def carried(value: object) -> Result:
 
 def unpacked(result: Result) -> object:
     """What `carried` packed, or the Refusal of a job that failed on the way."""
-    data = result.get("data") if result.get("success") else None
-    if not isinstance(data, dict) or "carried" not in data:
+    data = _data(result)
+    if isinstance(data, Refusal) or "carried" not in data:
         return refusal(result)
     return data["carried"]
 
 
 def ready(result: Result, *, catalogs: dict[str, str], demo_pin: str | None) -> Ready | Refusal:
     """on_ready's answer, read once: the campaign and its totals."""
-    data = result.get("data") if result.get("success") else None
-    if not isinstance(data, dict):
-        return refusal(result)
+    if isinstance(data := _data(result), Refusal):
+        return data
     try:
         campaign = Campaign.from_ready(data)
     except (TypeError, ValueError):
@@ -95,23 +105,20 @@ def ready(result: Result, *, catalogs: dict[str, str], demo_pin: str | None) -> 
 def payment_start(method: str, result: Result) -> PaymentStart | Refusal:
     """start_card / start_crypto / start_tap's answer, read once: the one place that knows
     its keys. An answer without the payment's reference is a refusal, not a blank code."""
-    data = result.get("data") if result.get("success") else None
-    if not isinstance(data, dict):
-        return refusal(result)
+    if isinstance(data := _data(result), Refusal):
+        return data
     ref_key = {"card": "session_id", "crypto": "payment_id", "tap": "payment_intent_id"}
     ref = _text(data.get(ref_key.get(method, "")))
     if ref is None:
         log.error("a %s payment was started without a reference: %s", method, sorted(data))
         return Refusal("The payment service gave no payment reference.")
-    expires = data.get("expires_at")
     return PaymentStart(
         method=method, intent_id=str(data.get("intent_id") or ""), ref=ref,
         amount_minor=_int(data.get("amount_minor")), gift_minor=_int(data.get("gift_minor")),
         fee_minor=_int(data.get("fee_minor")) or 0,
         payload=str(data.get("qr_payload") or data.get("checkout_url") or ""),
         recurring=bool(data.get("recurring")),
-        expires_at=float(expires) if isinstance(expires, int | float)
-        and not isinstance(expires, bool) else None,
+        expires_at=_number(data.get("expires_at")),
         pay_amount=str(data.get("pay_amount") or ""),
         pay_currency=str(data.get("pay_currency") or ""),
         network=str(data.get("network") or ""), pay_address=str(data.get("pay_address") or ""),
@@ -120,9 +127,8 @@ def payment_start(method: str, result: Result) -> PaymentStart | Refusal:
 
 def payment_update(result: object) -> PaymentUpdate | Refusal:
     """payment_status's answer, read once (the poller hands it over as it came)."""
-    data = result.get("data") if isinstance(result, dict) and result.get("success") else None
-    if not isinstance(data, dict):
-        return refusal(result)
+    if isinstance(data := _data(result), Refusal):
+        return data
     return PaymentUpdate(status=str(data.get("status") or ""),
                          total_minor=_int(data.get("total_minor")),
                          reader_action=_text(data.get("reader_action")),
@@ -131,8 +137,8 @@ def payment_update(result: object) -> PaymentUpdate | Refusal:
 
 
 def _rows(result: Result, key: str) -> list[dict[str, Any]] | None:
-    data = result.get("data") if result.get("success") else None
-    rows = data.get(key) if isinstance(data, dict) else None
+    data = _data(result)
+    rows = None if isinstance(data, Refusal) else data.get(key)
     return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else None
 
 
@@ -192,19 +198,9 @@ def unpacked_as(result: Result, kind: type[T]) -> T | Refusal:
     return Refusal(_UNREAD)
 
 
-def _data(result: object) -> dict[str, Any] | Refusal:
-    data = result.get("data") if isinstance(result, dict) and result.get("success") else None
-    return data if isinstance(data, dict) else refusal(result)
-
-
 def _word(value: object) -> str | None:
     """A non-empty string, and only that (a number or a dict is not a name or a status)."""
     return value if isinstance(value, str) and value else None
-
-
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-        else None
 
 
 def _list(data: dict[str, Any], key: str) -> list[dict[str, Any]] | None:
