@@ -8,6 +8,7 @@ module involved has finished loading) and not `if TYPE_CHECKING:` blocks (never 
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,14 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 def imports_of(name: str, path: Path) -> list[Import]:
     """Every import statement in the module `name` stored at `path`."""
+    stat = path.stat()
+    return list(_parsed_imports(name, path, stat.st_mtime_ns, stat.st_size))
+
+
+# Every layering test reads the whole product (~120 files): parsed once per test process,
+# and again only for a file that changed (the key holds its modification time and size).
+@functools.lru_cache(maxsize=None)
+def _parsed_imports(name: str, path: Path, mtime_ns: int, size: int) -> tuple[Import, ...]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[Import] = []
@@ -65,7 +74,7 @@ def imports_of(name: str, path: Path) -> list[Import]:
                 walk(ast.iter_child_nodes(node), module_level)
 
     walk(tree.body, True)
-    return found
+    return tuple(found)
 
 
 def import_graph(root: Path, packages: Iterable[str], *, module_level_only: bool = True
