@@ -39,12 +39,15 @@ _N, _R, _P = 2**14, 8, 1
 _SCHEME = "scrypt"
 
 
-def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
-    """`scrypt$N$r$p$salt$hash`, both parts base64: the text stored in the keyring."""
+def hash_pin(pin: str, *, salt: bytes | None = None, cost: int = _N) -> str:
+    """`scrypt$N$r$p$salt$hash`, both parts base64: the text stored in the keyring.
+
+    The text carries its own cost, which `pin_matches` follows; only tests of the staff
+    screens pass a lower `cost`, to spend their time on what they test."""
     salt = salt if salt is not None else os.urandom(16)
-    digest = hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    digest = hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=cost, r=_R, p=_P, dklen=32)
     return "$".join(
-        [_SCHEME, str(_N), str(_R), str(_P), _b64(salt), _b64(digest)]
+        [_SCHEME, str(cost), str(_R), str(_P), _b64(salt), _b64(digest)]
     )
 
 

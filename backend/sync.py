@@ -146,6 +146,7 @@ class RelaySync:
         wait: float = POLL_WAIT_SECONDS,
         read_timeout: float | None = None,
         rng: Callable[[], float] = random.random,
+        batch_limit: int = BATCH_LIMIT,
     ) -> None:
         if not token:
             raise UserError("The relay token (RELAY_TOKEN) is not configured.")
@@ -162,6 +163,9 @@ class RelaySync:
         self._wait = wait
         self._read_timeout = read_timeout
         self._rng = rng
+        if batch_limit < 1:
+            raise ValueError(f"a batch holds at least one event, not {batch_limit}")
+        self._batch_limit = batch_limit
         self._lock = threading.Lock()
         self._connected = False
         self._since: float | None = None
@@ -253,7 +257,7 @@ class RelaySync:
 
     def _fetch(self, cursor: int, wait: float) -> dict[str, Any]:
         url = f"{self.relay_url}/v1/events"
-        params: dict[str, str | int | float] = {"after": cursor, "limit": BATCH_LIMIT,
+        params: dict[str, str | int | float] = {"after": cursor, "limit": self._batch_limit,
                                                 "wait": max(0.0, wait)}
         try:
             answer = self._session.get(

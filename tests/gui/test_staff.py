@@ -10,10 +10,10 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from backend import staff_pin
 from kiosk.layout import MIN_TARGET_PX
 from kiosk.main_window import KioskWindow
 from tests.gui.conftest import corner_taps, tap, type_keys
+from tests.support.pins import store_pin
 
 PIN = "2468"
 
@@ -39,7 +39,7 @@ def message(window: KioskWindow) -> str:
 
 
 def test_wrong_pins_lock_staff_mode(qtbot: QtBot, kiosk: KioskWindow) -> None:
-    assert staff_pin.set_pin(PIN)["success"]
+    store_pin(PIN)
     open_pin(qtbot, kiosk)
     for attempt in range(1, 5):
         enter_pin(qtbot, kiosk, "1111")
@@ -53,7 +53,7 @@ def test_wrong_pins_lock_staff_mode(qtbot: QtBot, kiosk: KioskWindow) -> None:
 
 
 def test_staff_records_a_cash_gift(qtbot: QtBot, kiosk: KioskWindow) -> None:
-    assert staff_pin.set_pin(PIN)["success"]
+    store_pin(PIN)
     unlock(qtbot, kiosk)
     tap(qtbot, kiosk, "cashGiftButton")
     type_keys(qtbot, kiosk.staff.cash_keypad, "40")
@@ -69,7 +69,7 @@ def test_staff_records_a_cash_gift(qtbot: QtBot, kiosk: KioskWindow) -> None:
 
 
 def test_staff_void_a_mistyped_cash_gift(qtbot: QtBot, kiosk: KioskWindow) -> None:
-    assert staff_pin.set_pin(PIN)["success"]
+    store_pin(PIN)
     unlock(qtbot, kiosk)
     for amount in ("400", "4"):
         tap(qtbot, kiosk, "cashGiftButton")
@@ -96,7 +96,7 @@ def test_staff_void_a_mistyped_cash_gift(qtbot: QtBot, kiosk: KioskWindow) -> No
 
 
 def test_pause_shows_back_in_a_moment(qtbot: QtBot, kiosk: KioskWindow) -> None:
-    assert staff_pin.set_pin(PIN)["success"]
+    store_pin(PIN)
     unlock(qtbot, kiosk)
     tap(qtbot, kiosk, "pauseButton")
     tap(qtbot, kiosk, "staffBackButton")
@@ -154,7 +154,7 @@ def test_staff_sees_open_payments_and_late_gifts(qtbot: QtBot, kiosk: KioskWindo
     qtbot.waitUntil(lambda: kiosk.pay.qr.has_code(), timeout=15_000)
     tap(qtbot, kiosk, "cancelButton")
     qtbot.waitUntil(lambda: kiosk.stack.currentWidget() is kiosk.attract, timeout=5_000)
-    assert staff_pin.set_pin(PIN)["success"]
+    store_pin(PIN)
     unlock(qtbot, kiosk)
     label = kiosk.staff.reconcile_label
     qtbot.waitUntil(lambda: "1 open" in label.text(), timeout=5_000)
@@ -162,7 +162,7 @@ def test_staff_sees_open_payments_and_late_gifts(qtbot: QtBot, kiosk: KioskWindo
 
 
 def test_staff_runs_the_same_checks_as_the_command(qtbot: QtBot, kiosk: KioskWindow) -> None:
-    assert staff_pin.set_pin(PIN)["success"]
+    store_pin(PIN)
     unlock(qtbot, kiosk)
     tap(qtbot, kiosk, "checkKioskButton")
     summary = kiosk.staff.checks_summary

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from backend import staff_pin
 from backend.secrets import get_secret
+from tests.support.pins import store_pin
 
 
 class Clock:
@@ -30,12 +31,12 @@ def test_set_pin_stores_only_a_hash() -> None:
     assert not staff_pin.set_pin("12ab")["success"]
     assert staff_pin.set_pin("975310")["success"]
     stored = get_secret("STAFF_PIN_HASH")
-    assert stored and stored.startswith("scrypt$") and "975310" not in stored
+    assert stored and stored.startswith("scrypt$16384$8$1$") and "975310" not in stored
     assert staff_pin.verify_pin("975310")["success"]
 
 
 def test_five_wrong_tries_lock_for_a_while(tmp_path: Path) -> None:
-    staff_pin.set_pin("2468")
+    store_pin("2468")
     clock = Clock()
     guard = staff_pin.PinGuard(clock=clock, lock_path=tmp_path / "lock.json")
     for left in (4, 3, 2, 1):
@@ -52,7 +53,7 @@ def test_five_wrong_tries_lock_for_a_while(tmp_path: Path) -> None:
 
 
 def test_a_right_pin_resets_the_count(tmp_path: Path) -> None:
-    staff_pin.set_pin("2468")
+    store_pin("2468")
     guard = staff_pin.PinGuard(clock=Clock(), lock_path=tmp_path / "lock.json")
     for _ in range(4):
         staff_pin.verify_pin("0000", guard=guard)
@@ -68,7 +69,7 @@ def test_no_pin_set_says_how_to_set_one() -> None:
 
 
 def test_each_lock_in_a_row_lasts_twice_as_long(tmp_path: Path) -> None:
-    staff_pin.set_pin("2468")
+    store_pin("2468")
     clock = Clock()
     guard = staff_pin.PinGuard(clock=clock, lock_path=tmp_path / "lock.json")
     for lock in (staff_pin.LOCK_SECONDS, 2 * staff_pin.LOCK_SECONDS, 4 * staff_pin.LOCK_SECONDS):

@@ -7,16 +7,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScroller
 from pytestqt.qtbot import QtBot
 
-from backend import charter, staff_pin
+from backend import charter
 from kiosk.layout import MIN_TARGET_PX
 from kiosk.main_window import KioskWindow
 from tests.gui.conftest import tap, type_keys
 from tests.gui.fit import settle
 from tests.gui.test_staff import PIN, unlock
+from tests.support.pins import store_pin
 
 
 def test_a_cash_donor_s_name_is_typed_on_the_screen(qtbot: QtBot, kiosk: KioskWindow) -> None:
-    assert staff_pin.set_pin(PIN)["success"]
+    store_pin(PIN)
     unlock(qtbot, kiosk)
     tap(qtbot, kiosk, "cashGiftButton")
     type_keys(qtbot, kiosk.staff.cash_keypad, "12.5")

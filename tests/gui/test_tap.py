@@ -13,6 +13,7 @@ from backend.sandbox import SandboxServer
 from backend.settings import set_setting
 from kiosk.main_window import KioskWindow
 from tests.gui.conftest import tap
+from tests.support.pins import store_pin
 
 
 @pytest.fixture
@@ -115,14 +116,14 @@ def test_no_reader_no_tap_button(qtbot: QtBot, make_kiosk: Callable[..., KioskWi
 
 def test_staff_pair_a_reader_and_the_donor_sees_tap_card(
         qtbot: QtBot, make_kiosk: Callable[..., KioskWindow], sandbox: SandboxServer) -> None:
-    from backend import staff_pin, terminal
+    from backend import terminal
     from backend.settings import get_settings
     from tests.gui.test_staff import PIN, unlock
 
     assert terminal.create_location("Hall", {"line1": "1 Quay St", "city": "Portland",
                                              "country": "US", "postal_code": "97201"})["success"]
     kiosk = make_kiosk()
-    assert staff_pin.set_pin(PIN)["success"]
+    store_pin(PIN)
     unlock(qtbot, kiosk)
     tap(qtbot, kiosk, "cardReaderButton")
     page = kiosk.staff.terminal_page

@@ -20,6 +20,7 @@ import requests
 from backend import charter, ledger
 from backend.models import Donation, SyncCursor
 from backend.relay import tokens
+from backend.relay.app import MAX_LIMIT
 from backend.relay.server import RelayServer
 from backend.relay.store import IngestItem
 from backend.settings import write_settings
@@ -258,11 +259,12 @@ def test_gap_continues_from_the_oldest_event_and_is_reported(relay: RelayServer,
 
 @pytest.mark.slow
 def test_long_backlog_is_applied_in_order(relay: RelayServer, token: str) -> None:
-    # One full batch at the kiosk's real limit, then a part of one: the cursor carries over
-    # and the sync stops on the short batch. (Each event is ~9 ms of ledger work, so 1,200 as
-    # before cost 10 s of CPU for a third batch no different from the second; the relay's own
-    # paging over many pages is tested in test_relay.)
-    backlog = BATCH_LIMIT + 100
+    # Two full batches, then a part of one: the cursor carries over from batch to batch and
+    # the order holds across them. A small batch limit, because each event is ~9 ms of
+    # ledger work whatever the batch size (the real limit is checked below, and the relay's
+    # own paging over many pages in test_relay).
+    limit = 40
+    backlog = 2 * limit + 15
     items = []
     for i in range(backlog):
         session = card_session(100, session_id=f"cs_test_backlog{i:05d}")
@@ -270,12 +272,26 @@ def test_long_backlog_is_applied_in_order(relay: RelayServer, token: str) -> Non
         items.append(IngestItem("stripe", f"evt_backlog{i}", "checkout.session.completed",
                                 body.decode(), ""))
     relay.relay.store.insert_batch(items)
-    sync = RelaySync(relay.url, token)
-    assert catch_up(sync) == backlog
+    sync = RelaySync(relay.url, token, batch_limit=limit)
+    batches = [sync.poll_once(0) for _ in range(4)]
+    assert batches == [limit, limit, 15, 0]
     assert total() == 100 * backlog
     refs = [d.provider_ref for d in Donation.select().order_by(Donation.id)]
     assert refs == [f"cs_test_backlog{i:05d}" for i in range(backlog)]
     assert sync.state().cursor == backlog
+
+
+def test_the_kiosk_asks_for_a_batch_the_relay_serves_whole(relay: RelayServer, token: str
+                                                          ) -> None:
+    asked: list[str] = []
+    session = requests.Session()
+    session.hooks["response"].append(lambda answer, *args, **kwargs: asked.append(answer.url))
+    sync = RelaySync(relay.url, token, session=session)
+    assert sync.poll_once(0) == 0
+    assert asked and f"limit={BATCH_LIMIT}" in asked[0]
+    assert 100 <= BATCH_LIMIT <= MAX_LIMIT  # not clamped by the relay, nor a trickle
+    with pytest.raises(ValueError, match="at least one event"):
+        RelaySync(relay.url, token, batch_limit=0)
 
 
 def test_run_applies_live_events_and_stops_promptly(relay: RelayServer, token: str) -> None:
