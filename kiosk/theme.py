@@ -68,6 +68,7 @@ class ScaledTheme(QObject):
         self._qss = base_stylesheet() if qss is None else qss
         self.factor = 0.0
         self.profile: Profile | None = None
+        self._fitting = False
         widget.installEventFilter(self)
         self.apply()
 
@@ -75,18 +76,26 @@ class ScaledTheme(QObject):
         """Lay the window out for `width`×`height` first, then take that size: resizing
         first would be held back by the minimum size of the layout for the old size."""
         self.apply(width, height)
-        for _ in range(3):
-            # Style and layout changes are delivered as posted events: let them land,
-            # then drop any minimum left over from a larger layout (the layout sets the
-            # right one again when it next activates) and take the size.
-            QCoreApplication.sendPostedEvents()
-            layout = self._widget.layout()
-            if layout is not None:
-                layout.activate()
-            self._widget.setMinimumSize(0, 0)
-            self._widget.resize(width, height)
-            if (self._widget.width(), self._widget.height()) == (width, height):
-                break
+        # The sizes the window passes through on its way are not styled: each restyle
+        # re-polishes every widget (~0.1 s), and styling a passing size only to style the
+        # target again doubled the cost of every change of screen.
+        self._fitting = True
+        try:
+            for _ in range(3):
+                # Style and layout changes are delivered as posted events: let them land,
+                # then drop any minimum left over from a larger layout (the layout sets
+                # the right one again when it next activates) and take the size.
+                QCoreApplication.sendPostedEvents()
+                layout = self._widget.layout()
+                if layout is not None:
+                    layout.activate()
+                self._widget.setMinimumSize(0, 0)
+                self._widget.resize(width, height)
+                if (self._widget.width(), self._widget.height()) == (width, height):
+                    break
+        finally:
+            self._fitting = False
+        self.apply()  # the size it ended at (the target, unless the screen is smaller)
 
     def apply(self, width: int | None = None, height: int | None = None) -> None:
         size = self._widget.size()
@@ -104,6 +113,6 @@ class ScaledTheme(QObject):
             arrange(profile)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._widget and event.type() == QEvent.Type.Resize:
+        if watched is self._widget and event.type() == QEvent.Type.Resize and not self._fitting:
             self.apply()
         return False
