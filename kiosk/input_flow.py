@@ -11,7 +11,7 @@ import time
 from typing import cast
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QTouchEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.window_parts import WindowParts
@@ -21,6 +21,7 @@ log = logging.getLogger("charter.kiosk")
 STAFF_CORNER_PX = 120
 STAFF_TAPS = 5
 STAFF_TAP_WINDOW_S = 3.0
+_INPUT_EVENTS = (QMouseEvent, QTouchEvent, QKeyEvent)
 
 
 class InputFlow(WindowParts):
@@ -40,6 +41,11 @@ class InputFlow(WindowParts):
         self.go_home()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Every event of the application passes here (paints, timers, layouts: thousands a
+        # second while a screen animates); only touches, clicks and keys go further, and
+        # telling them by class is a C check where reading the type builds a Python enum.
+        if not isinstance(event, _INPUT_EVENTS):
+            return False
         kind = event.type()
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin,
                     QEvent.Type.MouseButtonDblClick):
