@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from backend.cli import main
+from tests.support.imports import imports_of, modules_under
 from tests.support.paths import REPO
 
 
@@ -25,15 +26,10 @@ def run_python(code: str, home: Path, **env: str) -> subprocess.CompletedProcess
 def test_no_backend_module_imports_the_gui() -> None:
     """The relay host and `check` run without Qt: nothing under backend/ may import
     kiosk or PySide6, not even inside a function."""
-    import ast
-
-    found = []
-    for path in sorted((REPO / "backend").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            found += [f"{path.relative_to(REPO)}:{node.lineno} {n}" for n in names
-                      if n.split(".")[0] in ("kiosk", "PySide6")]
+    found = [f"{path.relative_to(REPO)}:{imp.lineno} {imp.module}"
+             for name, path in modules_under(REPO, ["backend"]).items()
+             for imp in imports_of(name, path)
+             if imp.module.split(".")[0] in ("kiosk", "PySide6")]
     assert not found, found
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.imports import imports_of, modules_under
 from tests.support.paths import REPO
 
 ROOT = REPO
@@ -88,16 +89,11 @@ def test_every_hidden_import_exists_here() -> None:
 
 
 def _qt_modules_imported(root: Path) -> set[str]:
-    used: set[str] = set()
-    for path in root.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("PySide6"):
-                used.add(node.module)
-                used.update(f"PySide6.{alias.name}" for alias in node.names if node.module == "PySide6")
-            elif isinstance(node, ast.Import):
-                used.update(alias.name for alias in node.names if alias.name.startswith("PySide6"))
-    return used
+    """The Qt modules (`PySide6.QtXxx`, or `PySide6` itself) imported anywhere under `root`."""
+    return {".".join(imp.module.split(".")[:2])
+            for name, path in modules_under(root.parent, [root.name]).items()
+            for imp in imports_of(name, path)
+            if imp.module.split(".")[0] == "PySide6"}
 
 
 def test_the_test_helpers_stay_out_of_the_bundle() -> None:
