@@ -103,3 +103,11 @@ def kiosk_env(sandbox: object, monkeypatch: pytest.MonkeyPatch) -> object:
     monkeypatch.setenv("NOWPAYMENTS_IPN_SECRET_TEST", config.nowpayments_ipn_secret)
     monkeypatch.setenv("BASE_URL", "https://relay.example.org")
     return sandbox
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first. With four test processes handed one test at a time
+    (`--maxschedchunk 1` in pyproject.toml), the long tests start at once, side by side,
+    and the many short ones fill in around them; a 10 s test handed out last would end the
+    run 10 s after everything else. The sort is stable: every other test keeps its place."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -256,6 +256,7 @@ def test_without_the_choices_in_kiosk_toml_none_is_offered(
     assert not button(kiosk, "coverFeeToggle").isVisible()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["fr", "ar"])
 def test_the_longer_languages_fit_every_size(qtbot: QtBot, choices_kiosk: KioskWindow,
                                              language: str) -> None:

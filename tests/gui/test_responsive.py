@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
@@ -12,6 +13,7 @@ from kiosk.main_window import KioskWindow
 from tests.gui.conftest import tap
 
 
+@pytest.mark.slow
 def test_gui_never_stalls_with_a_slow_provider(qtbot: QtBot, kiosk: KioskWindow,
                                                sandbox: SandboxServer) -> None:
     sandbox.set_fault(provider="all", mode="slow", delay=5)

@@ -43,6 +43,7 @@ def test_the_size_groups_cover_every_size_and_every_layout() -> None:
         "portrait-large"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", list(SIZE_GROUPS))
 def test_every_screen_fits_every_size(qtbot: QtBot, make_kiosk: Callable[..., KioskWindow],
                                       group: str) -> None:

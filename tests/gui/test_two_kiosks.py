@@ -47,6 +47,7 @@ KIOSK_B = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_gift_at_one_kiosk_shows_on_the_other(
         qtbot: QtBot, make_kiosk: Callable[..., KioskWindow], sandbox: SandboxServer,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

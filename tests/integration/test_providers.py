@@ -299,6 +299,7 @@ def test_provider_faults(kiosk_env: Any, mode: str, words: list[str]) -> None:
         assert any(w in error.lower() for w in words), error
 
 
+@pytest.mark.slow
 def test_provider_slow_times_out_cleanly(kiosk_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stripe_api, "TIMEOUT", (1.0, 0.5))
     monkeypatch.setattr(nowpayments_api, "TIMEOUT", (1.0, 0.5))

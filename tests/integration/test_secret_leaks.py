@@ -259,6 +259,7 @@ def _leaks_in(text: str | bytes, needles: dict[str, list[str]]) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_logs_database_or_errors(leak_env: LeakEnv,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     env = leak_env
@@ -298,6 +299,7 @@ def test_no_secret_reaches_logs_database_or_errors(leak_env: LeakEnv,
     assert any(r["name"] == "relay token" and r["status"] == "pass" for r in check_rows), check_rows
 
 
+@pytest.mark.slow
 def test_error_screens_show_no_secret(leak_env: LeakEnv, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The screens a donor sees when paying fails: their texts carry no secret."""
     from PySide6.QtCore import QCoreApplication, QEvent

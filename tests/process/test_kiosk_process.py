@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.paths import REPO
 
 
@@ -21,6 +23,7 @@ def start(tmp_path: Path, **env: str) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 def test_quit_after_renders_and_exits_zero(tmp_path: Path) -> None:
     shot = tmp_path / "attract.png"
     process = start(tmp_path, CHARTER_KIOSK_QUIT_AFTER="3", CHARTER_KIOSK_SCREENSHOT=str(shot))
@@ -32,6 +35,7 @@ def test_quit_after_renders_and_exits_zero(tmp_path: Path) -> None:
     assert shot.exists() and shot.stat().st_size > 5000
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_kiosk_cleanly(tmp_path: Path) -> None:
     process = start(tmp_path)
     try:

@@ -581,6 +581,7 @@ def _paid_event() -> ProviderEvent:
     return completed("cs_race", amount=4200)
 
 
+@pytest.mark.slow
 def test_threads_count_once(tmp_path: Path) -> None:
     path = tmp_path / "race.sqlite3"
     db.open_database(path)
@@ -629,6 +630,7 @@ def _process_worker(path: str, home: str, queue: Any, start: Any) -> None:
     queue.put(counted)
 
 
+@pytest.mark.slow
 def test_processes_count_once(tmp_path: Path) -> None:
     path = tmp_path / "race.sqlite3"
     db.open_database(path)  # created and migrated once, like a kiosk already running
