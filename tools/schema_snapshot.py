@@ -5,9 +5,9 @@
 It runs every step of `backend.migrations.STEPS` on an empty file in a throwaway data
 directory (one transaction each, as `backend.db.migrate` does, never through the snapshot
 itself) and prints `sqlite_master` as Python literals in a fixed order: tables, referenced
-tables first and then by name, each followed by its indexes by name. SQLite's own objects
-(primary-key autoindexes, sqlite_sequence) are left out: creating the tables makes them.
-Paste the output over the old snapshot in backend/migrations.py when a step is appended;
+tables first and then by name, each followed by its indexes by name (the order and the
+file are tests.support.schema's, which the test of the snapshot uses too). Paste the
+output over the old snapshot in backend/migrations.py when a step is appended;
 tests/unit/test_migrations.py says when it is stale.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -24,50 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WIDTH = 100  # one literal per line, under ruff's 110 with the indent and quotes
-
-
-def stepwise_file(path: Path) -> None:
-    """An empty file brought through every shipped step, one transaction each."""
-    import peewee as pw
-
-    from backend.migrations import STEPS
-
-    database = pw.SqliteDatabase(str(path))
-    for version, step in enumerate(STEPS, start=1):
-        with database.atomic():
-            step(database)
-            database.execute_sql(f"PRAGMA user_version = {version}")
-    database.close()
-
-
-def ordered_schema(path: Path) -> list[str]:
-    """The file's CREATE statements: tables (referenced ones first, then by name), each
-    followed by its indexes (and any trigger on it) by name."""
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
-                            "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchall()
-        tables = sorted(name for kind, name, _, _ in rows if kind == "table")
-        refers = {t: {r[2] for r in conn.execute(f'PRAGMA foreign_key_list("{t}")')} - {t}
-                  for t in tables}
-    finally:
-        conn.close()
-    unknown = {kind for kind, *_ in rows} - {"table", "index", "trigger"}
-    if unknown:
-        raise SystemExit(f"no rule yet for {sorted(unknown)} in the snapshot")
-    order: list[str] = []
-    while len(order) < len(tables):
-        ready = [t for t in tables if t not in order and refers[t] <= set(order)]
-        if not ready:
-            raise SystemExit(f"foreign keys in a cycle among {sorted(set(tables) - set(order))}")
-        order.append(ready[0])
-    sql = {name: text for _, name, _, text in rows}
-    out: list[str] = []
-    for table in order:
-        out.append(sql[table])
-        out += [sql[name] for name in sorted(name for kind, name, owner, _ in rows
-                                             if kind != "table" and owner == table)]
-    return out
 
 
 def literal(statement: str) -> str:
@@ -91,6 +46,7 @@ def main() -> None:
         os.environ["CHARTER_KIOSK_HOME"] = home
         os.environ["CHARTER_KIOSK_MODE"] = args.mode
         from backend.migrations import STEPS
+        from tests.support.schema import ordered_schema, stepwise_file
 
         path = Path(home) / "snapshot.sqlite3"
         stepwise_file(path)
