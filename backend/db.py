@@ -2,7 +2,8 @@
 
 The schema is numbered in `PRAGMA user_version`; each migration (frozen in
 `backend.migrations`) runs in one transaction after the file is copied aside, and a
-database from a newer version of the app is refused rather than guessed at.
+database from a newer version of the app is refused rather than guessed at. A brand-new
+file gets the schema those steps leave (`SCHEMA_SNAPSHOT`) in one transaction instead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from backend.migrations import STEPS
+from backend.migrations import SCHEMA_SNAPSHOT, SNAPSHOT_VERSION, STEPS
 from backend.result import UserError
 from backend.settings import DATABASE_FILE, TEST_DATABASE_FILE, data_dir, get_settings
 
@@ -131,7 +132,12 @@ def migrate(db: pw.SqliteDatabase, path: Path) -> None:
         raise _newer_error(path, current)
     if current == SCHEMA_VERSION:
         return
-    if current > 0:
+    fresh = current == 0  # nothing in it to back up
+    if fresh and _snapshot_fits() and _brand_new(db) and _create_from_snapshot(db, path):
+        current = SNAPSHOT_VERSION
+        if current == SCHEMA_VERSION:
+            return
+    if not fresh:
         backup(db, path.with_name(f"{path.name}.v{current}-{_stamp()}.bak"))
     # SQLite's way to change a table (copy, drop, rename): with foreign keys on, dropping
     # an intent or a donation that other rows refer to fails, so they are off (settable
@@ -154,6 +160,34 @@ def migrate(db: pw.SqliteDatabase, path: Path) -> None:
             log.info("migrated %s to schema %d", path, version)
     finally:
         db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def _snapshot_fits() -> bool:
+    """The snapshot stands for the shipped steps 1..SNAPSHOT_VERSION: a list of steps that
+    begins otherwise (a test's) is run step by step. Steps appended after it still run."""
+    return (len(MIGRATIONS) >= SNAPSHOT_VERSION
+            and tuple(MIGRATIONS[:SNAPSHOT_VERSION]) == STEPS[:SNAPSHOT_VERSION])
+
+
+def _brand_new(db: pw.SqliteDatabase) -> bool:
+    """Version 0 and not one table, index or trigger in it. A file something else half-made
+    goes through the steps instead (step 1 creates only the tables it lacks)."""
+    return (schema_version(db) == 0
+            and db.execute_sql("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None)
+
+
+def _create_from_snapshot(db: pw.SqliteDatabase, path: Path) -> bool:
+    """Today's schema in one transaction (a few ms, where the steps rebuild whole tables).
+    False if the file was not brand new once the write lock was ours."""
+    with db.atomic():
+        # Another process may have created the same file while we waited for the lock.
+        if not _brand_new(db):
+            return False
+        for sql in SCHEMA_SNAPSHOT:
+            db.execute_sql(sql)
+        db.execute_sql(f"PRAGMA user_version = {SNAPSHOT_VERSION}")
+    log.info("created %s at schema %d", path, SNAPSHOT_VERSION)
+    return True
 
 
 def backup(db: pw.SqliteDatabase, destination: Path) -> Path:

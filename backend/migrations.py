@@ -8,6 +8,9 @@ the models is how schema 3 came to select schema-4 columns from a schema-2 file.
 `backend.db` runs them, one transaction each; tests/test_db.py checks that a file
 brought here from schema 1 has exactly the tables, columns and indexes the models declare.
 Append only: change the schema with a new step, never by editing one that shipped.
+
+A brand-new file skips the steps: `backend.db` creates `SCHEMA_SNAPSHOT`, the schema the
+steps leave, in one transaction (the steps rebuild whole tables to add NOT NULL columns).
 """
 
 from __future__ import annotations
@@ -266,6 +269,104 @@ def migration_5(db: pw.Database) -> None:
     files it upgraded (a fresh file had it from the models): monthly gifts are looked up by it."""
     db.execute_sql('CREATE INDEX IF NOT EXISTS "donation_subscription" ON "donation" '
                    '("subscription")')
+
+
+# The schema steps 1..SNAPSHOT_VERSION leave, which `backend.db.migrate` creates at once in a
+# brand-new file. Made by tools/schema_snapshot.py: an empty file brought through every step
+# (in either kiosk mode: step 3 reads the mode, and the schema comes out the same), then its
+# sqlite_master as SQLite holds it, referenced tables first and then by name, each followed
+# by its indexes by name. When a step is appended, run the tool and paste its output here;
+# tests/unit/test_migrations.py fails until the snapshot is that of the last step again.
+# Never edited by hand.
+SNAPSHOT_VERSION = 5
+SCHEMA_SNAPSHOT: tuple[str, ...] = (
+    'CREATE TABLE "campaign_total" ("campaign_id" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"currency" VARCHAR(255) NOT NULL, "total_minor" INTEGER NOT NULL, "count" INTEGER NOT NULL, '
+    '"card_minor" INTEGER NOT NULL, "crypto_minor" INTEGER NOT NULL, "cash_minor" INTEGER NOT NULL, '
+    '"revision" INTEGER NOT NULL, "updated_at" DATETIME NOT NULL, "gross_minor" INTEGER NOT NULL, '
+    '"corrections_minor" INTEGER NOT NULL)',
+    'CREATE TABLE "contribution_intent" ("id" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"campaign_id" VARCHAR(255) NOT NULL, "kiosk_id" VARCHAR(255) NOT NULL, '
+    '"method" VARCHAR(255) NOT NULL, "coin" VARCHAR(255), "amount_minor" INTEGER NOT NULL, '
+    '"currency" VARCHAR(255) NOT NULL, "display_name" VARCHAR(255), "status" VARCHAR(255) NOT NULL, '
+    '"status_rank" INTEGER NOT NULL, "provider_ref" VARCHAR(255), "expires_at" INTEGER, '
+    '"needs_staff" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, '
+    '"livemode" INTEGER NOT NULL, "fee_minor" INTEGER NOT NULL, "recurring" VARCHAR(255))',
+    'CREATE INDEX "contribution_intent_campaign_id" ON "contribution_intent" ("campaign_id")',
+    'CREATE INDEX "contribution_intent_provider_ref" ON "contribution_intent" ("provider_ref")',
+    'CREATE INDEX "contribution_intent_status" ON "contribution_intent" ("status")',
+    'CREATE TABLE "crypto_payment" ("payment_id" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"intent_id" VARCHAR(255), "parent_payment_id" VARCHAR(255), "campaign_id" VARCHAR(255), '
+    '"kiosk_id" VARCHAR(255), "price_minor" INTEGER NOT NULL, "price_currency" VARCHAR(255) NOT NULL, '
+    '"pay_amount" TEXT, "pay_currency" VARCHAR(255) NOT NULL, "pay_address" VARCHAR(255), '
+    '"payin_extra_id" VARCHAR(255), "actually_paid" TEXT, "status" VARCHAR(255) NOT NULL, '
+    '"status_rank" INTEGER NOT NULL, "provider_status" VARCHAR(255), "expires_at" INTEGER, '
+    '"created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "next_check_at" INTEGER, '
+    '"last_checked_at" INTEGER, "checks" INTEGER NOT NULL, "failures" INTEGER NOT NULL, '
+    '"livemode" INTEGER NOT NULL, FOREIGN KEY ("intent_id") REFERENCES "contribution_intent" ("id"))',
+    'CREATE INDEX "crypto_payment_intent_id" ON "crypto_payment" ("intent_id")',
+    'CREATE INDEX "crypto_payment_status" ON "crypto_payment" ("status")',
+    'CREATE TABLE "dispute" ("dispute_id" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"payment_ref" VARCHAR(255) NOT NULL, "state" VARCHAR(255) NOT NULL, '
+    '"state_rank" INTEGER NOT NULL, "amount_minor" INTEGER NOT NULL, "updated_at" DATETIME NOT NULL)',
+    'CREATE INDEX "dispute_payment_ref" ON "dispute" ("payment_ref")',
+    'CREATE TABLE "donation" ("id" INTEGER NOT NULL PRIMARY KEY, "source" VARCHAR(255) NOT NULL, '
+    '"provider_ref" VARCHAR(255) NOT NULL, "intent_id" VARCHAR(255), '
+    '"campaign_id" VARCHAR(255) NOT NULL, "kiosk_id" VARCHAR(255), "method" VARCHAR(255) NOT NULL, '
+    '"coin" VARCHAR(255), "amount_minor" INTEGER NOT NULL, "currency" VARCHAR(255) NOT NULL, '
+    '"display_name" VARCHAR(255), "status" VARCHAR(255) NOT NULL, "via" VARCHAR(255) NOT NULL, '
+    '"note" TEXT, "created_at" DATETIME NOT NULL, "late" INTEGER NOT NULL, '
+    '"livemode" INTEGER NOT NULL, "fee_minor" INTEGER NOT NULL, "subscription" VARCHAR(255), '
+    'FOREIGN KEY ("intent_id") REFERENCES "contribution_intent" ("id"))',
+    'CREATE INDEX "donation_campaign_id" ON "donation" ("campaign_id")',
+    'CREATE INDEX "donation_created_at" ON "donation" ("created_at")',
+    'CREATE INDEX "donation_intent_id" ON "donation" ("intent_id")',
+    'CREATE UNIQUE INDEX "donation_source_provider_ref" ON "donation" ("source", "provider_ref")',
+    'CREATE INDEX "donation_status" ON "donation" ("status")',
+    'CREATE INDEX "donation_subscription" ON "donation" ("subscription")',
+    'CREATE TABLE "ledger_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "key" VARCHAR(255) NOT NULL, '
+    '"donation_id" INTEGER NOT NULL, "campaign_id" VARCHAR(255) NOT NULL, '
+    '"kind" VARCHAR(255) NOT NULL, "amount_minor" INTEGER NOT NULL, "currency" VARCHAR(255) NOT NULL, '
+    '"method" VARCHAR(255) NOT NULL, "livemode" INTEGER NOT NULL, "recorded_by" VARCHAR(255), '
+    '"via" VARCHAR(255) NOT NULL, "reason" TEXT, "created_at" DATETIME NOT NULL, '
+    'FOREIGN KEY ("donation_id") REFERENCES "donation" ("id"))',
+    'CREATE INDEX "ledger_entry_campaign_id" ON "ledger_entry" ("campaign_id")',
+    'CREATE INDEX "ledger_entry_created_at" ON "ledger_entry" ("created_at")',
+    'CREATE INDEX "ledger_entry_donation_id" ON "ledger_entry" ("donation_id")',
+    'CREATE UNIQUE INDEX "ledger_entry_key" ON "ledger_entry" ("key")',
+    'CREATE TABLE "meta" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)',
+    'CREATE TABLE "orphan_refund" ("id" INTEGER NOT NULL PRIMARY KEY, "source" VARCHAR(255) NOT NULL, '
+    '"payment_ref" VARCHAR(255) NOT NULL, "received_at" DATETIME NOT NULL)',
+    'CREATE UNIQUE INDEX "orphan_refund_source_payment_ref" ON "orphan_refund" ("source", '
+    '"payment_ref")',
+    'CREATE TABLE "outbox" ("id" INTEGER NOT NULL PRIMARY KEY, "event_id" VARCHAR(255) NOT NULL, '
+    '"body" TEXT NOT NULL, "created_at" DATETIME NOT NULL)',
+    'CREATE UNIQUE INDEX "outbox_event_id" ON "outbox" ("event_id")',
+    'CREATE TABLE "pending_event" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"waiting_for" VARCHAR(255) NOT NULL, "provider" VARCHAR(255) NOT NULL, '
+    '"event_type" VARCHAR(255) NOT NULL, "payload" TEXT NOT NULL, "mode" VARCHAR(255) NOT NULL, '
+    '"origin" VARCHAR(255), "via" VARCHAR(255) NOT NULL, "received_at" DATETIME NOT NULL)',
+    'CREATE INDEX "pending_event_waiting_for" ON "pending_event" ("waiting_for")',
+    'CREATE TABLE "stripe_payment" ("session_id" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"intent_id" VARCHAR(255), "campaign_id" VARCHAR(255), "kiosk_id" VARCHAR(255), '
+    '"amount_minor" INTEGER NOT NULL, "currency" VARCHAR(255) NOT NULL, '
+    '"status" VARCHAR(255) NOT NULL, "status_rank" INTEGER NOT NULL, "provider_status" VARCHAR(255), '
+    '"payment_status" VARCHAR(255), "payment_intent" VARCHAR(255), "checkout_url" TEXT, '
+    '"expires_at" INTEGER, "livemode" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, '
+    '"updated_at" DATETIME NOT NULL, "next_check_at" INTEGER, "last_checked_at" INTEGER, '
+    '"checks" INTEGER NOT NULL, "failures" INTEGER NOT NULL, '
+    'FOREIGN KEY ("intent_id") REFERENCES "contribution_intent" ("id"))',
+    'CREATE INDEX "stripe_payment_intent_id" ON "stripe_payment" ("intent_id")',
+    'CREATE INDEX "stripe_payment_payment_intent" ON "stripe_payment" ("payment_intent")',
+    'CREATE INDEX "stripe_payment_status" ON "stripe_payment" ("status")',
+    'CREATE TABLE "subscription" ("subscription_id" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"campaign_id" VARCHAR(255) NOT NULL, "kiosk_id" VARCHAR(255), "amount_minor" INTEGER NOT NULL, '
+    '"currency" VARCHAR(255) NOT NULL, "status" VARCHAR(255) NOT NULL, "display_name" VARCHAR(255), '
+    '"livemode" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL)',
+    'CREATE INDEX "subscription_campaign_id" ON "subscription" ("campaign_id")',
+    'CREATE TABLE "sync_cursor" ("relay_url" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"last_seq" INTEGER NOT NULL, "updated_at" DATETIME NOT NULL)',
+)
 
 
 # Append only; `backend.db` numbers them from 1.

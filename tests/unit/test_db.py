@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 from pathlib import Path
 
 import peewee as pw
@@ -10,7 +12,9 @@ import pytest
 
 from backend import db
 from backend.db import NewerDatabaseError, open_database
+from backend.migrations import SNAPSHOT_VERSION
 from backend.models import ALL_MODELS, Donation
+from tests.support.schema import sqlite_master, stepwise_file
 
 TABLES = {"contribution_intent", "stripe_payment", "crypto_payment", "donation", "campaign_total",
           "orphan_refund", "ledger_entry", "dispute", "pending_event", "outbox", "subscription",
@@ -196,6 +200,123 @@ def test_step_already_run_by_another_process_is_skipped(tmp_path: Path,
     db.migrate(db.database.obj, path)
     assert runs == [1]
     assert real(db.database.obj) == old + 1
+
+
+def _db_log(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "charter.db"]
+
+
+def test_a_step_after_the_snapshot_runs_on_a_fresh_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A brand-new file starts from the snapshot, then takes every step appended after it."""
+    caplog.set_level(logging.INFO, logger="charter.db")
+    path = tmp_path / "kiosk.sqlite3"
+    seen: list[int] = []
+
+    def migration_next(database: pw.Database) -> None:
+        seen.append(db.schema_version(database))
+        database.execute_sql("CREATE TABLE added_next (id INTEGER PRIMARY KEY)")
+
+    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, migration_next])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", SNAPSHOT_VERSION + 1)
+    open_database(path)
+    db.close_database()
+    assert seen == [SNAPSHOT_VERSION]
+    assert _user_version(path) == SNAPSHOT_VERSION + 1
+    assert _tables(path) == TABLES | {"added_next"}
+    assert _db_log(caplog) == [f"created {path} at schema {SNAPSHOT_VERSION}",
+                               f"migrated {path} to schema {SNAPSHOT_VERSION + 1}"]
+    assert not list(tmp_path.glob("*.bak"))  # a new file: nothing to back up
+
+
+def test_a_half_made_file_goes_through_the_steps(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Version 0 but a table in it (something else began the file): the snapshot's plain
+    CREATE TABLEs would fail on it, the steps create what is missing and keep its rows."""
+    caplog.set_level(logging.INFO, logger="charter.db")
+    path = tmp_path / "kiosk.sqlite3"
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute('CREATE TABLE "meta" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, '
+                     '"value" TEXT NOT NULL)')
+        conn.execute("INSERT INTO meta VALUES ('kept', 'yes')")
+    conn.close()
+    assert _user_version(path) == 0
+    database = open_database(path)
+    assert database.execute_sql("SELECT value FROM meta WHERE key = 'kept'").fetchone() == ("yes",)
+    db.close_database()
+    assert _db_log(caplog) == [f"migrated {path} to schema {v}"
+                               for v in range(1, db.SCHEMA_VERSION + 1)]
+    stepwise_file(tmp_path / "steps.sqlite3")
+    assert sqlite_master(path) == sqlite_master(tmp_path / "steps.sqlite3")
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_a_new_file_another_process_created_first_is_not_created_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """This process found the file empty, then waited for the write lock while another one
+    created it: inside the lock it sees that and creates nothing (a second CREATE TABLE
+    would fail), and the steps it falls back to are all done already."""
+    path = tmp_path / "kiosk.sqlite3"
+    open_database(path)  # "the other process"
+    before = sqlite_master(path)
+    caplog.set_level(logging.INFO, logger="charter.db")
+    # Both reads this process made before taking the lock: version 0, nothing in the file.
+    stale: dict[str, list[object]] = {"schema_version": [0], "_brand_new": [True]}
+    for name, reads in stale.items():
+        real = getattr(db, name)
+        monkeypatch.setattr(db, name, lambda d, reads=reads, real=real: reads.pop() if reads else real(d))
+    db.migrate(db.database.obj, path)
+    assert stale == {"schema_version": [], "_brand_new": []}  # the stale reads were used
+    db.close_database()
+    assert _db_log(caplog) == []
+    assert sqlite_master(path) == before
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_threads_creating_one_new_file_at_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Kiosk processes starting together on a new file (each with its own connection, as
+    here): one creates it from the snapshot, the others find it made; one schema results.
+    The connections are opened first, one after another: two connections switching a new
+    file to WAL at the same moment can get "database is locked" before migrate runs, with
+    the steps as with the snapshot; this races the creation itself."""
+    caplog.set_level(logging.INFO, logger="charter.db")
+    stepwise_file(tmp_path / "steps.sqlite3")
+    expected = sqlite_master(tmp_path / "steps.sqlite3")
+    for round_ in range(5):
+        path = tmp_path / f"race-{round_}.sqlite3"
+        # thread_safe=False: each thread uses the connection opened here, not one of its own.
+        databases = [pw.SqliteDatabase(str(path), pragmas=db.PRAGMAS, lock_type="IMMEDIATE",
+                                       check_same_thread=False, thread_safe=False)
+                     for _ in range(3)]
+        for database in databases:
+            database.connect()
+        assert _user_version(path) == 0 and _tables(path) == set()  # still brand new
+        barrier = threading.Barrier(len(databases))
+        errors: list[BaseException] = []
+
+        def start(database: pw.SqliteDatabase, path: Path = path,
+                  barrier: threading.Barrier = barrier, errors: list[BaseException] = errors) -> None:
+            try:
+                connection = database.connection()
+                barrier.wait(10)
+                db.migrate(database, path)
+                assert database.connection() is connection
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start, args=(d,)) for d in databases]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        for database in databases:
+            database.close()
+        assert errors == []
+        assert sqlite_master(path) == expected
+        assert [m for m in _db_log(caplog) if str(path) in m] == [
+            f"created {path} at schema {SNAPSHOT_VERSION}"]
 
 
 def test_not_a_database(tmp_path: Path) -> None:

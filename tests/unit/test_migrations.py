@@ -5,6 +5,7 @@ gifts; the steps never read the model classes."""
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from backend.models import ALL_MODELS, CryptoPayment, Donation, LedgerEntry, Out
 from backend.settings import write_settings
 from tests.support.imports import imports_of
 from tests.support.paths import REPO
+from tests.support.schema import ordered_schema, sqlite_master, stepwise_file
 
 ROOT = REPO
 
@@ -61,12 +63,57 @@ def schema_1_file(path: Path) -> None:
     database.close()
 
 
-def test_a_fresh_file_has_exactly_what_the_models_declare(tmp_path: Path) -> None:
+def db_messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "charter.db"]
+
+
+def test_a_fresh_file_has_exactly_what_the_models_declare(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="charter.db")
     open_database(tmp_path / "fresh.sqlite3")
     close_database()
+    # Made from the snapshot, not by the steps (those are checked from schema 1 below).
+    assert db_messages(caplog) == [
+        f"created {tmp_path / 'fresh.sqlite3'} at schema {migrations.SNAPSHOT_VERSION}"]
     models = declared_by_the_models(tmp_path / "models.sqlite3")
     assert set(models) == {m._meta.table_name for m in ALL_MODELS}
     assert describe(tmp_path / "fresh.sqlite3") == models
+
+
+@pytest.mark.parametrize("mode", ["test", "live"])
+def test_the_snapshot_is_the_schema_the_steps_leave(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """A brand-new file gets `SCHEMA_SNAPSHOT` at once instead of the steps, so it must be,
+    row for row of sqlite_master and in its version, what every shipped step makes, in
+    either mode (step 3 reads it). Appending a step without making the snapshot again
+    fails here."""
+    monkeypatch.setenv("CHARTER_KIOSK_MODE", mode)
+    steps, snapshot = tmp_path / "steps.sqlite3", tmp_path / "snapshot.sqlite3"
+    stepwise_file(steps)
+    database = pw.SqliteDatabase(str(snapshot))
+    assert db._create_from_snapshot(database, snapshot)
+    database.close()
+    stale = "SCHEMA_SNAPSHOT is not what the steps make: run tools/schema_snapshot.py"
+    assert sqlite_master(snapshot) == sqlite_master(steps), stale
+    assert sqlite_master(steps)[0] == len(migrations.STEPS)
+    # Statement for statement as the tool prints them: tables referenced first, each
+    # followed by its indexes.
+    assert ordered_schema(steps) == migrations.SCHEMA_SNAPSHOT, stale
+
+
+@pytest.mark.parametrize("mode", ["test", "live"])
+def test_open_database_creates_a_fresh_file_from_the_snapshot(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        mode: str) -> None:
+    monkeypatch.setenv("CHARTER_KIOSK_MODE", mode)
+    caplog.set_level(logging.INFO, logger="charter.db")
+    fresh, steps = tmp_path / "fresh.sqlite3", tmp_path / "steps.sqlite3"
+    open_database(fresh)
+    close_database()
+    assert db_messages(caplog) == [f"created {fresh} at schema {migrations.SNAPSHOT_VERSION}"]
+    stepwise_file(steps)
+    assert sqlite_master(fresh) == sqlite_master(steps)
+    assert not list(tmp_path.glob("*.bak"))
 
 
 def test_both_payment_tables_carry_the_reconciler_schedule(tmp_path: Path) -> None:
