@@ -14,6 +14,7 @@ from tests.gui.conftest import tap
 
 
 @pytest.mark.slow
+@pytest.mark.latency
 def test_gui_never_stalls_with_a_slow_provider(qtbot: QtBot, kiosk: KioskWindow,
                                                sandbox: SandboxServer) -> None:
     sandbox.set_fault(provider="all", mode="slow", delay=5)

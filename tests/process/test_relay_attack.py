@@ -55,6 +55,7 @@ def test_a_forged_1_mib_ipn_costs_almost_nothing(server: RelayServer) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.latency
 def test_genuine_webhooks_are_acknowledged_during_a_flood_of_forged_ipns(
         tmp_path: Path) -> None:
     # The relay in its own process: in this one it would share the senders' GIL.
