@@ -46,7 +46,7 @@ def imports_of(name: str, path: Path) -> list[Import]:
 
 # Every layering test reads the whole product (~120 files): parsed once per test process,
 # and again only for a file that changed (the key holds its modification time and size).
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parsed_imports(name: str, path: Path, mtime_ns: int, size: int) -> tuple[Import, ...]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
