@@ -48,6 +48,13 @@ def test_relay_ingest_bench_runs() -> None:
     assert "lost 0, duplicated 0, non-2xx 0" in out
 
 
+def test_reconnect_storm_bench_runs() -> None:
+    out = run_bench("reconnect_storm.py")
+    assert "database: SQLite" in out
+    assert "(10 webhooks, every one 200)" in out
+    assert "next event at all 300 kiosks: 300 received it" in out and "0 kiosks failed" in out
+
+
 @pytest.mark.slow
 def test_kiosk_startup_bench_runs_and_completes_both_gifts() -> None:
     out = run_bench("kiosk_startup.py", "--json")
