@@ -8,6 +8,7 @@ moved function) before someone needs its figures.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -16,6 +17,7 @@ import pytest
 from tests.support.paths import REPO
 
 ROOT = REPO
+WRK = shutil.which("wrk")
 
 
 def run_bench(name: str, *args: str, timeout: float = 180) -> str:
@@ -53,6 +55,14 @@ def test_reconnect_storm_bench_runs() -> None:
     assert "database: SQLite" in out
     assert "(10 webhooks, every one 200)" in out
     assert "next event at all 300 kiosks: 300 received it" in out and "0 kiosks failed" in out
+
+
+@pytest.mark.skipif(WRK is None, reason="needs wrk, a C load generator (Debian: apt-get install "
+                                        "wrk; .ci/run installs it)")
+def test_ipn_flood_bench_runs() -> None:
+    out = run_bench("ipn_flood.py")
+    assert out.count("forged requests refused") == 3
+    assert "every genuine webhook answered 200, every forged one refused: yes" in out
 
 
 @pytest.mark.slow
