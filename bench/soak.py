@@ -1,23 +1,30 @@
 """Soak: a four-hour event in fast-forward, watching the kiosk for leaks.
 
-    uv run python bench/soak.py [--gifts 2880] [--quick] [--json]
+    uv run python bench/soak.py [--gifts 2880] [--staff-every 10] [--cash-every 20]
+                                [--abandon-every 5] [--poll-every 3] [--quick] [--json]
 
 The kiosk runs as at an event, in its own process: the real window (offscreen without a
 display), its payment poller, relay sync and reconciler, against the provider sandbox and a
 relay each in their own process, so the kiosk's figures are its own. A driver in the
 kiosk's event loop plays the donors and the staff: card and crypto gifts in turn through
 the screens (attract, amount, method, payment, thank-you), paid with or without a webhook
-(the relay's sync or the poller sees it), every fifth one abandoned on the payment screen
-(the reconciler follows it up), the staff screen opened with the PIN every tenth gift and a
-cash gift recorded there every twentieth.
+(the relay's sync or the poller sees it; every third without), every fifth one abandoned
+on the payment screen, the staff screen opened with the PIN every tenth gift and a cash
+gift recorded there every twentieth. An abandoned crypto payment stays open and the
+reconciler follows it up; an abandoned card's Checkout Session is expired at once (with
+these cadences every abandoned gift is a card). At the end the driver reports the payments
+still open and how many the reconciler has asked about (waiting up to 10 s for it).
+`--quick` makes 6 gifts with the cadences scaled so that each activity happens at least
+once, an abandoned crypto payment among them.
 
 Fast-forward: four hours at one gift every five seconds is 2,880 gifts; they run back to
 back, and every timer is shortened (the poller asks every 0.2 s, the reconciler wakes every
 second, the attract screen refreshes its ticker every 0.5 s), so the workers run many more
 cycles than in four real hours. Clock-driven expiries do not fast-forward.
 
-Every tenth of the way the kiosk reports its RSS, threads, open file descriptors and the
-descriptors open on its database files (each SQLite connection holds the database and its
+Every tenth of the way (after every gift when there are fewer than ten), and at the end, the
+kiosk reports its RSS, threads, open file descriptors and the descriptors open on its database
+files (each SQLite connection holds the database and its
 WAL), after a garbage collection. The verdict compares the end with the sample after the
 first tenth (warm-up: caches, the Stripe SDK, the first connections): threads, descriptors
 and database handles must not grow at all; RSS by at most 5 MB or 3 %, whichever is larger.
@@ -44,6 +51,12 @@ from kiosk_startup import CAMPAIGN, ROOT, Sandbox, child_env
 RSS_SLACK_MB = 5.0
 RSS_SLACK_RATIO = 0.03
 
+# --quick: 6 gifts, each activity at least once. By number: 1 card and 2 crypto (with
+# webhooks), 3 card paid without one (the poller), 4 crypto abandoned (it stays open at
+# the provider: the reconciler follows it up; an abandoned card's Checkout Session is
+# expired at once, leaving it nothing to ask), 5 card, 6 the staff visit and a cash gift.
+QUICK = {"gifts": 6, "staff_every": 6, "cash_every": 6, "abandon_every": 4, "poll_every": 3}
+
 DRIVER = r"""
 import gc, json, os, resource, sys, threading, time, urllib.request
 from PySide6.QtCore import QTimer
@@ -55,6 +68,10 @@ from backend.logs import setup_logging
 setup_logging(to_stderr=False)
 gifts = int(sys.argv[1])
 samples = max(1, int(sys.argv[2]))
+# Cadences, by the gift's number (from 1): a staff visit instead of a gift, a cash gift at
+# that visit, a gift abandoned on the payment screen, a gift paid without a webhook.
+staff_every, cash_every, abandon_every, poll_every = (int(a) for a in sys.argv[3:7])
+sample_every = max(1, gifts // samples)
 app = QApplication(sys.argv[:1])
 timings = Timings(inactivity_ms=4000, thanks_ms=60000, poll_interval_s=0.2, poll_max_interval_s=1.0,
                   poll_slow_after_s=0.5, retry_ready_ms=500, staff_refresh_ms=300,
@@ -80,7 +97,7 @@ def sample(n):
                      "threads": int(status["Threads"]), "py_threads": threading.active_count(),
                      "fds": fds, "db_fds": db}, flush=True)
 state = {"n": 0, "step": "ready", "since": time.time(), "staff": 0, "cash": 0, "errors": 0,
-         "cancelled": 0, "paid": 0}
+         "cancelled": 0, "paid": 0, "paid_card": 0, "paid_crypto": 0, "paid_polled": 0}
 def click(name):
     window.findChild(QPushButton, name).click()
 def pay(kind, ref, webhook):
@@ -98,16 +115,15 @@ def go(step):
     state["since"] = time.time()
 def next_gift():
     n = state["n"]
-    if n and n % max(1, gifts // samples) == 0:
-        sample(n)
     if n >= gifts:
         sample(n)
-        print("DONE", {k: state[k] for k in ("paid", "cancelled", "staff", "cash", "errors")}, flush=True)
-        app.exit(0)
+        go("settle")
         return
+    if n and n % sample_every == 0:
+        sample(n)
     state["n"] = n + 1
     window.go_home()
-    if state["n"] % 10 == 0:
+    if state["n"] % staff_every == 0:
         window.open_staff_pin()
         go("pin")
         return
@@ -116,8 +132,35 @@ def next_gift():
     state["kind"] = "card" if n % 2 == 0 else "crypto"
     click("payCardButton" if state["kind"] == "card" else "payCryptoButton_" + ("btc", "eth", "xrp")[n % 3])
     go("qr")
+def still_open():
+    # After the last sample (this read-only connection is the driver's, not the kiosk's):
+    # the payments the reconciler watches, and how many of them it has asked about.
+    import sqlite3
+    from backend.db import database_path
+    from backend.models import OPEN_STATUSES
+    from backend.reconcile import CRYPTO_WATCHED
+    db = sqlite3.connect(f"file:{database_path()}?mode=ro", uri=True)
+    try:
+        checks = []
+        for table, statuses in (("stripe_payment", OPEN_STATUSES), ("crypto_payment", CRYPTO_WATCHED)):
+            marks = ",".join("?" * len(statuses))
+            checks += [c for (c,) in db.execute(
+                f"SELECT checks FROM {table} WHERE status IN ({marks})", statuses)]
+    finally:
+        db.close()
+    return len(checks), sum(1 for c in checks if c)
 def tick():
     step = state["step"]
+    if step == "settle":  # an abandoned payment still open is followed up (or 10 s passed)
+        state["open"], state["followed_up"] = still_open()
+        if state["followed_up"] == state["open"] or time.time() - state["since"] > 10:
+            print("DONE", {k: state[k] for k in (
+                "paid", "cancelled", "staff", "cash", "errors", "paid_card", "paid_crypto",
+                "paid_polled", "open", "followed_up")}, flush=True)
+            app.exit(0)
+            return
+        QTimer.singleShot(20, tick)
+        return
     current = window.stack.currentWidget()
     stuck = time.time() - state["since"] > 30
     if step == "ready":
@@ -130,22 +173,25 @@ def tick():
                         "screen": current.objectName()}, flush=True)
         next_gift()
     elif step == "qr" and window.pay.qr.has_code() and window.payment is not None and window.payment.ref:
-        if state["n"] % 5 == 0:
+        if state["n"] % abandon_every == 0:
             window.pay.cancel.emit()
             state["cancelled"] += 1
             next_gift()
         else:
-            pay(state["kind"], window.payment.ref, webhook=state["n"] % 3 != 0)
+            state["polled"] = state["n"] % poll_every == 0
+            pay(state["kind"], window.payment.ref, webhook=not state["polled"])
             go("thanks")
     elif step == "thanks" and current is window.thanks:
         state["paid"] += 1
+        state["paid_" + state["kind"]] += 1
+        state["paid_polled"] += state["polled"]
         next_gift()
     elif step == "pin" and current is window.pin:
         window.pin.submitted.emit("1234")
         go("staff")
     elif step == "staff" and current is window.staff:
         state["staff"] += 1
-        if state["n"] % 20 == 0:
+        if state["n"] % cash_every == 0:
             window.staff.cash_gift.emit("5", "Soak")
             state["cash"] += 1
         go("staff-out")
@@ -193,7 +239,8 @@ def _post(url: str, body: dict[str, Any]) -> None:
     urllib.request.urlopen(request, timeout=10).read()
 
 
-def soak(gifts: int, samples: int = 10) -> dict[str, Any]:
+def soak(gifts: int, samples: int = 10, *, staff_every: int = 10, cash_every: int = 20,
+         abandon_every: int = 5, poll_every: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="charter-soak-") as home, \
             tempfile.TemporaryDirectory(prefix="charter-soak-relay-") as relay_home:
         env = child_env(dict(os.environ))
@@ -213,7 +260,9 @@ def soak(gifts: int, samples: int = 10) -> dict[str, Any]:
             kiosk_env = {**env, **sandbox.env, "CHARTER_RELAY_URL": relay.url,
                          "RELAY_TOKEN": relay.token, "STAFF_PIN_HASH": pin_hash}
             started = time.time()
-            out = subprocess.run([sys.executable, "-c", DRIVER, str(gifts), str(samples)],
+            cadences = (staff_every, cash_every, abandon_every, poll_every)
+            out = subprocess.run([sys.executable, "-c", DRIVER, str(gifts), str(samples),
+                                  *map(str, cadences)],
                                  env=kiosk_env, cwd=ROOT, capture_output=True, text=True,
                                  timeout=max(600, gifts * 5), check=False)
             elapsed = time.time() - started
@@ -248,7 +297,10 @@ def verdict(samples: list[dict[str, Any]], done: dict[str, Any], errors: list[di
     return {
         "gifts": gifts,
         "elapsed_s": round(elapsed, 1),
-        "paid": done["paid"], "cancelled": done["cancelled"], "staff_visits": done["staff"],
+        "paid": done["paid"], "paid_card": done["paid_card"], "paid_crypto": done["paid_crypto"],
+        "paid_without_webhook": done["paid_polled"],
+        "open_at_end": done["open"], "open_followed_up": done["followed_up"],
+        "cancelled": done["cancelled"], "staff_visits": done["staff"],
         "cash_gifts": done["cash"], "errors": len(errors),
         "samples": [{k: s[k] for k in ("gift", "rss_kb", "threads", "fds", "db_fds")} for s in samples],
         "warm": {k: warm[k] for k in ("gift", "rss_kb", "threads", "fds", "db_fds")},
@@ -265,17 +317,38 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gifts", type=int, default=2880,
                         help="gifts to make (2,880: four hours at one every five seconds)")
+    parser.add_argument("--staff-every", type=int, default=10, metavar="N",
+                        help="a staff visit (PIN, staff screen) instead of every Nth gift")
+    parser.add_argument("--cash-every", type=int, default=20, metavar="N",
+                        help="a cash gift at the staff visit of every Nth gift "
+                             "(a multiple of --staff-every)")
+    parser.add_argument("--abandon-every", type=int, default=5, metavar="N",
+                        help="every Nth gift abandoned on the payment screen")
+    parser.add_argument("--poll-every", type=int, default=3, metavar="N",
+                        help="every Nth gift paid without a webhook (the poller sees it)")
     parser.add_argument("--quick", action="store_true",
-                        help="20 gifts: proves the soak works (too short for a verdict on growth)")
+                        help=f"{QUICK['gifts']} gifts, every activity at least once (instead of "
+                             "--gifts and the cadences): proves the soak works (too short for a "
+                             "verdict on growth)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = soak(20 if args.quick else args.gifts)
+    cadence = QUICK if args.quick else {
+        "gifts": args.gifts, "staff_every": args.staff_every, "cash_every": args.cash_every,
+        "abandon_every": args.abandon_every, "poll_every": args.poll_every}
+    if min(cadence.values()) < 1 or cadence["cash_every"] % cadence["staff_every"]:
+        parser.error("every count is at least 1, and cash gifts are recorded at staff visits: "
+                     "--cash-every must be a multiple of --staff-every")
+    result = soak(**cadence)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(f"{result['gifts']} gifts in {result['elapsed_s']} s: {result['paid']} paid, "
               f"{result['cancelled']} abandoned, {result['staff_visits']} staff visits, "
               f"{result['cash_gifts']} cash gifts, {result['errors']} errors")
+        print(f"paid: {result['paid_card']} by card, {result['paid_crypto']} in crypto; "
+              f"{result['paid_without_webhook']} without a webhook (the poller's); "
+              f"still open at the end: {result['open_at_end']}, followed up by the reconciler: "
+              f"{result['open_followed_up']}")
         print(f"{'gift':>6} {'RSS MB':>8} {'threads':>8} {'fds':>5} {'db fds':>7}")
         for s in result["samples"]:
             print(f"{s['gift']:>6} {s['rss_kb'] / 1024:>8.1f} {s['threads']:>8} {s['fds']:>5} "
