@@ -62,7 +62,8 @@ class MethodScreen(QWidget):
         self.anonymous_button.setAccessibleName(self.anonymous_button.text())
         self.done_button.setText(self.tr("Done"))
         self.done_button.setAccessibleName(self.done_button.text())
-        self.keyboard.retranslate()
+        if self._keyboard is not None:
+            self._keyboard.retranslate()
         self.fee_toggle.setText(self.tr("Cover the fee"))
         self.fee_toggle.setAccessibleName(self.tr("Cover the fee"))
         self._show_card_texts()
@@ -286,9 +287,10 @@ class MethodScreen(QWidget):
         design(self.name_edit, min_h=96, tap=True)
         self.name_edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.name_edit)
-        self.keyboard = LetterKeyboard()
-        self.keyboard.pressed.connect(self._type)
-        layout.addWidget(self.keyboard, 1)
+        self._keyboard: LetterKeyboard | None = None
+        self._keyboard_slot = QVBoxLayout()
+        self._keyboard_slot.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._keyboard_slot, 1)
         row = QHBoxLayout()
         design(row, spacing=24)
         self.anonymous_button = button("", "stayAnonymousButton", "secondary")
@@ -308,7 +310,18 @@ class MethodScreen(QWidget):
             text += key.upper() if starts_word else key.lower()
         self.name_edit.setText(text)
 
+    @property
+    def keyboard(self) -> LetterKeyboard:
+        """Built the first time a donor adds a name: most never do, and its 30 keys were a
+        tenth of what the window styled and laid out at start-up."""
+        if self._keyboard is None:
+            self._keyboard = LetterKeyboard()
+            self._keyboard.pressed.connect(self._type)
+            self._keyboard_slot.addWidget(self._keyboard)
+        return self._keyboard
+
     def _open_name(self) -> None:
+        self.keyboard.show()
         self._pages.setCurrentWidget(self._name_page)
 
     def _stay_anonymous(self) -> None:

@@ -71,7 +71,8 @@ class ThanksScreen(QWidget):
         self.skip_button.setAccessibleName(self.skip_button.text())
         self.send_button.setText(self.tr("Send the receipt"))
         self.send_button.setAccessibleName(self.send_button.text())
-        self.email_keyboard.retranslate()
+        if self._email_keyboard is not None:
+            self._email_keyboard.retranslate()
 
     def _build_receipt(self) -> None:
         layout = QVBoxLayout(self._receipt)
@@ -85,9 +86,10 @@ class ThanksScreen(QWidget):
         design(self.email_edit, min_h=88, tap=True)
         self.email_edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.email_edit)
-        self.email_keyboard = EmailKeyboard()
-        self.email_keyboard.pressed.connect(self._type_email)
-        layout.addWidget(self.email_keyboard, 1)
+        self._email_keyboard: EmailKeyboard | None = None
+        self._email_keyboard_slot = QVBoxLayout()
+        self._email_keyboard_slot.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._email_keyboard_slot, 1)
         row = QHBoxLayout()
         design(row, spacing=24)
         self.skip_button = button("", "receiptSkipButton", "secondary")
@@ -111,7 +113,18 @@ class ThanksScreen(QWidget):
         self.receipt_button.setText(text)
         self.receipt_button.setEnabled(not ok)
 
+    @property
+    def email_keyboard(self) -> EmailKeyboard:
+        """Built the first time a donor asks for a receipt (most do not; its ~40 keys were
+        styled and laid out with the window at every start)."""
+        if self._email_keyboard is None:
+            self._email_keyboard = EmailKeyboard()
+            self._email_keyboard.pressed.connect(self._type_email)
+            self._email_keyboard_slot.addWidget(self._email_keyboard)
+        return self._email_keyboard
+
     def _open_receipt(self) -> None:
+        self.email_keyboard.show()
         self._pages.setCurrentWidget(self._receipt)
         self.receipt_opened.emit()
 
