@@ -525,7 +525,7 @@ def _card(i: int, session: Session) -> tuple[list[ProviderEvent], int | None]:
     if end is not None:
         said = [DISPUTES[end][n] for n in sorted({n % len(DISPUTES[end]) for n in which})]
         disputed = max(1, amount * share // 100)
-        # Not yet (the ledger ends differently by order):
+        # Not yet (the ledger ends differently by order; see the xfail tests after this one):
         if WITHDRAWS & set(said) and GIVES_BACK & set(said) and refunded + disputed > amount:
             # a dispute won after its funds were out, on a gift whose refunds and dispute add
             # up to more than it: a refund heard while the funds are out is cut to what is left
@@ -686,6 +686,57 @@ def test_any_order_and_repetition_gives_the_same_ledger(
     # Nothing from another campaign or currency was written.
     assert not any(ref.startswith("cs_foreign") for _, ref, *_ in expected["donations"])
     assert not any(sid.startswith("cs_foreign") for sid, *_ in expected["stripe"])
+
+
+# --- known gaps: orders in which the ledger ends differently ----------------------
+# The property test above keeps clear of these; each passes once the ledger is fixed (then
+# strict xfail fails it: drop the mark, and the matching "Not yet" in `_card`).
+
+
+def _ledger_after(path: Path, events: list[ProviderEvent]) -> tuple[int, list[tuple[str, str]]]:
+    open_fresh_database(path)
+    for event in events:
+        ledger.apply_event(event, via="relay")
+    net, _ = total()
+    return net, sorted((d.provider_ref, d.status) for d in Donation.select())
+
+
+@pytest.mark.xfail(reason="a refund heard while a dispute has the funds out is cut to what is "
+                   "left (here nothing) and not taken again when the dispute is won")
+def test_a_refund_heard_while_a_dispute_has_the_funds_out_is_not_lost_when_it_is_won(
+        tmp_path: Path) -> None:
+    paid, refunded = completed("cs_k", amount=1000), charge_refunded("pi_cs_k", 1000, 1000)
+    opened = dispute_event("created", "needs_response", "pi_cs_k", 1000)
+    won = dispute_event("closed", "won", "pi_cs_k", 1000)
+    # Refunded, then disputed and won: 0. Heard as disputed, refunded, won: 1000.
+    assert _ledger_after(tmp_path / "a.sqlite3", [paid, refunded, opened, won]) == \
+        _ledger_after(tmp_path / "b.sqlite3", [paid, opened, refunded, won])
+
+
+@pytest.mark.xfail(reason="a gift refunded in full and then disputed is labelled by which is "
+                   "heard first (the dispute takes nothing after the refund)")
+def test_a_gift_refunded_in_full_and_disputed_has_one_label_in_any_order(tmp_path: Path) -> None:
+    paid, refunded = completed("cs_l", amount=1000), charge_refunded("pi_cs_l", 1000, 1000)
+    opened = dispute_event("created", "needs_response", "pi_cs_l", 1000)
+    # Money agrees (0); the label is "refunded" one way and "disputed" the other.
+    assert _ledger_after(tmp_path / "a.sqlite3", [paid, refunded, opened]) == \
+        _ledger_after(tmp_path / "b.sqlite3", [paid, opened, refunded])
+
+
+@pytest.mark.xfail(reason="the top-up of an accepted partial crypto payment is counted when "
+                   "NOWPayments' finished is heard after its refunded (the refund took only "
+                   "what was accepted)")
+def test_a_refunded_partial_payment_stays_refunded_when_finished_is_heard_late(
+        tmp_path: Path) -> None:
+    partly = np_event(np_payment(931, "partially_paid", actually_paid="0.0001"))
+    body = {"type": "partial.accepted", "id": "kiosk-2/decision-931", "payment_id": "931",
+            "amount_minor": 333, "campaign_id": CAMPAIGN, "kiosk_id": "kiosk-2", "livemode": False}
+    accepted = ProviderEvent("kiosk", body["id"], "partial.accepted", body, mode="test",
+                             origin="kiosk-2")
+    finished, refunded = (np_event(np_payment(931, status)) for status in ("finished", "refunded"))
+    # Finished, then refunded: 0. Refunded, then finished: the top-up, 667, is counted.
+    assert _ledger_after(tmp_path / "a.sqlite3", [partly, accepted, finished, refunded]) == \
+        _ledger_after(tmp_path / "b.sqlite3", [partly, accepted, refunded, finished])
 
 
 # --- concurrency ------------------------------------------------------------
