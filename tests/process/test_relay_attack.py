@@ -79,41 +79,47 @@ def _flood_and_measure(url: str) -> None:
                     http.post(f"{url}/v1/webhooks/nowpayments", data=forged[n % 3],
                               headers=headers, timeout=5)
 
+    def send_genuine(http: requests.Session, first: int, count: int) -> list[float]:
+        """Genuine webhooks, a Stripe event and a signed IPN in turn: each one's time to 200."""
+        latencies: list[float] = []
+        for i in range(first, first + count):
+            if i % 2:
+                body = stripe_event(f"evt_flood{i}")
+                headers, path = stripe_headers(body), "/v1/webhooks/stripe"
+            else:
+                body = nowpayments_ipn(payment_id=1000 + i)
+                headers, path = nowpayments_headers(body), "/v1/webhooks/nowpayments"
+            sent = time.perf_counter()
+            status = http.post(f"{url}{path}", data=body, headers=headers, timeout=10).status_code
+            latencies.append(time.perf_counter() - sent)
+            assert status == 200, (i, status)
+            time.sleep(0.1)
+        return latencies
+
+    # The baseline, in this run: the same sends without the flood, so the bound below
+    # follows how busy the machine is (the rest of the suite runs beside this test).
+    with requests.Session() as http:
+        quiet = send_genuine(http, 0, 10)
     floods = [threading.Thread(target=flood, args=(n,)) for n in range(12)]
     for thread in floods:
         thread.start()
-    latencies: list[float] = []
-    codes: list[int] = []
     try:
         time.sleep(0.5)
         with requests.Session() as http:
-            for i in range(20):
-                if i % 2:
-                    body, headers, path = (stripe_event(f"evt_flood{i}"),
-                                           None, "/v1/webhooks/stripe")
-                    headers = stripe_headers(body)
-                else:
-                    body = nowpayments_ipn(payment_id=1000 + i)
-                    headers, path = nowpayments_headers(body), "/v1/webhooks/nowpayments"
-                sent = time.perf_counter()
-                codes.append(http.post(f"{url}{path}", data=body, headers=headers,
-                                       timeout=10).status_code)
-                latencies.append(time.perf_counter() - sent)
-                time.sleep(0.1)
+            latencies = send_genuine(http, 100, 20)
     finally:
         stop.set()
         for thread in floods:
             thread.join(10)
-    assert codes == [200] * 20
-    # The target is p99 ≤ 250 ms (bench/ipn_flood.py); here with room for a shared
-    # machine, where the rest of the suite runs beside the flood. Before: a median of
-    # 130-330 ms here, 1.9 s with a faster sender. One send of the twenty may take longer
-    # while the other test processes are busy (0.7 s seen here, for the first), still far
-    # inside a provider's webhook timeout.
+    # The target is p99 ≤ 250 ms (bench/ipn_flood.py). Here: the flood may add at most
+    # 100 ms to the median of a quiet send (twice that, for a busy machine's noise). Before
+    # the fix: a median of 130-330 ms on a quiet machine, 1.9 s with a faster sender. One
+    # send of the twenty may take longer (0.7 s seen here while the suite was busy).
+    bound = 0.1 + 2 * statistics.median(quiet)
     slowest_first = sorted(latencies, reverse=True)
-    assert statistics.median(latencies) < 0.1, latencies
-    assert slowest_first[1] < 0.5, latencies
-    assert slowest_first[0] < 2.0, latencies
+    assert statistics.median(latencies) < bound, (bound, quiet, latencies)
+    assert slowest_first[1] < max(0.5, 5 * bound), (bound, quiet, latencies)
+    assert slowest_first[0] < 2.0, (bound, quiet, latencies)
 
 
 def _addr(server: RelayServer) -> tuple[str, int]:
