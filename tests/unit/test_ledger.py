@@ -694,8 +694,9 @@ def test_any_order_and_repetition_gives_the_same_ledger(
 
 
 # --- known gaps: orders in which the ledger ends differently ----------------------
-# The property test above keeps clear of these; each passes once the ledger is fixed (then
-# strict xfail fails it: drop the mark, and the matching "Not yet" in `_card`).
+# The property test above (its "Not yet" in `_card`) and the fleet machine (a dispute with a
+# refund heard while open is never won) keep clear of these. Each passes once the ledger is
+# fixed, and strict xfail then fails it: drop the mark and what kept the generators clear.
 
 
 def _ledger_after(path: Path, events: list[ProviderEvent]) -> tuple[int, list[tuple[str, str]]]:
