@@ -111,6 +111,8 @@ NOWPAYMENTS_STATUS = {
 
 # Where a dispute stands; each event can only move it up (closed ones are final).
 DISPUTE_RANK = {None: 0, "inquiry": 1, "withdrawn": 2, "won": 3, "lost": 3, "closed": 3}
+# Where a dispute has the gift's funds out; won, closed or an inquiry, it takes nothing.
+DISPUTE_TAKES = ("withdrawn", "lost")
 
 # Meta counters that `check` reports.
 MODE_UNKNOWN_KEY = "events_mode_unknown"
@@ -239,20 +241,34 @@ def _add_entry(donation: Donation, kind: str, amount_minor: int, key: str, *, vi
     return True
 
 
+def _dispute_holds(entries: list[tuple[str, str, int]]) -> dict[str, int]:
+    """What each dispute's entries take out of a gift now (keys are "dispute:<id>:...")."""
+    holds: dict[str, int] = {}
+    for kind, key, amount in entries:
+        if kind in ("dispute_withdrawn", "dispute_reinstated"):
+            dispute_id = key.split(":")[1]
+            holds[dispute_id] = holds.get(dispute_id, 0) - amount
+    return holds
+
+
+def _entries_of(donation_id: int) -> list[tuple[str, str, int]]:
+    return list(
+        LedgerEntry.select(LedgerEntry.kind, LedgerEntry.key, LedgerEntry.amount_minor)
+        .where(LedgerEntry.donation == donation_id).tuples())  # type: ignore[arg-type]
+
+
 def _relabel(donation: Donation) -> None:
     """The donation's status, worked out from its entries (and its disputes)."""
-    entries: list[tuple[str, str, int]] = list(
-        LedgerEntry.select(LedgerEntry.kind, LedgerEntry.key, LedgerEntry.amount_minor)
-        .where(LedgerEntry.donation == donation.id).tuples())  # type: ignore[arg-type]
+    entries = _entries_of(donation.id)
     gross = sum(a for kind, _, a in entries if kind in GIFT_KINDS)
     refunded = -sum(a for kind, _, a in entries if kind == "refund")
-    withdrawn = {key.split(":")[1] for kind, key, _ in entries if kind == "dispute_withdrawn"}
-    reinstated = {key.split(":")[1] for kind, key, _ in entries if kind == "dispute_reinstated"}
-    open_disputes = withdrawn - reinstated
+    # A dispute is open on the gift while it holds funds; one whose amount the refunds
+    # already gave back holds nothing, so the gift reads "refunded" in any order.
+    open_disputes = [d for d, held in _dispute_holds(entries).items() if held > 0]
     if any(kind == "void" for kind, _, _ in entries):
         label = "voided"
     elif open_disputes:
-        lost = Dispute.select().where((Dispute.dispute_id.in_(list(open_disputes))) &
+        lost = Dispute.select().where((Dispute.dispute_id.in_(open_disputes)) &
                                       (Dispute.state == "lost")).exists()
         label = "dispute_lost" if lost else "disputed"
     elif refunded >= gross > 0:
@@ -637,6 +653,55 @@ def fees_covered_minor(campaign_id: str | None = None) -> int:
     return int(total or 0)
 
 
+def _settle_card(donation: Donation, payment_intent: str, *, via: str,
+                 refund_target: int = 0) -> None:
+    """Bring a card gift's refund and dispute entries to where its refunds and disputes
+    stand, whatever order their events were heard in.
+
+    Refunds come first: they are Stripe's cumulative `amount_refunded`, the most any report
+    said and at most the gift, so they never shrink. Each dispute whose funds are out then
+    takes what it disputes from what the refunds left, in dispute-id order; a dispute won or
+    closed takes nothing. So a refund heard while a dispute has the funds out is kept when
+    the dispute is won, and a gift refunded in full holds nothing for a dispute heard before
+    the refund. The gift's net, gift - refunds - disputes out, never goes below zero.
+    """
+    entries = _entries_of(donation.id)
+    gross = sum(a for kind, _, a in entries if kind in GIFT_KINDS)
+    already = -sum(a for kind, _, a in entries if kind == "refund")
+    refunds = max(refund_target, already)
+    room = gross - refunds
+    holds = _dispute_holds(entries)
+    changes: list[tuple[str, int, int]] = []  # a dispute, what it holds now, what it should
+    for row in Dispute.select().where(Dispute.payment_ref == payment_intent).order_by(
+            Dispute.dispute_id):
+        wanted = min(row.amount_minor, max(room, 0)) if row.state in DISPUTE_TAKES else 0
+        room -= wanted
+        held = holds.get(row.dispute_id, 0)
+        if wanted != held:
+            changes.append((row.dispute_id, held, wanted))
+
+    def key(dispute_id: str, word: str) -> str:
+        # The first entry of each kind keeps its plain name (as schema 3 wrote it); any
+        # later one is numbered, so keys stay unique.
+        plain = f"dispute:{dispute_id}:{word}"
+        earlier = sum(1 for _, k, _ in entries if k == plain or k.startswith(plain + ":"))
+        return plain + (f":{earlier + 1}" if earlier else "")
+
+    # What gives money back goes in first, so the total never dips below where it ends.
+    for dispute_id, held, wanted in changes:
+        if wanted < held:
+            _add_entry(donation, "dispute_reinstated", held - wanted,
+                       key(dispute_id, "reinstated"), via=via)
+    if refunds > already:
+        _add_entry(donation, "refund", already - refunds,
+                   f"refund:stripe:{payment_intent}:{refunds}", via=via)
+    for dispute_id, held, wanted in changes:
+        if wanted > held:
+            _add_entry(donation, "dispute_withdrawn", held - wanted,
+                       key(dispute_id, "withdrawn"), via=via)
+    _relabel(donation)
+
+
 def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome:
     """`charge.refunded`, full or partial. `amount_refunded` is cumulative, so the
     entry brings this donation's refunds up to it: repeats and reordering of the
@@ -654,11 +719,7 @@ def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome
             raise _Waiting(f"stripe-pi:{payment_intent}")
         gross = _sum_entries(donation.id, GIFT_KINDS)
         target = gross if level is None or charge.get("refunded") is True else min(level, gross)
-        already = -_sum_entries(donation.id, ("refund",))
-        amount = min(target - already, net_minor(donation.id))
-        if amount > 0:
-            _add_entry(donation, "refund", -amount, f"refund:stripe:{payment_intent}:{target}",
-                       via=via)
+        _settle_card(donation, payment_intent, refund_target=target, via=via)
         payment = StripePayment.get(StripePayment.payment_intent == payment_intent)
         if target >= gross:
             _advance(StripePayment, StripePayment.session_id, payment.session_id, "refunded")
@@ -704,16 +765,7 @@ def apply_stripe_dispute(dispute: Mapping[str, Any], event_type: str, *,
             conflict_target=[Dispute.dispute_id],
             update={Dispute.state: target, Dispute.state_rank: DISPUTE_RANK[target],
                     Dispute.updated_at: utcnow()}).execute()
-        withdrawn_key = f"dispute:{dispute_id}:withdrawn"
-        if target == "withdrawn" or (target == "lost" and current != "withdrawn"):
-            out = min(amount, net_minor(donation.id))
-            _add_entry(donation, "dispute_withdrawn", -out, withdrawn_key, via=via)
-        elif target in ("won", "closed") and current == "withdrawn":
-            taken = LedgerEntry.get_or_none(LedgerEntry.key == withdrawn_key)
-            if taken is not None:
-                _add_entry(donation, "dispute_reinstated", -taken.amount_minor,
-                           f"dispute:{dispute_id}:reinstated", via=via)
-        _relabel(donation)
+        _settle_card(donation, payment_intent, via=via)
         return LedgerOutcome(target, donation_id=donation.id)
 
 
@@ -804,11 +856,7 @@ def apply_crypto_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutco
             if donation_id is None:
                 _top_up(record, via=via)
         if record.status == "refunded":
-            donation = Donation.get_or_none((Donation.source == "nowpayments") &
-                                            (Donation.provider_ref == payment_id))
-            if donation is not None:
-                _add_entry(donation, "refund", -net_minor(donation.id),
-                           f"refund:nowpayments:{payment_id}:full", via=via)
+            _refund_crypto(record, via=via)
         # Repeat deposits and staff decisions heard before this payment apply now.
         _release(f"nowpayments:{payment_id}")
         current = CryptoPayment.get(CryptoPayment.payment_id == payment_id)
@@ -845,6 +893,18 @@ def _top_up(record: CryptoPayment, *, via: str) -> None:
     rest = record.price_minor - _sum_entries(donation.id, GIFT_KINDS)
     if rest > 0:
         _add_entry(donation, "top_up", rest, f"topup:nowpayments:{record.payment_id}", via=via)
+
+
+def _refund_crypto(record: CryptoPayment, *, via: str) -> None:
+    """NOWPayments refunded the payment: whatever it counts for goes back. A `finished` or a
+    staff acceptance heard after the refund still counts what it says happened first, and
+    is refunded with it, so every kiosk ends with the same gift and the same refund."""
+    donation = Donation.get_or_none((Donation.source == "nowpayments") &
+                                    (Donation.provider_ref == record.payment_id))
+    if donation is not None:
+        gross = _sum_entries(donation.id, GIFT_KINDS)
+        _add_entry(donation, "refund", -net_minor(donation.id),
+                   f"refund:nowpayments:{record.payment_id}:{gross}", via=via)
 
 
 def resolve_partial(payment_id: str, *, accept: bool) -> LedgerOutcome:
@@ -884,9 +944,17 @@ def _decide_partial(record: CryptoPayment, amount: int | None, *, via: str,
         _advance_intent(record.intent_id, "refused")
         current = CryptoPayment.get(CryptoPayment.payment_id == record.payment_id)
         return LedgerOutcome(current.status, intent_id=record.intent_id)
-    if record.status in ("paid", "refunded"):
+    if record.status == "paid":
         return LedgerOutcome(record.status, intent_id=record.intent_id,
                              ignored_reason="already paid in full")
+    if record.status == "refunded":
+        # Heard after NOWPayments' refund: staff accepted it before, so it counts and goes
+        # back, as on the kiosks that heard the two the other way round.
+        donation_id = _count_crypto(record, via=via, amount_minor=amount,
+                                    note="partial payment accepted by staff",
+                                    first_kind="partial_accepted", recorded_by=decided_by)
+        _refund_crypto(record, via=via)
+        return LedgerOutcome("refunded", intent_id=record.intent_id, donation_id=donation_id)
     _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "paid")
     _advance_intent(record.intent_id, "paid")
     record = CryptoPayment.get(CryptoPayment.payment_id == record.payment_id)

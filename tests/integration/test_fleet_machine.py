@@ -60,9 +60,6 @@ class Card:
         self.refunded = 0  # the most any refund report said, at most the gift
         self.dispute: str | None = None  # withdrawn | won | lost
         self.disputed = 0  # the amount the dispute is for
-        # A refund sent while a dispute had the funds out: the dispute is then lost, never
-        # won (the ledger would lose that refund; see tests/unit/test_ledger.py's xfail tests).
-        self.refunded_in_dispute = False
 
     @property
     def net(self) -> int:
@@ -206,7 +203,6 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
         def refund(self, card: Card, share: int) -> None:
             level = card.refunded + max(1, card.amount * share // 100)
             card.refunded = min(level, card.amount)
-            card.refunded_in_dispute |= card.dispute == "withdrawn"
             self.stripe("charge.refunded", {
                 "id": f"ch_{card.sid}", "object": "charge", "payment_intent": f"pi_{card.sid}",
                 "amount": card.amount, "amount_refunded": level, "refunded": level >= card.amount,
@@ -224,8 +220,6 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
                                               if c.dispute in (None, "withdrawn")]))
             if card.dispute is None:
                 card.disputed = max(1, card.amount * share // 100)
-            if outcome == "won" and card.refunded_in_dispute:
-                outcome = "lost"
             if outcome == "created" and card.dispute is None:
                 event, status, card.dispute = "charge.dispute.created", "needs_response", "withdrawn"
             elif outcome != "created":
