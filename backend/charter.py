@@ -95,11 +95,13 @@ def get_cumulative_total() -> Result:
 @public
 def fiat_button_click(amount: Any, payment_method: str, display_name: str | None = None,
                       recurring: str | None = None, cover_fee: bool = False,
-                      language: str | None = None) -> Result:
+                      language: str | None = None, amount_text: str | None = None) -> Result:
     """The donor chose an amount and card: a Checkout Session to show as a QR code (monthly
     with `recurring="month"`), or a payment on the kiosk's card reader (`"tap"`).
     `cover_fee` adds the estimated processing fee to what the donor pays; `language` (one
-    of the campaign's) opens Checkout and its landing pages in the donor's language."""
+    of the campaign's) opens Checkout and its landing pages in the donor's language, and
+    `amount_text`, the amount charged as the kiosk showed it in that language, is what the
+    landing pages show (when its digits are that amount; otherwise "$25.00")."""
     # On first use: the Stripe SDK costs ~0.2 s, and the attract screen needs none of it.
     from backend import stripe_api
 
@@ -117,7 +119,8 @@ def fiat_button_click(amount: Any, payment_method: str, display_name: str | None
                                             "cover_fee": cover_fee})
     return stripe_api.create_checkout_session({"amount": amount, "display_name": display_name,
                                                "recurring": recurring, "cover_fee": cover_fee,
-                                               "language": language})
+                                               "language": language,
+                                               "amount_text": amount_text})
 
 
 @public

@@ -7,6 +7,7 @@ units ("25", "25.50") and never a float: a float has already lost the cents.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import (
     MAX_EMAX,
     MAX_PREC,
@@ -142,6 +143,22 @@ def format_money(minor: int, currency: str, *, cents: bool = True) -> str:
     if symbol:
         return f"{sign}{symbol}{number}"
     return f"{sign}{number} {currency.upper()}"
+
+
+def shown_amount(text: object, minor: int, currency: str) -> str | None:
+    """`text` if it is how a screen showed `minor` in some language ("25,50 $", "‏٢٥ $",
+    "$1,234.50"): short, one line, and its digits, in whatever script, are the amount's
+    (with or without its cents when they are zero). None otherwise, so a caller falls
+    back to `format_money` rather than show a number that is not the one charged."""
+    if not isinstance(text, str) or not 0 < len(text) <= 40 or minor < 0:
+        return None
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
+        return None
+    digits = "".join(str(unicodedata.decimal(c)) for c in text
+                     if unicodedata.category(c) == "Nd")
+    scale = 10 ** exponent(currency)
+    ways = {str(minor)} | ({str(minor // scale)} if minor % scale == 0 else set())
+    return text if digits in ways else None
 
 
 def currency_symbol(currency: str) -> str | None:

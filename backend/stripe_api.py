@@ -26,6 +26,7 @@ from backend.money import (
     check_range,
     cover_fee_minor,
     format_money,
+    shown_amount,
     stripe_minimum,
     to_minor,
 )
@@ -137,7 +138,8 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
     """Create a Checkout Session for a donor-chosen amount.
 
     `request_data`: `amount` (major units: int, Decimal or decimal string),
-    optional `display_name`.
+    optional `display_name`, `recurring`, `cover_fee`, `language` and `amount_text` (what the
+    kiosk showed as the amount charged, for the landing pages).
     """
     if not isinstance(request_data, Mapping):
         raise UserError("The payment request is not readable.")
@@ -157,8 +159,10 @@ def create_checkout_session(request_data: Mapping[str, Any]) -> Result:
                         "for its thank-you page.")
     ensure_database()
     intent_id = new_id()
+    # The amount as the kiosk showed it in the donor's language, when it is this amount.
+    amount_text = shown_amount(request_data.get("amount_text"), amount_minor, currency)
     landing_query = {"charity": settings.campaign_name,
-                     "amount": format_money(amount_minor, currency)}
+                     "amount": amount_text or format_money(amount_minor, currency)}
     if recurring:
         landing_query["every"] = "month"
     # The landing pages' language, English too: the phone's own language must not win

@@ -157,7 +157,9 @@ class PaymentFlow(QObject):
         token = self.next_token()
         minor = self.charged_minor(choice)
         self.payment = ActivePayment(choice=choice, amount_minor=minor, token=token)
-        self.view.show_preparing(choice.method, money(minor, campaign.currency),
+        # Made here, in the donor's language: the phone's landing pages show the same text.
+        shown = money(minor, campaign.currency)
+        self.view.show_preparing(choice.method, shown,
                                  self.tr("card") if choice.method == "card"
                                  else coin_name(choice.coin))
         services, language = self.services, self._language()
@@ -166,7 +168,7 @@ class PaymentFlow(QObject):
             if choice.method == "card":
                 result = services.start_card(choice.amount, choice.display_name,
                                              monthly=choice.monthly, cover_fee=choice.cover_fee,
-                                             language=language)
+                                             language=language, amount_text=shown)
             else:
                 result = services.start_crypto(choice.amount, choice.coin or "",
                                                choice.display_name, cover_fee=choice.cover_fee)

@@ -31,7 +31,8 @@ class Services(Protocol):
     def totals(self) -> Result: ...
     def recent_donations(self, limit: int = 10) -> Result: ...
     def start_card(self, amount: str, display_name: str | None, *, monthly: bool = False,
-                   cover_fee: bool = False, language: str | None = None) -> Result: ...
+                   cover_fee: bool = False, language: str | None = None,
+                   amount_text: str | None = None) -> Result: ...
     def start_crypto(self, amount: str, coin: str, display_name: str | None, *,
                      cover_fee: bool = False) -> Result: ...
     def payment_status(self, kind: str, ref: str) -> Result: ...
@@ -158,13 +159,14 @@ class BackendServices:
         return _guard(charter.recent_donations, limit=limit)
 
     def start_card(self, amount: str, display_name: str | None, *, monthly: bool = False,
-                   cover_fee: bool = False, language: str | None = None) -> Result:
+                   cover_fee: bool = False, language: str | None = None,
+                   amount_text: str | None = None) -> Result:
         from backend import charter
         from backend.short_links import with_short_link
 
         result = _guard(charter.fiat_button_click, amount, "card", display_name=display_name,
                         recurring="month" if monthly else None, cover_fee=cover_fee,
-                        language=language)
+                        language=language, amount_text=amount_text)
         return with_short_link(result)  # a relay's short link: a QR code half as dense
 
     def start_crypto(self, amount: str, coin: str, display_name: str | None, *,

@@ -18,8 +18,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 _SESSION_ID = re.compile(r"^cs_(test|live)_[A-Za-z0-9]{1,200}$")
-# Letters of any script, digits, spaces and the punctuation of names and amounts.
-_PLAIN = re.compile(r"^[\w .,'’&()\-–—:!/+#$€£¥₹%]{1,80}$")
+# Letters of any script, digits, spaces and the punctuation of names and amounts: with an
+# amount in the donor's language, the no-break spaces French groups and places "$" with
+# ("1 234,50 $"), Arabic's decimal and group separators ("٢٥٫٥٠") and the direction marks
+# that keep a number and its sign in order.
+_PLAIN = re.compile("^[\\w .,'’&()\\-–—:!/+#$€£¥₹%\u00a0\u202f\u066b\u066c\u200e\u200f\u061c]{1,80}$")
+
+_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
 
 _HEADERS = {
     # Nothing external, no scripts; the session id must not leak via Referer.
@@ -230,8 +235,10 @@ def page_direction(language: str) -> str:
 
 
 def _plain(request: Request, name: str) -> str | None:
-    value = " ".join(request.query_params.get(name, "").split())
-    return value if _PLAIN.match(value) else None
+    # Runs of spaces and line breaks become one space; the no-break spaces of an amount
+    # ("25,50 $") stay, so the sign never wraps to a line of its own.
+    value = _SPACES.sub(" ", request.query_params.get(name, "")).strip()
+    return value if _PLAIN.fullmatch(value) else None
 
 
 def _render(request: Request, language: str, *, title: str, heading: str, mark: str,

@@ -358,7 +358,8 @@ def test_monthly_is_a_card_gift_and_the_fee_only_where_the_method_has_one(
     h.qtbot.waitUntil(lambda: len(calls) == 2, timeout=5_000)
     # A coin has no fee set here: paid without one, not refused; and never monthly.
     assert calls[0] == ("crypto", {"cover_fee": False})
-    assert calls[1] == ("card", {"monthly": True, "cover_fee": True, "language": "en"})
+    assert calls[1] == ("card", {"monthly": True, "cover_fee": True, "language": "en",
+                                 "amount_text": "$26.03"})
 
 
 def test_the_fee_on_screen_is_the_providers(harness: Callable[..., Harness]) -> None:

@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -201,3 +202,28 @@ def test_the_session_and_its_landing_pages_carry_the_language(kiosk_env: Any) ->
     assert default["locale"] == "en" and "lang=en" in default["success_url"]
     refused = charter.fiat_button_click("25", "card", language="fr")
     assert not refused["success"] and "not one of this campaign's languages" in refused["error"]
+
+
+def test_the_landing_pages_show_the_amount_as_the_kiosk_did(kiosk_env: Any) -> None:
+    write_settings({"campaign": {**CAMPAIGN, "languages": ["en", "fr", "ar"], "max_amount": "5000"},
+                    "kiosk": {"id": "kiosk-a", "mode": "test"}})
+
+    def landing_amount(**kwargs: Any) -> str:
+        answer = charter.fiat_button_click("1234.5", "card", **kwargs)
+        assert answer["success"], answer
+        data = answer["data"]
+        session = kiosk_env.stripe.session(data["session_id"])
+        amounts = {parse_qs(urlsplit(session[url]).query)["amount"][0]
+                   for url in ("success_url", "cancel_url")}
+        assert len(amounts) == 1
+        return amounts.pop()
+
+    french = "1\u202f234,50\u00a0$"
+    assert landing_amount(language="fr", amount_text=french) == french
+    arabic = "\u200f\u0661\u066c\u0662\u0663\u0664\u066b\u0665\u0660\u00a0$"
+    assert landing_amount(language="ar", amount_text=arabic) == arabic
+    # Text that is not the amount charged (here the gift without a fee, or junk) is not
+    # shown: the page says the charged amount in the campaign's own format instead.
+    assert landing_amount(language="fr", amount_text="1\u202f000,00\u00a0$") == "$1,234.50"
+    assert landing_amount(language="fr", amount_text=12345) == "$1,234.50"  # type: ignore[arg-type]
+    assert landing_amount(language="fr") == "$1,234.50"

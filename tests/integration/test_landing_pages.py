@@ -47,6 +47,18 @@ def test_pages_name_the_charity_the_amount_and_what_happens_next(
     assert 'name="viewport" content="width=device-width' in page
 
 
+@pytest.mark.parametrize(("lang", "amount"), [
+    ("fr", "1\u202f234,50\u00a0$"), ("es", "26,03\u00a0$"),
+    ("ar", "\u200f\u0661\u066c\u0662\u0663\u0664\u066b\u0665\u0660\u00a0$"),
+])
+def test_the_amount_is_shown_as_the_kiosk_wrote_it_in_the_donors_language(
+        relay: RelayServer, lang: str, amount: str) -> None:
+    query = {**QUERY, "amount": amount, "lang": lang}
+    for path in ("/thanks", "/cancelled"):
+        page = requests.get(f"{relay.url}{path}", params=query, timeout=5).text
+        assert amount in page, path
+
+
 @pytest.mark.parametrize(("lang", "heading", "direction"), [
     ("es", "Gracias — estamos confirmando tu donativo", "ltr"),
     ("fr", "Merci — votre don est en cours de confirmation", "ltr"),

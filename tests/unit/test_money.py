@@ -167,3 +167,31 @@ def test_stripe_minimum() -> None:
     assert money.stripe_minimum("USD") == 50
     assert money.stripe_minimum("gbp") == 30
     assert money.stripe_minimum("xyz") == 50
+
+
+@pytest.mark.parametrize(("text", "minor"), [
+    ("$26.03", 2603), ("$25", 2500), ("25,00\u00a0$", 2500), ("1\u202f234,50\u00a0$", 123450),
+    ("\u200f\u0662\u0665\u00a0$", 2500),  # Arabic-Indic digits: ٢٥ $
+    ("\u200f\u0661\u066c\u0662\u0663\u0664\u066b\u0665\u0660\u00a0$", 123450),  # ١٬٢٣٤٫٥٠ $
+])
+def test_shown_amount_keeps_the_kiosks_text_for_the_amount_charged(text: str, minor: int) -> None:
+    assert money.shown_amount(text, minor, "usd") == text
+
+
+@pytest.mark.parametrize(("text", "minor"), [
+    ("$25", 2603),  # the fee left out: not the amount charged
+    ("$25.00", 2500 + 1),
+    ("26,03 $", 2500),
+    ("$25.50", 2550 * 10),
+    ("", 2500), (None, 2500), (2500, 2500), (b"$25", 2500),
+    ("$25\n", 2500), ("$2\u20285", 2500),  # a second line
+    ("$" + "0" * 40 + "25", 2500),  # longer than any amount on a screen
+    ("$25", -2500),
+])
+def test_shown_amount_refuses_text_that_is_not_the_amount(text: object, minor: int) -> None:
+    assert money.shown_amount(text, minor, "usd") is None
+
+
+def test_shown_amount_follows_the_currencys_decimals() -> None:
+    assert money.shown_amount("¥1,500", 1500, "jpy") == "¥1,500"
+    assert money.shown_amount("¥15", 1500, "jpy") is None
