@@ -671,14 +671,16 @@ def _settle_card(donation: Donation, payment_intent: str, *, via: str,
     refunds = max(refund_target, already)
     room = gross - refunds
     holds = _dispute_holds(entries)
-    changes: list[tuple[str, int, int]] = []  # a dispute, what it holds now, what it should
+    # A dispute, what it holds now, what it should, and whether its funds are still out.
+    changes: list[tuple[str, int, int, bool]] = []
     for row in Dispute.select().where(Dispute.payment_ref == payment_intent).order_by(
             Dispute.dispute_id):
-        wanted = min(row.amount_minor, max(room, 0)) if row.state in DISPUTE_TAKES else 0
+        out = row.state in DISPUTE_TAKES
+        wanted = min(row.amount_minor, max(room, 0)) if out else 0
         room -= wanted
         held = holds.get(row.dispute_id, 0)
         if wanted != held:
-            changes.append((row.dispute_id, held, wanted))
+            changes.append((row.dispute_id, held, wanted, out))
 
     def key(dispute_id: str, word: str) -> str:
         # The first entry of each kind keeps its plain name (as schema 3 wrote it); any
@@ -688,14 +690,16 @@ def _settle_card(donation: Donation, payment_intent: str, *, via: str,
         return plain + (f":{earlier + 1}" if earlier else "")
 
     # What gives money back goes in first, so the total never dips below where it ends.
-    for dispute_id, held, wanted in changes:
+    for dispute_id, held, wanted, out in changes:
         if wanted < held:
+            # The treasurer's export says why money came back while the dispute stands.
             _add_entry(donation, "dispute_reinstated", held - wanted,
-                       key(dispute_id, "reinstated"), via=via)
+                       key(dispute_id, "reinstated"), via=via,
+                       reason="the refund gives back what the dispute held" if out else None)
     if refunds > already:
         _add_entry(donation, "refund", already - refunds,
                    f"refund:stripe:{payment_intent}:{refunds}", via=via)
-    for dispute_id, held, wanted in changes:
+    for dispute_id, held, wanted, _ in changes:
         if wanted > held:
             _add_entry(donation, "dispute_withdrawn", held - wanted,
                        key(dispute_id, "withdrawn"), via=via)

@@ -721,6 +721,14 @@ def test_a_refund_and_a_dispute_share_a_gift_in_any_order(tmp_path: Path) -> Non
     for n, order in enumerate(itertools.permutations([refunded, opened, won])):
         assert _ledger_after(tmp_path / f"w{n}.sqlite3", [paid, *order]) == \
             (400, 1000, -600, [("cs_m", "partially_refunded")]), order
+    # Heard as disputed then refunded, the dispute gives back what the refund covers, and
+    # the treasurer's export says why.
+    _ledger_after(tmp_path / "export.sqlite3", [paid, opened, refunded])
+    assert [(e.kind, e.amount_minor, e.reason) for e in LedgerEntry.select().where(
+        LedgerEntry.kind != "gift").order_by(LedgerEntry.id)] == [
+        ("dispute_withdrawn", -1000, None),
+        ("dispute_reinstated", 600, "the refund gives back what the dispute held"),
+        ("refund", -600, None)]
 
 
 def test_a_gift_refunded_in_full_and_disputed_has_one_label_in_any_order(tmp_path: Path) -> None:
