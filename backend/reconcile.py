@@ -223,7 +223,11 @@ class Reconciler:
         invoice.paid says nothing of it). Ask Stripe which invoice each paid; the ledger
         records the link and applies what waited. Asked on the payments' schedule, counted
         from when its first event began to wait. A failure keeps everything waiting."""
-        for payment_intent, since in ledger.wanted_payment_intents():
+        wanted = ledger.wanted_payment_intents()
+        # Forget those no longer waited for (linked, or their events applied).
+        names = {payment_intent for payment_intent, _ in wanted}
+        self._asked_invoice = {k: v for k, v in self._asked_invoice.items() if k in names}
+        for payment_intent, since in wanted:
             now = self._clock()
             if (stop is not None and stop.is_set()) or now < self._paused_until["stripe"]:
                 return
