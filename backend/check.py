@@ -146,7 +146,8 @@ def check_database() -> list[Check]:
     results.append(Check("database", "kept events", "pass" if not waiting else "warn",
                          f"{len(waiting)} events wait for the payment or gift they refer to"
                          if waiting else "none waiting",
-                         "The reconciler asks NOWPayments about missing parents; a refund or "
+                         "The reconciler asks NOWPayments about missing parents, and Stripe "
+                         "which month of a monthly gift a refund or dispute is for; a refund or "
                          "dispute waits for its payment to be counted." if waiting else ""))
     return results
 

@@ -15,7 +15,8 @@ order or how often events arrive:
   INSERT that ignores a conflict on that key; the kept total moves only when
   that insert changed a row, in the same transaction;
 * an event about something not known here yet (a refund before its payment, a
-  void before its gift, a repeat deposit before its parent) is kept as a
+  void before its gift, a repeat deposit before its parent, a refund of a monthly
+  gift's payment before anyone knows which month it paid) is kept as a
   `PendingEvent` and applied when what it waits for arrives.
 
 Test and live money never meet: every record carries its mode, and an event
@@ -31,7 +32,7 @@ import datetime as dt
 import json
 import logging
 import secrets as pysecrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -49,6 +50,7 @@ from backend.models import (
     CryptoPayment,
     Dispute,
     Donation,
+    InvoicePayment,
     LedgerEntry,
     Meta,
     PendingEvent,
@@ -394,6 +396,24 @@ def wanted_crypto_payments() -> list[str]:
     return [str(row.waiting_for).split(":", 1)[1] for row in rows]
 
 
+def wanted_payment_intents() -> list[tuple[str, dt.datetime]]:
+    """PaymentIntents that kept refunds and disputes wait for and that nothing here ties to
+    a gift: no `StripePayment` row names them and no invoice is known to have been paid
+    with them. Each may be a monthly gift's payment, which Stripe names only through an
+    InvoicePayment: the reconciler asks Stripe which invoice it paid. With when the first
+    of its events began to wait, oldest first."""
+    ensure_database()
+    since: dict[str, dt.datetime] = {}
+    kept = (PendingEvent.select(PendingEvent.waiting_for, PendingEvent.received_at)
+            .where(PendingEvent.waiting_for.startswith("stripe-pi:"))
+            .order_by(PendingEvent.received_at))
+    for row in kept:
+        since.setdefault(str(row.waiting_for).split(":", 1)[1], row.received_at)
+    return [(pi, when) for pi, when in since.items()
+            if not StripePayment.select().where(StripePayment.payment_intent == pi).exists()
+            and not InvoicePayment.select().where(InvoicePayment.payment_intent == pi).exists()]
+
+
 # --- Stripe -----------------------------------------------------------------
 
 
@@ -408,11 +428,135 @@ def stripe_session_status(session: Mapping[str, Any]) -> str:
 
 
 def _stripe_donation(payment_intent: str) -> Donation | None:
+    """The card gift a PaymentIntent paid: a Checkout Session's or a tap's payment (its
+    `StripePayment`), or a month of a monthly gift (the invoice it is known to have paid)."""
     payment = StripePayment.get_or_none(StripePayment.payment_intent == payment_intent)
-    if payment is None:
+    if payment is not None:
+        ref = str(payment.session_id)
+    else:
+        link = InvoicePayment.get_or_none(InvoicePayment.payment_intent == payment_intent)
+        if link is None:
+            return None
+        ref = str(link.invoice_id)
+    return Donation.get_or_none((Donation.source == "stripe") & (Donation.provider_ref == ref))
+
+
+def _id_of(value: object) -> str | None:
+    """An object's id whether Stripe sent the id or, expanded, the object."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _paid_by(item: object, invoice_id: str | None = None) -> tuple[str, str] | None:
+    """(PaymentIntent, invoice) of one of Stripe's InvoicePayments that says a PaymentIntent
+    paid an invoice; None, logged, for one that names no PaymentIntent or no invoice, is
+    not paid, or (listed on invoice `invoice_id`) is another invoice's."""
+    if not isinstance(item, Mapping):
+        log.warning("an InvoicePayment from Stripe is not an object; ignored")
         return None
-    return Donation.get_or_none((Donation.source == "stripe") &
-                                (Donation.provider_ref == payment.session_id))
+    ident = str(item.get("id") or "")[:60]
+    invoice = _id_of(item.get("invoice"))
+    if invoice is None or not invoice.startswith("in_"):
+        log.warning("Stripe's InvoicePayment %r names no invoice; ignored", ident)
+        return None
+    if invoice_id is not None and invoice != invoice_id:
+        log.warning("Stripe's InvoicePayment %r, listed on invoice %s, is for invoice %r; "
+                    "ignored", ident, invoice_id, invoice[:60])
+        return None
+    payment = item.get("payment")
+    kind = payment.get("type") if isinstance(payment, Mapping) else None
+    intent = _id_of(payment.get("payment_intent")) if isinstance(payment, Mapping) else None
+    if kind != "payment_intent" or intent is None or not intent.startswith("pi_"):
+        log.warning("Stripe's InvoicePayment %r of invoice %s names no PaymentIntent; "
+                    "ignored", ident, invoice)
+        return None
+    if item.get("status") != "paid":
+        log.info("Stripe's InvoicePayment %r of invoice %s is %r, not paid; ignored", ident,
+                 invoice, str(item.get("status"))[:20])
+        return None
+    return intent, invoice
+
+
+def _invoice_payment_intents(invoice: Mapping[str, Any], invoice_id: str) -> list[str]:
+    """The PaymentIntents an invoice payload says paid it: its `payments` when expanded
+    (API 2025-03-31 on, where an invoice has no other link), or the top-level
+    `payment_intent` an invoice had on older API versions."""
+    found: list[str] = []
+    legacy = _id_of(invoice.get("payment_intent"))
+    if legacy is not None and legacy.startswith("pi_"):
+        found.append(legacy)
+    payments = invoice.get("payments")
+    listed = payments.get("data") if isinstance(payments, Mapping) else None
+    for item in listed if isinstance(listed, list) else ():
+        paid = _paid_by(item, invoice_id)
+        if paid is not None:
+            found.append(paid[0])
+    return found
+
+
+def _link(payment_intent: str, invoice_id: str, *, via: str) -> bool:
+    """Remember once that `payment_intent` paid `invoice_id`. False if it is already known
+    to have paid another invoice: the first word stands (logged), as on every kiosk that
+    heard the same things in the same order."""
+    InvoicePayment.insert(payment_intent=payment_intent, invoice_id=invoice_id,
+                          livemode=_live(), via=via, created_at=utcnow()).on_conflict_ignore(
+    ).execute()
+    known = InvoicePayment.get(InvoicePayment.payment_intent == payment_intent)
+    if known.invoice_id != invoice_id:
+        log.warning("payment %s is said to have paid invoice %s, but it is known to have paid "
+                    "%s (learned via %s); kept as known", payment_intent, invoice_id,
+                    known.invoice_id, known.via)
+        return False
+    return True
+
+
+def _release_invoice(invoice_id: str) -> None:
+    """Refunds and disputes of an invoice's payments that were kept apply once both the
+    month is counted and the link to its PaymentIntent is known, whichever came last."""
+    counted = Donation.select().where((Donation.source == "stripe") &
+                                      (Donation.provider_ref == invoice_id)).exists()
+    if counted:
+        for link in list(InvoicePayment.select().where(InvoicePayment.invoice_id == invoice_id)):
+            _release(f"stripe-pi:{link.payment_intent}")
+
+
+def link_invoice_payment(payment_intent: str, answers: Iterable[object], *,
+                         via: str) -> str | None:
+    """Stripe's answer to "which invoice did this PaymentIntent pay?" (its InvoicePayments):
+    remember the link and apply the refunds and disputes that waited for it. The invoice,
+    or None when the answer names none (a one-off payment, or an answer not to be trusted:
+    logged); what waits then keeps waiting, nothing is dropped."""
+    ensure_database()
+    invoices: set[str] = set()
+    for item in answers:
+        paid = _paid_by(item)
+        if paid is None:
+            continue
+        if paid[0] != payment_intent:
+            log.warning("Stripe answered about payment %r when asked about %s; ignored",
+                        paid[0][:60], payment_intent)
+            continue
+        invoices.add(paid[1])
+    if not invoices:
+        log.info("Stripe names no invoice paid by payment %s: what waits for it keeps waiting "
+                 "for its payment", payment_intent)
+        return None
+    if len(invoices) > 1:
+        log.warning("payment %s paid %d invoices (%s): its refunds and disputes cannot be "
+                    "placed on one month and keep waiting; settle them with Stripe's dashboard",
+                    payment_intent, len(invoices), ", ".join(sorted(invoices)))
+        return None
+    invoice = invoices.pop()
+    with database.atomic():
+        if not _link(payment_intent, invoice, via=via):
+            return None
+        if _stripe_donation(payment_intent) is None:
+            log.info("payment %s paid invoice %s, which is not counted here (not yet, or "
+                     "another campaign's): its refunds and disputes wait for that month",
+                     payment_intent, invoice)
+        _release_invoice(invoice)
+    return invoice
 
 
 def apply_stripe_session(
@@ -475,6 +619,9 @@ def apply_stripe_session(
                 via=via, late=late, fee_minor=_fee_of(intent, metadata),
                 subscription=subscription if isinstance(subscription, str) else None,
             )
+            if isinstance(invoice, str) and invoice:
+                # The first month's refunds and disputes, if its PaymentIntent is known.
+                _release_invoice(invoice)
         pi = session.get("payment_intent") or payment.payment_intent
         if pi and _stripe_donation(str(pi)) is not None:
             # Refunds and disputes heard before the payment apply now.
@@ -609,8 +756,11 @@ def apply_invoice_paid(invoice: Mapping[str, Any], *, via: str) -> LedgerOutcome
             kiosk_id=metadata.get("kiosk_id"), amount_minor=amount, currency=currency,
             livemode=_live(), display_name=metadata.get("display_name"),
         ).on_conflict_ignore().execute()
+        for payment_intent in _invoice_payment_intents(invoice, invoice_id):
+            _link(payment_intent, invoice_id, via=via)
         if invoice.get("billing_reason") == "subscription_create" and Donation.select().where(
                 Donation.subscription == subscription).exists():
+            _release_invoice(invoice_id)
             return LedgerOutcome("paid", ignored_reason="the first month, counted at checkout")
         donation_id = _count_donation(
             source="stripe", provider_ref=invoice_id, intent_id=None,
@@ -618,6 +768,9 @@ def apply_invoice_paid(invoice: Mapping[str, Any], *, via: str) -> LedgerOutcome
             method="card", coin=None, amount_minor=amount, currency=currency,
             display_name=metadata.get("display_name"), via=via,
             fee_minor=_fee_of(None, metadata), subscription=subscription)
+        # Refunds and disputes of this month heard before it apply now, if its
+        # PaymentIntent is known (from this payload, or as the reconciler learned it).
+        _release_invoice(invoice_id)
         return LedgerOutcome("paid", counted=donation_id is not None, donation_id=donation_id)
 
 
@@ -724,12 +877,16 @@ def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome
         gross = _sum_entries(donation.id, GIFT_KINDS)
         target = gross if level is None or charge.get("refunded") is True else min(level, gross)
         _settle_card(donation, payment_intent, refund_target=target, via=via)
-        payment = StripePayment.get(StripePayment.payment_intent == payment_intent)
+        # A monthly gift's month has no StripePayment of its own; its first month's intent
+        # is the tap that started the monthly gift.
+        payment = StripePayment.get_or_none(StripePayment.payment_intent == payment_intent)
+        intent_id = payment.intent_id if payment is not None else donation.intent_id
         if target >= gross:
-            _advance(StripePayment, StripePayment.session_id, payment.session_id, "refunded")
-            _advance_intent(payment.intent_id, "refunded")
+            if payment is not None:
+                _advance(StripePayment, StripePayment.session_id, payment.session_id, "refunded")
+            _advance_intent(intent_id, "refunded")
         status = "refunded" if target >= gross else "partially_refunded"
-        return LedgerOutcome(status, intent_id=payment.intent_id, donation_id=donation.id)
+        return LedgerOutcome(status, intent_id=intent_id, donation_id=donation.id)
 
 
 def apply_stripe_dispute(dispute: Mapping[str, Any], event_type: str, *,
@@ -1293,6 +1450,8 @@ def mode_mismatches() -> dict[str, int]:
         "entries": LedgerEntry.select().where(LedgerEntry.livemode != live).count(),
         "card_payments": StripePayment.select().where(StripePayment.livemode != live).count(),
         "crypto_payments": CryptoPayment.select().where(CryptoPayment.livemode != live).count(),
+        "invoice_payments": InvoicePayment.select().where(
+            InvoicePayment.livemode != live).count(),
     }
 
 

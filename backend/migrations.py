@@ -123,6 +123,16 @@ SCHEMA_4_TABLES: tuple[str, ...] = (
 )
 
 
+# Schema 6: which invoice a PaymentIntent paid, so a monthly gift's refunds and disputes
+# (which name only the PaymentIntent) find the month they take from.
+SCHEMA_6_TABLES: tuple[str, ...] = (
+    'CREATE TABLE IF NOT EXISTS "invoice_payment" ("payment_intent" VARCHAR(255) NOT NULL '
+    'PRIMARY KEY, "invoice_id" VARCHAR(255) NOT NULL, "livemode" INTEGER NOT NULL, '
+    '"via" VARCHAR(255) NOT NULL, "created_at" DATETIME NOT NULL)',
+    'CREATE INDEX IF NOT EXISTS "invoice_payment_invoice_id" ON "invoice_payment" ("invoice_id")',
+)
+
+
 def _run(db: pw.Database, statements: Sequence[str]) -> None:
     for sql in statements:
         db.execute_sql(sql)
@@ -271,6 +281,13 @@ def migration_5(db: pw.Database) -> None:
                    '("subscription")')
 
 
+def migration_6(db: pw.Database) -> None:
+    """Which invoice each PaymentIntent paid: a monthly gift's refunds and disputes name
+    only the PaymentIntent (issue 14). The links are learned from here on; refunds and
+    disputes kept waiting before this step are released once their link is learned."""
+    _run(db, SCHEMA_6_TABLES)
+
+
 # The schema steps 1..SNAPSHOT_VERSION leave, which `backend.db.migrate` creates at once in a
 # brand-new file. Made by tools/schema_snapshot.py: an empty file brought through every step
 # (in either kiosk mode: step 3 reads the mode, and the schema comes out the same), then its
@@ -278,7 +295,7 @@ def migration_5(db: pw.Database) -> None:
 # by its indexes by name. When a step is appended, run the tool and paste its output here;
 # tests/unit/test_migrations.py fails until the snapshot is that of the last step again.
 # Never edited by hand.
-SNAPSHOT_VERSION = 5
+SNAPSHOT_VERSION = 6
 SCHEMA_SNAPSHOT: tuple[str, ...] = (
     'CREATE TABLE "campaign_total" ("campaign_id" VARCHAR(255) NOT NULL PRIMARY KEY, '
     '"currency" VARCHAR(255) NOT NULL, "total_minor" INTEGER NOT NULL, "count" INTEGER NOT NULL, '
@@ -324,6 +341,10 @@ SCHEMA_SNAPSHOT: tuple[str, ...] = (
     'CREATE UNIQUE INDEX "donation_source_provider_ref" ON "donation" ("source", "provider_ref")',
     'CREATE INDEX "donation_status" ON "donation" ("status")',
     'CREATE INDEX "donation_subscription" ON "donation" ("subscription")',
+    'CREATE TABLE "invoice_payment" ("payment_intent" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"invoice_id" VARCHAR(255) NOT NULL, "livemode" INTEGER NOT NULL, "via" VARCHAR(255) NOT NULL, '
+    '"created_at" DATETIME NOT NULL)',
+    'CREATE INDEX "invoice_payment_invoice_id" ON "invoice_payment" ("invoice_id")',
     'CREATE TABLE "ledger_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "key" VARCHAR(255) NOT NULL, '
     '"donation_id" INTEGER NOT NULL, "campaign_id" VARCHAR(255) NOT NULL, '
     '"kind" VARCHAR(255) NOT NULL, "amount_minor" INTEGER NOT NULL, "currency" VARCHAR(255) NOT NULL, '
@@ -371,4 +392,4 @@ SCHEMA_SNAPSHOT: tuple[str, ...] = (
 
 # Append only; `backend.db` numbers them from 1.
 STEPS: tuple[Callable[[pw.Database], None], ...] = (migration_1, migration_2, migration_3,
-                                                     migration_4, migration_5)
+                                                     migration_4, migration_5, migration_6)

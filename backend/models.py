@@ -244,6 +244,22 @@ class Subscription(BaseModel):
     updated_at = pw.DateTimeField(default=utcnow)
 
 
+class InvoicePayment(BaseModel):
+    """Which invoice a PaymentIntent paid (schema 6): a monthly gift's month is a donation
+    under its invoice's id, but Stripe's refunds and disputes name only the PaymentIntent,
+    and no `StripePayment` row knows it (a subscription-mode session has no PaymentIntent;
+    a renewal has no session). Since API 2025-03-31 an invoice names its PaymentIntent only
+    through Stripe's InvoicePayment: read from a payload that carries it, or asked of
+    Stripe by the reconciler. Kept apart from the donation, since it may be learned first.
+    """
+
+    payment_intent = pw.CharField(primary_key=True)
+    invoice_id = pw.CharField(index=True)
+    livemode = pw.BooleanField(default=False)
+    via = pw.CharField()  # webhook | relay | poller | reconciler: who learned it
+    created_at = pw.DateTimeField(default=utcnow)
+
+
 class PendingEvent(BaseModel):
     """An event about something this kiosk has not heard of yet (schema 3).
 
@@ -337,4 +353,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     PendingEvent,
     Outbox,
     Subscription,
+    InvoicePayment,
 ]

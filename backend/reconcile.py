@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -47,6 +47,11 @@ NOWPAYMENTS_GRACE_S = 24 * 3600
 LEASE_S = 60
 MAX_FAILURE_BACKOFF_S = 30 * 60
 PROVIDER_PAUSE_S = (30, 15 * 60)  # first pause after a 429/outage, and the ceiling
+# Which invoice a kept refund's PaymentIntent paid is asked for as long as Stripe retries
+# events (three days): by then the month's own invoice.paid has come or never will, and a
+# PaymentIntent that paid no invoice (a one-off, perhaps another campaign's) is not
+# asked about again and again.
+INVOICE_LINK_GRACE_S = 3 * 24 * 3600
 
 # Crypto "expired" is not final for us: a late deposit can still finish it.
 CRYPTO_WATCHED = (*OPEN_STATUSES, "expired")
@@ -88,6 +93,12 @@ def _refresh_nowpayments(*args: Any, **kwargs: Any) -> Any:
     return nowpayments_api.refresh_payment(*args, **kwargs)
 
 
+def _invoice_payments_of(payment_intent: str) -> list[dict[str, Any]]:
+    from backend import stripe_api
+
+    return stripe_api.invoice_payments_of(payment_intent)
+
+
 class Reconciler:
     """One reconciler per process; `run()` is the loop a kiosk worker thread runs."""
 
@@ -99,6 +110,7 @@ class Reconciler:
         max_calls_per_second: float = 2.0,
         refresh_stripe: Callable[..., Any] | None = None,
         refresh_nowpayments: Callable[..., Any] | None = None,
+        invoice_payments: Callable[[str], list[Mapping[str, Any]]] | None = None,
         idle_s: float = 30.0,
     ) -> None:
         if max_calls_per_second <= 0:
@@ -111,6 +123,10 @@ class Reconciler:
                          "nowpayments": refresh_nowpayments or _refresh_nowpayments}
         self._paused_until: dict[str, float] = {"stripe": 0.0, "nowpayments": 0.0}
         self._pause_s: dict[str, float] = {"stripe": 0.0, "nowpayments": 0.0}
+        # Stripe's InvoicePayments of a PaymentIntent (the question asked; the ledger
+        # judges the answer), and when each PaymentIntent was last asked about.
+        self._invoice_payments = invoice_payments or _invoice_payments_of
+        self._asked_invoice: dict[str, float] = {}
         self.last_report: ReconcileReport | None = None
         # The longest the loop sleeps: a payment created meanwhile waits at most this.
         self._idle_s = idle_s
@@ -160,6 +176,7 @@ class Reconciler:
         report = ReconcileReport(started_at=self._clock())
         _share_pending_cash()
         self._ask_for_missing_payments(report, stop)
+        self._ask_which_invoices(report, stop, force=force)
         for provider, payment in self.due(force=force):
             if stop is not None and stop.is_set():
                 break
@@ -198,6 +215,53 @@ class Reconciler:
                 continue
             if outcome.ignored_reason in ("not this campaign", "not the campaign currency"):
                 ledger.drop_pending(f"nowpayments:{payment_id}", outcome.ignored_reason)
+
+    def _ask_which_invoices(self, report: ReconcileReport, stop: threading.Event | None, *,
+                            force: bool) -> None:
+        """Kept refunds and disputes wait for a PaymentIntent no payment here names: perhaps
+        a month of a monthly gift, which Stripe names only through an InvoicePayment (an
+        invoice.paid says nothing of it). Ask Stripe which invoice each paid; the ledger
+        records the link and applies what waited. Asked on the payments' schedule, counted
+        from when its first event began to wait. A failure keeps everything waiting."""
+        wanted = ledger.wanted_payment_intents()
+        # Forget those no longer waited for (linked, or their events applied).
+        names = {payment_intent for payment_intent, _ in wanted}
+        self._asked_invoice = {k: v for k, v in self._asked_invoice.items() if k in names}
+        for payment_intent, since in wanted:
+            now = self._clock()
+            if (stop is not None and stop.is_set()) or now < self._paused_until["stripe"]:
+                return
+            age = now - since.replace(tzinfo=dt.UTC).timestamp()
+            asked = self._asked_invoice.get(payment_intent)
+            if age > INVOICE_LINK_GRACE_S or (not force and asked is not None and
+                                              now - asked < interval_for(age)):
+                continue
+            self._wait_for_rate_limit(stop)
+            self._asked_invoice[payment_intent] = self._clock()
+            report.checked += 1
+            try:
+                answers = self._invoice_payments(payment_intent)
+                invoice = ledger.link_invoice_payment(payment_intent, answers,
+                                                      via="reconciler")
+            except ProviderUnavailable as exc:
+                report.errors += 1
+                log.warning("asking Stripe which invoice payment %s paid: %s Its refunds and "
+                            "disputes keep waiting.", payment_intent, exc)
+                self._pause("stripe", busy=isinstance(exc, ProviderBusy))
+                return
+            except UserError as exc:
+                report.errors += 1
+                log.warning("asking Stripe which invoice payment %s paid: %s Its refunds and "
+                            "disputes keep waiting.", payment_intent, exc)
+                continue
+            except Exception:
+                report.errors += 1
+                log.exception("asking Stripe which invoice payment %s paid failed; its refunds "
+                              "and disputes keep waiting", payment_intent)
+                continue
+            self._pause_s["stripe"] = 0.0
+            report.details.append({"provider": "stripe", "ref": payment_intent,
+                                   "invoice": invoice})
 
     def _claim(self, provider: Provider, payment: Payment, *, force: bool) -> bool:
         now = self._clock()

@@ -47,6 +47,7 @@ TIMEOUT = (5.0, 15.0)
 # ~15 s and a worker can always stop in time.
 READ_TIMEOUT = (5.0, 10.0)
 _SESSION_ID = re.compile(r"^cs_(test|live)_[A-Za-z0-9]{1,200}$")
+_PAYMENT_INTENT_ID = re.compile(r"^pi_[A-Za-z0-9_]{1,200}$")
 
 
 def stripe_key(settings: Settings | None = None) -> str:
@@ -306,6 +307,47 @@ def refresh_session(session_id: str, *, via: str) -> tuple[ledger.LedgerOutcome,
     except stripe.StripeError as exc:
         raise explain(exc) from None
     return ledger.apply_stripe_session(session.to_dict(), via=via), session
+
+
+def invoice_payments_of(payment_intent: str) -> list[dict[str, Any]]:
+    """Stripe's InvoicePayments naming this PaymentIntent: which invoice it paid, if it was
+    a monthly gift's payment (none for a one-off). Since API 2025-03-31 nothing else links
+    them: refunds and disputes name the PaymentIntent, the invoice no longer does. Raises
+    `UserError` (`ProviderUnavailable` when Stripe cannot answer now)."""
+    if not isinstance(payment_intent, str) or not _PAYMENT_INTENT_ID.match(payment_intent):
+        raise UserError("That is not a Stripe PaymentIntent id.")
+    client = stripe_client(for_reads=True)
+    try:
+        # One PaymentIntent pays one invoice of a monthly gift; a few more would be odd
+        # enough for the ledger to refuse (it logs them), so one short page is enough.
+        page = client.v1.invoice_payments.list(params={
+            "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+            "limit": 10})
+    except stripe.StripeError as exc:
+        log.warning("asking Stripe which invoice payment %s paid failed: %s", payment_intent,
+                    type(exc).__name__)
+        raise explain_lookup(exc) from None
+    return [item.to_dict() for item in page.data]
+
+
+def explain_lookup(exc: stripe.StripeError) -> UserError:
+    """What went wrong asking Stripe about a payment after the fact, for the log and
+    `reconcile`; never the provider's text for a refused key (it can echo part of it)."""
+    if isinstance(exc, stripe.AuthenticationError):
+        return UserError("Stripe refused the kiosk's key. Check STRIPE_SECRET_KEY_* with "
+                         "`charter-kiosk check`.")
+    if isinstance(exc, stripe.PermissionError):
+        return UserError("Stripe refused to say which invoice a monthly gift's payment paid: "
+                         "give the kiosk's restricted key Invoices read access, so refunds and "
+                         "disputes of monthly gifts reach the total.")
+    if isinstance(exc, stripe.RateLimitError):
+        return ProviderBusy("Stripe asked the kiosk to slow down.")
+    if isinstance(exc, stripe.InvalidRequestError):
+        return UserError("Stripe did not accept the question about a payment (HTTP "
+                         f"{exc.http_status}, {exc.code or 'no code'}).")
+    if isinstance(exc, stripe.APIConnectionError):
+        return ProviderUnavailable("Stripe cannot be reached. Check the kiosk's network.")
+    return ProviderUnavailable("Stripe could not answer just now.")
 
 
 @public

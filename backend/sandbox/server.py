@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -85,8 +86,26 @@ class Sandbox:
     def expire_stripe_session(self, session_id: str, webhook: bool = True) -> dict[str, Any]:
         return self.stripe.expire(session_id, webhook=webhook)
 
-    def refund_stripe_session(self, session_id: str, webhook: bool = True) -> dict[str, Any]:
-        return self.stripe.refund(session_id, webhook=webhook)
+    def refund_stripe_session(self, session_id: str, webhook: bool = True,
+                              amount: int | None = None) -> dict[str, Any]:
+        return self.stripe.refund(session_id, webhook=webhook, amount=amount)
+
+    def refund_stripe_payment(self, ref: str, amount: int | None = None,
+                              webhook: bool = True) -> dict[str, Any]:
+        """Refund a payment by Checkout Session, invoice (a month of a monthly gift) or
+        PaymentIntent, in full or `amount` minor units of it: `charge.refunded`."""
+        return self.stripe.payments.refund(ref, amount, webhook)
+
+    def dispute_stripe_payment(self, ref: str, amount: int | None = None,
+                               webhook: bool = True) -> dict[str, Any]:
+        """The donor's bank disputes a payment (session, invoice or PaymentIntent):
+        `charge.dispute.created` and `charge.dispute.funds_withdrawn`; the dispute."""
+        return self.stripe.payments.dispute(ref, amount, webhook=webhook)
+
+    def close_stripe_dispute(self, dispute_id: str, outcome: str, webhook: bool = True
+                             ) -> dict[str, Any]:
+        """The dispute is `won` (closed, funds reinstated) or `lost` (closed)."""
+        return self.stripe.payments.close_dispute(dispute_id, outcome, webhook)
 
     def set_nowpayments_status(
         self, payment_id: int | str, status: str, actually_paid: Decimal | str | None = None,
@@ -130,6 +149,14 @@ class Sandbox:
             Route("/_sandbox/stripe/sessions/{id}/{action}", self._stripe_action,
                   methods=["POST"]),
             Route("/_sandbox/stripe/sessions/{id}", self._stripe_session, methods=["GET"]),
+            Route("/_sandbox/stripe/invoices/{id}/{action}", self._stripe_payment_action,
+                  methods=["POST"]),
+            Route("/_sandbox/stripe/payment_intents/{id}/{action}", self._stripe_payment_action,
+                  methods=["POST"]),
+            Route("/_sandbox/stripe/disputes/{id}/close", self._stripe_dispute_close,
+                  methods=["POST"]),
+            Route("/_sandbox/stripe/subscriptions/{id}/{action}", self._stripe_subscription,
+                  methods=["POST"]),
             Route("/_sandbox/stripe/events", self._stripe_events, methods=["GET"]),
             Route("/_sandbox/nowpayments/payments/{id}/status", self._np_status,
                   methods=["POST"]),
@@ -180,13 +207,43 @@ class Sandbox:
 
     async def _stripe_action(self, request: Request) -> Response:
         session_id = request.path_params["id"]
-        actions = {"pay": self.stripe.pay, "expire": self.stripe.expire,
-                   "refund": self.stripe.refund}
-        action = actions.get(request.path_params["action"])
+        name = request.path_params["action"]
+        if name in ("refund", "dispute"):
+            return await self._stripe_payment_action(request)
+        actions = {"pay": self.stripe.pay, "expire": self.stripe.expire}
+        action = actions.get(name)
         if action is None:
-            return json_response({"error": "Unknown action; use pay, expire or refund."}, 404)
+            return json_response({"error": "Unknown action; use pay, expire, refund or "
+                                           "dispute."}, 404)
         return await self._control(
             request, lambda body: action(session_id, webhook=_bool(body.get("webhook", True))))
+
+    async def _stripe_payment_action(self, request: Request) -> Response:
+        """Refund or dispute a session's, an invoice's or a PaymentIntent's payment; the body
+        may give `amount` (minor units; the rest of the payment when left out)."""
+        ref = request.path_params["id"]
+        payments = self.stripe.payments
+        actions: dict[str, Callable[..., dict[str, Any]]] = {"refund": payments.refund,
+                                                             "dispute": payments.dispute}
+        action = actions.get(request.path_params["action"])
+        if action is None:
+            return json_response({"error": "Unknown action; use refund or dispute."}, 404)
+        return await self._control(request, lambda body: action(
+            ref, _amount(body.get("amount")), webhook=_bool(body.get("webhook", True))))
+
+    async def _stripe_dispute_close(self, request: Request) -> Response:
+        return await self._control(request, lambda body: self.stripe.payments.close_dispute(
+            request.path_params["id"], str(body.get("outcome") or ""),
+            _bool(body.get("webhook", True))))
+
+    async def _stripe_subscription(self, request: Request) -> Response:
+        actions = {"renew": self.stripe.renew_subscription,
+                   "cancel": self.stripe.cancel_subscription}
+        action = actions.get(request.path_params["action"])
+        if action is None:
+            return json_response({"error": "Unknown action; use renew or cancel."}, 404)
+        return await self._control(request, lambda body: action(
+            request.path_params["id"], _bool(body.get("webhook", True))))
 
     async def _stripe_session(self, request: Request) -> Response:
         return await self._control(request,
@@ -257,6 +314,14 @@ class Sandbox:
     async def _reset(self, request: Request) -> Response:
         self.reset()
         return json_response({"ok": True})
+
+
+def _amount(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SandboxError(f"Give the amount in minor units as a whole number, not {value!r}.")
+    return value
 
 
 def _bool(value: Any) -> bool:

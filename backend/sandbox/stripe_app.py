@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from backend.sandbox.common import SandboxError, json_response, with_fault
 from backend.sandbox.delivery import Deliverer
 from backend.sandbox.state import SandboxState, random_token
+from backend.sandbox.stripe_payments import stripe_id
 from backend.webhooks import stripe_signature_header
 
 API_VERSION = "2026-10-28.endive"
@@ -139,6 +140,11 @@ CREATE_SPEC: dict[str, Any] = {
     "expand": _List("S"),
 }
 RETRIEVE_SPEC: dict[str, Any] = {"expand": _List("S")}
+LIST_INVOICE_PAYMENTS_SPEC: dict[str, Any] = {
+    "invoice": "S", "status": "S", "limit": "S", "starting_after": "S", "ending_before": "S",
+    "payment": {"type": "S", "payment_intent": "S", "payment_record": "S"},
+    "created": {"gt": "S", "gte": "S", "lt": "S", "lte": "S"}, "expand": _List("S"),
+}
 LIST_EVENTS_SPEC: dict[str, Any] = {
     "limit": "S", "starting_after": "S", "ending_before": "S", "type": "S",
     "types": _List("S"), "delivery_success": "S", "expand": _List("S"),
@@ -254,8 +260,6 @@ _Handler = Callable[[Request, bytes], tuple[Any, ...]]
 class _SessionExtra:
     line_items: list[dict[str, Any]]
     payment_intent_metadata: dict[str, str] = field(default_factory=dict)
-    charge_id: str | None = None
-    refunded: bool = False
 
 
 class StripeSandbox:
@@ -277,10 +281,13 @@ class StripeSandbox:
         self._idempotency: dict[tuple[str, str], tuple[str, int, dict[str, Any]]] = {}
         self._subscriptions: dict[str, dict[str, Any]] = {}
         if not hasattr(self, "terminal"):
+            from backend.sandbox.stripe_payments import PaymentsSandbox
             from backend.sandbox.stripe_terminal import TerminalSandbox
 
             self.terminal = TerminalSandbox(self)
+            self.payments = PaymentsSandbox(self)
         self.terminal.reset()
+        self.payments.reset()
 
     # -- control (Python API and /_sandbox) ----------------------------------
 
@@ -297,32 +304,42 @@ class StripeSandbox:
             session = self._open_session(session_id, "pay")
             extra = self._extras[session_id]
             if session["mode"] == "subscription":
-                subscription = "sub_test_" + random_token(24)
-                invoice = "in_test_" + random_token(24)
+                # Real ids: a subscription, an invoice and their PaymentIntent carry no
+                # mode in their names (livemode says it), unlike a Checkout Session's.
+                subscription, invoice_id = stripe_id("sub"), stripe_id("in")
                 session.update(status="complete", payment_status="paid", url=None,
-                               subscription=subscription, invoice=invoice)
+                               subscription=subscription, invoice=invoice_id)
                 self._subscriptions[subscription] = {
                     "id": subscription, "object": "subscription", "status": "active",
                     "livemode": False, "metadata": dict(extra.payment_intent_metadata),
                     "amount": session["amount_total"], "currency": session["currency"]}
                 session["customer_details"] = {"email": session.get("customer_email")}
+                # In subscription mode the session has no PaymentIntent of its own: the
+                # first invoice's pays, and only its InvoicePayment says so.
+                invoice = self._invoice(subscription, invoice_id, "subscription_create")
+                self.payments.pay_invoice(invoice)
                 self._emit("checkout.session.completed", session, webhook)
-                self._emit("invoice.paid", self._invoice(subscription, invoice,
-                                                         "subscription_create"), webhook)
+                self._emit("invoice.paid", invoice, webhook)
                 return copy.deepcopy(session)
             session.update(status="complete", payment_status="paid", url=None,
                            payment_intent="pi_test_" + random_token(24))
-            extra.charge_id = "ch_test_" + random_token(24)
+            self.payments.record(session["payment_intent"], session["amount_total"],
+                                 session["currency"], metadata=extra.payment_intent_metadata,
+                                 charge_id="ch_test_" + random_token(24))
             session["customer_details"] = {"email": session.get("customer_email")}
             self._emit("checkout.session.completed", session, webhook)
             return copy.deepcopy(session)
 
     def _invoice(self, subscription: str, invoice_id: str, reason: str) -> dict[str, Any]:
         sub = self._subscriptions[subscription]
-        # Since API 2025-03-31 an invoice names its subscription under `parent`.
-        return {"id": invoice_id, "object": "invoice", "amount_paid": sub["amount"],
-                "currency": sub["currency"], "status": "paid", "livemode": False,
-                "billing_reason": reason, "created": int(self._state.now()),
+        now = int(self._state.now())
+        # Since API 2025-03-31 an invoice names its subscription under `parent`, and its
+        # payment only through an InvoicePayment (`payments`, when expanded).
+        return {"id": invoice_id, "object": "invoice", "amount_due": sub["amount"],
+                "amount_paid": sub["amount"], "amount_remaining": 0,
+                "billing_reason": reason, "collection_method": "charge_automatically",
+                "created": now, "currency": sub["currency"], "livemode": False,
+                "status": "paid", "status_transitions": {"finalized_at": now, "paid_at": now},
                 "parent": {"type": "subscription_details", "subscription_details": {
                     "subscription": subscription, "metadata": dict(sub["metadata"])}}}
 
@@ -332,8 +349,8 @@ class StripeSandbox:
             sub = self._subscriptions.get(subscription)
             if sub is None or sub["status"] != "active":
                 raise SandboxError(f"No active subscription {subscription}.", 409)
-            invoice = self._invoice(subscription, "in_test_" + random_token(24),
-                                    "subscription_cycle")
+            invoice = self._invoice(subscription, stripe_id("in"), "subscription_cycle")
+            self.payments.pay_invoice(invoice)
             self._emit("invoice.paid", invoice, webhook)
             return copy.deepcopy(invoice)
 
@@ -352,35 +369,20 @@ class StripeSandbox:
             self._do_expire(session, webhook)
             return copy.deepcopy(session)
 
-    def refund(self, session_id: str, webhook: bool = True) -> dict[str, Any]:
-        """Refund a paid session in full; returns the refunded charge."""
-        with self._state.lock:
-            session = self._sessions.get(session_id)
-            if session is None:
-                raise SandboxError(f"No such checkout.session: {session_id}", 404)
-            extra = self._extras[session_id]
-            if session["payment_status"] != "paid" or extra.charge_id is None:
-                raise SandboxError(f"Checkout session {session_id} has not been paid.", 409)
-            if extra.refunded:
-                raise SandboxError(f"Checkout session {session_id} is already refunded.", 409)
-            extra.refunded = True
-            now = int(self._state.now())
-            amount = session["amount_total"]
-            charge = {
-                "id": extra.charge_id, "object": "charge", "amount": amount,
-                "amount_captured": amount, "amount_refunded": amount, "captured": True,
-                "created": now, "currency": session["currency"], "livemode": False,
-                "metadata": dict(extra.payment_intent_metadata), "paid": True,
-                "payment_intent": session["payment_intent"], "refunded": True,
-                "status": "succeeded",
-                "refunds": {"object": "list", "has_more": False, "data": [{
-                    "id": "re_test_" + random_token(24), "object": "refund", "amount": amount,
-                    "charge": extra.charge_id, "created": now, "currency": session["currency"],
-                    "payment_intent": session["payment_intent"], "status": "succeeded",
-                }]},
-            }
-            self._emit("charge.refunded", charge, webhook)
-            return copy.deepcopy(charge)
+    def refund(self, session_id: str, webhook: bool = True, amount: int | None = None
+               ) -> dict[str, Any]:
+        """Refund a paid session's payment (a monthly gift's: its first month), in full or
+        `amount` of it; returns the refunded charge. Invoices and PaymentIntents: `payments`."""
+        if not session_id.startswith("cs_"):
+            raise SandboxError(f"No such checkout.session: {session_id}", 404)
+        return self.payments.refund(session_id, amount, webhook)
+
+    def dispute(self, session_id: str, webhook: bool = True, amount: int | None = None
+                ) -> dict[str, Any]:
+        """The donor's bank disputes a paid session's payment; returns the dispute."""
+        if not session_id.startswith("cs_"):
+            raise SandboxError(f"No such checkout.session: {session_id}", 404)
+        return self.payments.dispute(session_id, amount, webhook=webhook)
 
     def events(self) -> list[dict[str, Any]]:
         with self._state.lock:
@@ -459,6 +461,7 @@ class StripeSandbox:
                   methods=["POST"]),
             Route("/v1/events", api(self._list_events), methods=["GET"]),
             Route("/v1/events/{id}", api(self._retrieve_event), methods=["GET"]),
+            *self.payments.routes(api),
             *self.terminal.routes(api),
         ]
 

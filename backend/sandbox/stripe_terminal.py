@@ -305,11 +305,15 @@ class TerminalSandbox:
         intent["payment_method_details"] = {"type": "card_present", "card_present": {
             "brand": brand, "last4": number[-4:]}}
         action.update(status="succeeded")
+        # Refundable and disputable through the sandbox's controls, as a Checkout payment.
+        self._stripe.payments.record(intent["id"], intent["amount"], intent["currency"],
+                                     metadata=intent["metadata"],
+                                     description=intent["description"], charge_id=charge)
         emit("payment_intent.succeeded", intent, webhook)
         emit("terminal.reader.action_succeeded", reader, webhook)
         return reader
 
-    # -- PaymentIntents (card-present only) -----------------------------------------
+    # -- PaymentIntents (created here card-present only; a paid invoice adds its own) ---
 
     def _intent(self, intent_id: str) -> dict[str, Any]:
         from backend.sandbox.stripe_app import StripeApiError

@@ -366,10 +366,154 @@ def test_expire_and_refund_emit_events(sb: SandboxServer, client: stripe.StripeC
     assert refunded["object"] == "charge"
     assert refunded["payment_intent"] == paid["payment_intent"]
     assert refunded["amount_refunded"] == 2500 and refunded["metadata"] == {"intent_id": "i-9"}
-    with pytest.raises(ValueError, match="already refunded"):
+    with pytest.raises(ValueError, match="has already been refunded"):
         sb.refund_stripe_session(kept.id)
     with pytest.raises(ValueError, match="not been paid"):
         sb.refund_stripe_session(dropped.id)
+
+
+# --- Stripe: monthly gifts' payments, refunds and disputes ------------------------------
+
+
+def monthly(client: stripe.StripeClient, sb: SandboxServer) -> dict[str, Any]:
+    """A monthly gift's session, paid: its first invoice is paid."""
+    session = create(client, mode="subscription", submit_type=None, line_items=[{
+        "price_data": {"currency": "usd", "unit_amount": 2000, "recurring": {"interval": "month"},
+                       "product_data": {"name": "Clean Water Appeal"}}, "quantity": 1}],
+        subscription_data={"metadata": {"campaign_id": "c-1"}})
+    return sb.pay_stripe_session(session.id)
+
+
+def test_each_paid_invoice_has_a_payment_intent_only_its_invoice_payment_names(
+        sb: SandboxServer, client: stripe.StripeClient) -> None:
+    paid = monthly(client, sb)
+    # Subscription mode: the session has no PaymentIntent; real ids carry no mode.
+    assert paid["payment_intent"] is None
+    assert re.fullmatch(r"in_[A-Za-z0-9]{24}", paid["invoice"])
+    assert re.fullmatch(r"sub_[A-Za-z0-9]{24}", paid["subscription"])
+    renewal = sb.renew_subscription(paid["subscription"])
+    intents = []
+    for invoice in (paid["invoice"], renewal["id"]):
+        plain = client.v1.invoices.retrieve(invoice)
+        # Since API 2025-03-31: no payment_intent or charge on the invoice, no payments
+        # unless expanded.
+        assert {"payment_intent", "charge", "payments", "subscription"}.isdisjoint(plain.to_dict())
+        expanded = client.v1.invoices.retrieve(invoice, params={"expand": ["payments"]})
+        (payment,) = expanded.payments.data
+        assert payment.object == "invoice_payment" and re.fullmatch(r"inpay_\w{24}", payment.id)
+        assert (payment.invoice, payment.status, payment.amount_paid) == (invoice, "paid", 2000)
+        assert payment.payment.type == "payment_intent"
+        intent = client.v1.payment_intents.retrieve(payment.payment.payment_intent)
+        assert (intent.status, intent.amount, intent.metadata.to_dict()) == ("succeeded", 2000, {})
+        intents.append(intent.id)
+        by_invoice = client.v1.invoice_payments.list(params={"invoice": invoice})
+        assert [p.id for p in by_invoice.data] == [payment.id]
+    assert len(set(intents)) == 2  # each month its own payment
+    for intent_id, invoice in zip(intents, (paid["invoice"], renewal["id"]), strict=True):
+        found = client.v1.invoice_payments.list(params={
+            "payment": {"type": "payment_intent", "payment_intent": intent_id}})
+        assert [p.invoice for p in found.data] == [invoice]
+    every = client.v1.invoice_payments.list(params={"limit": 1})
+    assert every.data[0].invoice == renewal["id"] and every.has_more  # newest first
+    older = client.v1.invoice_payments.list(params={"starting_after": every.data[0].id})
+    assert [p.invoice for p in older.data] == [paid["invoice"]] and not older.has_more
+    with_invoice = client.v1.invoice_payments.list(params={
+        "invoice": paid["invoice"], "expand": ["data.invoice"]})
+    assert with_invoice.data[0].invoice.parent.subscription_details.subscription == \
+        paid["subscription"]
+    none = client.v1.invoice_payments.list(params={
+        "payment": {"type": "payment_intent", "payment_intent": "pi_3NotAnInvoicesPayment0"}})
+    assert none.data == []
+
+
+@pytest.mark.parametrize(("params", "status", "param", "words"), [
+    ({"payment": {"payment_intent": "pi_x"}}, 400, "payment[type]", "Missing required param"),
+    ({"payment": {"type": "charge"}}, 400, "payment[type]", "must be one of payment_intent"),
+    ({"payment": {"type": "payment_intent", "payment_record": "pr_1"}}, 400,
+     "payment[payment_record]", "cannot be used"),
+    ({"invoice": "in_NoSuchInvoice000000000000"}, 404, "invoice", "No such invoice"),
+    ({"status": "refunded"}, 400, "status", "Invalid status"),
+    ({"limit": 101}, 400, "limit", "between 1 and 100"),
+    ({"expand": ["data.payment.payment_intent"]}, 400, "expand[0]", "cannot be expanded"),
+    ({"starting_after": "inpay_unknown"}, 404, "starting_after", "No such invoice_payment"),
+])
+def test_invoice_payment_filters_are_checked_as_stripe_does(
+        client: stripe.StripeClient, params: dict[str, Any], status: int, param: str,
+        words: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.invoice_payments.list(params=params)  # type: ignore[arg-type]
+    assert (caught.value.http_status, caught.value.param) == (status, param)
+    assert words in str(caught.value.user_message)
+
+
+def test_a_months_payment_is_refunded_in_part_then_in_full_and_disputed(
+        sb: SandboxServer, client: stripe.StripeClient, receiver: Receiver) -> None:
+    paid = monthly(client, sb)
+    renewal = sb.renew_subscription(paid["subscription"], webhook=False)
+    sb.set_webhook_urls(stripe=receiver.url)
+    part = sb.refund_stripe_payment(renewal["id"], 500)
+    assert (part["amount_refunded"], part["refunded"], part["object"]) == (500, False, "charge")
+    assert "invoice" not in part and "refunds" not in part  # the charge names its PI only
+    (payment,) = client.v1.invoice_payments.list(params={"invoice": renewal["id"]}).data
+    assert part["payment_intent"] == payment.payment.payment_intent
+    with pytest.raises(ValueError, match=r"Refund amount \(\$20\.00\) is greater than "
+                                         r"unrefunded amount on charge \(\$15\.00\)"):
+        sb.refund_stripe_payment(renewal["id"], 2000)
+    rest = sb.refund_stripe_payment(part["payment_intent"])  # by PaymentIntent: the rest
+    assert (rest["amount_refunded"], rest["refunded"]) == (2000, True)
+    with pytest.raises(ValueError, match="has already been refunded"):
+        sb.refund_stripe_payment(renewal["id"])
+    # The first month, by its session; disputed, then won.
+    dispute = sb.dispute_stripe_payment(paid["id"])
+    assert re.fullmatch(r"dp_\w{24}", dispute["id"]) and dispute["amount"] == 2000
+    assert dispute["status"] == "needs_response"
+    with pytest.raises(ValueError, match="charged back"):
+        sb.refund_stripe_payment(paid["id"])
+    won = sb.close_stripe_dispute(dispute["id"], "won")
+    assert won["status"] == "won"
+    with pytest.raises(ValueError, match="already won"):
+        sb.close_stripe_dispute(dispute["id"], "lost")
+    bodies = [json.loads(b) for _, _, b in receiver.wait_for(6)]
+    assert [b["type"] for b in bodies] == [
+        "charge.refunded", "charge.refunded", "charge.dispute.created",
+        "charge.dispute.funds_withdrawn", "charge.dispute.closed",
+        "charge.dispute.funds_reinstated"]
+    first_pi = client.v1.invoice_payments.list(
+        params={"invoice": paid["invoice"]}).data[0].payment.payment_intent
+    assert {b["data"]["object"]["payment_intent"] for b in bodies[2:]} == {first_pi}
+    with pytest.raises(ValueError, match="has not been paid"):
+        sb.refund_stripe_payment(create(client).id)
+    with pytest.raises(ValueError, match="No such invoice"):
+        sb.refund_stripe_payment("in_NoSuchInvoice000000000000")
+
+
+def test_http_controls_refund_and_dispute_by_session_invoice_and_payment_intent(
+        sb: SandboxServer, client: stripe.StripeClient) -> None:
+    paid = monthly(client, sb)
+    base = f"{sb.url}/_sandbox/stripe"
+    renewed = requests.post(f"{base}/subscriptions/{paid['subscription']}/renew", timeout=5)
+    assert renewed.status_code == 200 and renewed.json()["billing_reason"] == "subscription_cycle"
+    invoice = renewed.json()["id"]
+    part = requests.post(f"{base}/invoices/{invoice}/refund", json={"amount": 300}, timeout=5)
+    assert part.status_code == 200 and part.json()["amount_refunded"] == 300
+    bad = requests.post(f"{base}/invoices/{invoice}/refund", json={"amount": "3"}, timeout=5)
+    assert bad.status_code == 400 and "whole number" in bad.json()["error"]
+    pi = part.json()["payment_intent"]
+    opened = requests.post(f"{base}/payment_intents/{pi}/dispute", json={"amount": 1700},
+                           timeout=5)
+    assert opened.status_code == 200 and opened.json()["amount"] == 1700
+    lost = requests.post(f"{base}/disputes/{opened.json()['id']}/close",
+                         json={"outcome": "lost"}, timeout=5)
+    assert lost.json()["status"] == "lost"
+    first = requests.post(f"{base}/sessions/{paid['id']}/refund", timeout=5)
+    assert first.json()["refunded"] is True
+    one_off = create(client)
+    sb.pay_stripe_session(one_off.id)
+    disputed = requests.post(f"{base}/sessions/{one_off.id}/dispute", timeout=5)
+    assert disputed.json()["payment_intent"] == sb.stripe.session(one_off.id)["payment_intent"]
+    assert requests.post(f"{base}/invoices/{invoice}/void", timeout=5).status_code == 404
+    cancelled = requests.post(f"{base}/subscriptions/{paid['subscription']}/cancel", timeout=5)
+    assert cancelled.json()["status"] == "canceled"
 
 
 def test_events_listing_filters_and_pages(sb: SandboxServer,

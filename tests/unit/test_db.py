@@ -18,7 +18,7 @@ from tests.support.schema import sqlite_master, stepwise_file
 
 TABLES = {"contribution_intent", "stripe_payment", "crypto_payment", "donation", "campaign_total",
           "orphan_refund", "ledger_entry", "dispute", "pending_event", "outbox", "subscription",
-          "sync_cursor", "meta"}
+          "sync_cursor", "meta", "invoice_payment"}
 
 
 def _user_version(path: Path) -> int:
