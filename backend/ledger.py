@@ -77,7 +77,8 @@ PAYMENT_INTENT_EVENT_TYPES = {
     "payment_intent.canceled",
 }
 READER_EVENT_TYPES = {"terminal.reader.action_succeeded", "terminal.reader.action_failed"}
-SUBSCRIPTION_EVENT_TYPES = {"invoice.paid", "customer.subscription.deleted"}
+SUBSCRIPTION_EVENT_TYPES = {"invoice.paid", "invoice_payment.paid",
+                            "customer.subscription.deleted"}
 STRIPE_EVENT_TYPES = {
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
@@ -521,6 +522,22 @@ def _release_invoice(invoice_id: str) -> None:
             _release(f"stripe-pi:{link.payment_intent}")
 
 
+def apply_invoice_payment(payment: Mapping[str, Any], *, via: str) -> LedgerOutcome:
+    """`invoice_payment.paid`: Stripe's own word that a PaymentIntent paid an invoice. The
+    relay carries it to every kiosk and display board, so none has to ask Stripe (a board
+    holds no Stripe key) before a month's refunds and disputes find their month."""
+    ensure_database()
+    paid = _paid_by(payment)
+    if paid is None:
+        return LedgerOutcome("ignored", ignored_reason="not an invoice paid by a PaymentIntent")
+    payment_intent, invoice = paid
+    with database.atomic():
+        if not _link(payment_intent, invoice, via=via):
+            return LedgerOutcome("ignored", ignored_reason="that payment paid another invoice")
+        _release_invoice(invoice)
+    return LedgerOutcome("paid")
+
+
 def link_invoice_payment(payment_intent: str, answers: Iterable[object], *,
                          via: str) -> str | None:
     """Stripe's answer to "which invoice did this PaymentIntent pay?" (its InvoicePayments):
@@ -877,8 +894,8 @@ def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome
         gross = _sum_entries(donation.id, GIFT_KINDS)
         target = gross if level is None or charge.get("refunded") is True else min(level, gross)
         _settle_card(donation, payment_intent, refund_target=target, via=via)
-        # A monthly gift's month has no StripePayment of its own; its first month's intent
-        # is the tap that started the monthly gift.
+        # A monthly gift's month has no StripePayment of its own; the first month's
+        # ContributionIntent is the donor's choice at the kiosk that started the gift.
         payment = StripePayment.get_or_none(StripePayment.payment_intent == payment_intent)
         intent_id = payment.intent_id if payment is not None else donation.intent_id
         if target >= gross:
@@ -1218,6 +1235,8 @@ def _apply(event: ProviderEvent, *, via: str) -> LedgerOutcome:
         return apply_reader_action(obj, event.event_type, via=via)
     if event.event_type == "invoice.paid":
         return apply_invoice_paid(obj, via=via)
+    if event.event_type == "invoice_payment.paid":
+        return apply_invoice_payment(obj, via=via)
     if event.event_type == "customer.subscription.deleted":
         return apply_subscription_ended(obj)
     if event.event_type == "checkout.session.async_payment_failed":

@@ -44,6 +44,7 @@ SWEPT_TYPES = (
     "payment_intent.payment_failed",
     "payment_intent.canceled",
     "invoice.paid",
+    "invoice_payment.paid",
     "customer.subscription.deleted",
 )
 STRIPE_RETRY_WINDOW_S = 3 * 24 * 3600  # Stripe retries for up to three days

@@ -317,9 +317,10 @@ class StripeSandbox:
                 # In subscription mode the session has no PaymentIntent of its own: the
                 # first invoice's pays, and only its InvoicePayment says so.
                 invoice = self._invoice(subscription, invoice_id, "subscription_create")
-                self.payments.pay_invoice(invoice)
+                paid_with = self.payments.pay_invoice(invoice)
                 self._emit("checkout.session.completed", session, webhook)
                 self._emit("invoice.paid", invoice, webhook)
+                self._emit("invoice_payment.paid", paid_with, webhook)
                 return copy.deepcopy(session)
             session.update(status="complete", payment_status="paid", url=None,
                            payment_intent="pi_test_" + random_token(24))
@@ -350,8 +351,9 @@ class StripeSandbox:
             if sub is None or sub["status"] != "active":
                 raise SandboxError(f"No active subscription {subscription}.", 409)
             invoice = self._invoice(subscription, stripe_id("in"), "subscription_cycle")
-            self.payments.pay_invoice(invoice)
+            paid_with = self.payments.pay_invoice(invoice)
             self._emit("invoice.paid", invoice, webhook)
+            self._emit("invoice_payment.paid", paid_with, webhook)
             return copy.deepcopy(invoice)
 
     def cancel_subscription(self, subscription: str, webhook: bool = True) -> dict[str, Any]:
