@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.layout import Profile, current_page_sizes, design, set_direction
+from kiosk.layout import Page, Profile, current_page_sizes, design, set_direction
 from kiosk.model import Campaign, RecentGift, Totals
 from kiosk.screens.base import button, label, repolish
 from kiosk.staff_cash import CashGiftPage
@@ -48,7 +48,7 @@ def _card(title: str, name: str) -> tuple[QFrame, Any]:
     return frame, value
 
 
-class StaffScreen(ChecksPage, StatusColumn, QWidget):
+class StaffScreen(ChecksPage, StatusColumn, Page):
     back = Signal()
     cash_gift = Signal(str, str)  # amount, display name ("" for anonymous)
     export_csv = Signal()
@@ -71,7 +71,7 @@ class StaffScreen(ChecksPage, StatusColumn, QWidget):
         self._profile: Profile | None = None
         self._paused = False
         self._pages = QStackedLayout(self)
-        self._main = QWidget()
+        self._main = Page()
         self._pages.addWidget(self._main)
         # The tools' pages (cash gift, checks, void, card reader) are built the first time
         # staff open each: together two thirds of this screen's widgets, which every

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.layout import design
+from kiosk.layout import Page, design
 from kiosk.screens.base import button, label
 from kiosk.staff_model import KioskCheck
 from kiosk.widgets.touch import finger_scroll
@@ -48,7 +48,7 @@ class ChecksPage:
         return self._checks
 
     def _build_checks(self) -> QWidget:
-        page = QWidget()
+        page = Page()
         page.setObjectName("checksPage")
         layout = QVBoxLayout(page)
         design(layout, margins=(72, 48, 72, 48), spacing=20)
