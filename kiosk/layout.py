@@ -145,6 +145,22 @@ def set_direction(layout: QBoxLayout, stacked: bool) -> None:
                         else QBoxLayout.Direction.LeftToRight)
 
 
+class Page(QWidget):
+    """A page of a stack (a screen of the window, a page of a screen).
+
+    Qt's stacks ask every page for its height at a width, hidden pages too, and take the
+    largest; a page answers by laying out again the text of every word-wrapped label on
+    it, uncached. A hidden page here answers "no preference": only the page on show sizes
+    its stack (as `current_page_sizes` does for the minimum size), and the text of pages
+    nobody sees is no longer laid out at every layout pass (it was a third of the CPU of
+    walking every page at every screen size, tests/gui/test_screen_sizes.py)."""
+
+    def heightForWidth(self, width: int) -> int:
+        if self.isHidden():
+            return -1
+        return super().heightForWidth(width)
+
+
 def current_page_sizes(stack: QStackedWidget | QStackedLayout) -> None:
     """Only the page on show sets the stack's minimum size.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.layout import Profile, current_page_sizes, design, set_direction
+from kiosk.layout import Page, Profile, current_page_sizes, design, set_direction
 from kiosk.model import Campaign, RecentGift, Totals
 from kiosk.screens.base import button, label, repolish
 from kiosk.staff_cash import CashGiftPage
@@ -31,7 +31,10 @@ from kiosk.staff_status import StatusColumn
 from kiosk.staff_terminal import TerminalPage
 from kiosk.staff_void import VoidPage
 from kiosk.text import method_label, money, parse_time, time_ago
+from kiosk.widgets.keypad import Keypad
 from kiosk.widgets.touch import finger_scroll
+
+_Page = TypeVar("_Page", bound=QWidget)
 
 
 def _card(title: str, name: str) -> tuple[QFrame, Any]:
@@ -45,7 +48,7 @@ def _card(title: str, name: str) -> tuple[QFrame, Any]:
     return frame, value
 
 
-class StaffScreen(ChecksPage, StatusColumn, QWidget):
+class StaffScreen(ChecksPage, StatusColumn, Page):
     back = Signal()
     cash_gift = Signal(str, str)  # amount, display name ("" for anonymous)
     export_csv = Signal()
@@ -55,36 +58,80 @@ class StaffScreen(ChecksPage, StatusColumn, QWidget):
     refresh = Signal()
     run_checks = Signal()
     void_cash = Signal(int, str)  # donation id, reason
+    reader_refresh = Signal()
+    reader_register = Signal(str, str)  # registration code, location id
+    reader_forget = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("staffScreen")
         self.setAccessibleName(self.tr("Staff"))
         self._campaign = Campaign()
+        self._campaign_known = False
+        self._profile: Profile | None = None
         self._paused = False
         self._pages = QStackedLayout(self)
-        self._main = QWidget()
-        self._cash = CashGiftPage()
-        self._cash.recorded.connect(self._record_cash)
-        self._cash.cancelled.connect(self.show_main)
-        self.cash_keypad = self._cash.keypad
-        self.cash_hint = self._cash.hint
-        self._checks = QWidget()
-        self._checks.setObjectName("checksPage")
+        self._main = Page()
         self._pages.addWidget(self._main)
-        self._pages.addWidget(self._cash)
-        self._pages.addWidget(self._checks)
-        self.void_page = VoidPage()
-        self.void_page.void.connect(self.void_cash)
-        self.void_page.back.connect(self.show_main)
-        self._pages.addWidget(self.void_page)
-        self.terminal_page = TerminalPage()
-        self.terminal_page.back.connect(self.show_main)
-        self._pages.addWidget(self.terminal_page)
+        # The tools' pages (cash gift, checks, void, card reader) are built the first time
+        # staff open each: together two thirds of this screen's widgets, which every
+        # opening of staff mode styled and laid out for pages most visits never show.
+        self._cash: CashGiftPage | None = None
+        self._checks: QWidget | None = None
+        self._void: VoidPage | None = None
+        self._terminal: TerminalPage | None = None
         self._recent: tuple[RecentGift, ...] = ()
         self._build_main()
-        self._build_checks()
         current_page_sizes(self._pages)
+
+    def _add_page(self, page: _Page) -> _Page:
+        """A tool's page, built now: hidden, it must not set this screen's minimum size
+        (kiosk.layout.current_page_sizes takes over once it is shown)."""
+        page.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._pages.addWidget(page)
+        arrange = getattr(page, "apply_profile", None)
+        if self._profile is not None and callable(arrange):
+            arrange(self._profile)
+        return page
+
+    @property
+    def cash_page(self) -> CashGiftPage:
+        """The cash gift page (kiosk/staff_cash.py), built on first use."""
+        if self._cash is None:
+            page = CashGiftPage()
+            page.recorded.connect(self._record_cash)
+            page.cancelled.connect(self.show_main)
+            if self._campaign_known:
+                page.set_campaign(self._campaign)
+            self._cash = self._add_page(page)
+        return self._cash
+
+    @property
+    def cash_keypad(self) -> Keypad:
+        return self.cash_page.keypad
+
+    @property
+    def void_page(self) -> VoidPage:
+        """The void page (kiosk/staff_void.py), built on first use."""
+        if self._void is None:
+            page = VoidPage()
+            page.void.connect(self.void_cash)
+            page.back.connect(self.show_main)
+            self._void = self._add_page(page)
+        return self._void
+
+    @property
+    def terminal_page(self) -> TerminalPage:
+        """The card reader page (kiosk/staff_terminal.py), built on first use; its requests
+        reach the window through this screen's reader_* signals."""
+        if self._terminal is None:
+            page = TerminalPage()
+            page.back.connect(self.show_main)
+            page.refresh.connect(self.reader_refresh)
+            page.register.connect(self.reader_register)
+            page.forget.connect(self.reader_forget)
+            self._terminal = self._add_page(page)
+        return self._terminal
 
     # --- main page ---------------------------------------------------------------
 
@@ -179,9 +226,11 @@ class StaffScreen(ChecksPage, StatusColumn, QWidget):
         self._arrange(portrait=False)
 
     def apply_profile(self, profile: Profile) -> None:
+        self._profile = profile
         self._arrange(profile.portrait)
-        self._cash.apply_profile(profile)
-        self.terminal_page.apply_profile(profile)
+        for page in (self._cash, self._terminal):  # the pages built so far
+            if page is not None:
+                page.apply_profile(profile)
 
     def _arrange(self, portrait: bool) -> None:
         set_direction(self.body, portrait)
@@ -202,7 +251,9 @@ class StaffScreen(ChecksPage, StatusColumn, QWidget):
         self.mode_badge.setText(self.tr("LIVE") if live else self.tr("TEST MODE"))
         self.mode_badge.setProperty("tone", "live" if live else "test")
         repolish(self.mode_badge)
-        self._cash.set_campaign(campaign)
+        self._campaign_known = True
+        if self._cash is not None:
+            self._cash.set_campaign(campaign)
 
     def show_main(self) -> None:
         self._pages.setCurrentWidget(self._main)
@@ -227,8 +278,9 @@ class StaffScreen(ChecksPage, StatusColumn, QWidget):
         self.values["count"].setText(f"{totals.count:,}")
 
     def _open_terminal(self) -> None:
-        self._pages.setCurrentWidget(self.terminal_page)
-        self.terminal_page.open()
+        page = self.terminal_page
+        self._pages.setCurrentWidget(page)
+        page.open()
 
     def _open_void(self) -> None:
         self.void_page.set_gifts(self._recent, self._campaign.currency)
@@ -255,8 +307,9 @@ class StaffScreen(ChecksPage, StatusColumn, QWidget):
     # --- cash gift page (kiosk/staff_cash.py) ------------------------------------
 
     def _open_cash(self) -> None:
-        self._cash.open()
-        self._pages.setCurrentWidget(self._cash)
+        page = self.cash_page
+        page.open()
+        self._pages.setCurrentWidget(page)
 
     def _record_cash(self, amount: str, name: str) -> None:
         self.cash_gift.emit(amount, name)

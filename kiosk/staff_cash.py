@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.layout import Profile, current_page_sizes, design, set_direction
+from kiosk.layout import Page, Profile, current_page_sizes, design, set_direction
 from kiosk.model import Campaign, to_minor
 from kiosk.screens.amount import edit_amount
 from kiosk.screens.base import button, label, repolish
@@ -31,7 +31,7 @@ class TouchLineEdit(QLineEdit):
         self.touched.emit()
 
 
-class CashGiftPage(QWidget):
+class CashGiftPage(Page):
     recorded = Signal(str, str)  # amount, display name ("" for anonymous)
     cancelled = Signal()
 

@@ -15,30 +15,42 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
-from kiosk.layout import design
+from kiosk.layout import Page, design
 from kiosk.screens.base import button, label
 from kiosk.staff_model import KioskCheck
 from kiosk.widgets.touch import finger_scroll
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
-    from PySide6.QtWidgets import QStackedLayout, QWidget
+    from PySide6.QtWidgets import QStackedLayout
 
 
 class ChecksPage:
     if TYPE_CHECKING:
-        _checks: QWidget
+        _checks: QWidget | None
         _pages: QStackedLayout
         run_checks: SignalInstance
 
         def show_main(self) -> None: ...
+        def _add_page(self, page: QWidget) -> QWidget: ...
         def tr(self, sourceText: str, /, disambiguation: str | None = ..., n: int = ...
                ) -> str: ...
 
-    def _build_checks(self) -> None:
-        layout = QVBoxLayout(self._checks)
+    @property
+    def checks_page(self) -> QWidget:
+        """The checks page, built the first time staff check the kiosk (or anything asks
+        for it, as `set_checks` does)."""
+        if self._checks is None:
+            self._checks = self._build_checks()
+        return self._checks
+
+    def _build_checks(self) -> QWidget:
+        page = Page()
+        page.setObjectName("checksPage")
+        layout = QVBoxLayout(page)
         design(layout, margins=(72, 48, 72, 48), spacing=20)
         layout.addWidget(label(self.tr("Is this kiosk ready?"), "h1"))
         self.checks_summary = label(self.tr("Checking…"), "lead", "checksSummary")
@@ -67,15 +79,19 @@ class ChecksPage:
         row.addWidget(back)
         row.addWidget(self.checks_again)
         layout.addLayout(row)
+        return self._add_page(page)
 
     def _open_checks(self) -> None:
+        page = self.checks_page
         self.checks_summary.setText(self.tr("Checking… (the network checks take a few seconds)"))
         self.checks_again.setEnabled(False)
         self.checks_table.setRowCount(0)
-        self._pages.setCurrentWidget(self._checks)
+        self._pages.setCurrentWidget(page)
         self.run_checks.emit()
 
     def set_checks(self, checks: Sequence[KioskCheck] | None, error: str = "") -> None:
+        if self._checks is None:  # an answer for a page not opened yet: build it first
+            self._checks = self._build_checks()
         self.checks_again.setEnabled(True)
         if checks is None:
             self.checks_summary.setText(error or self.tr("The checks could not run."))

@@ -65,9 +65,9 @@ class StaffFlow(WindowParts):
             staff.resolve_partial.connect(self._resolve_partial)
             staff.run_checks.connect(self._run_checks)
             staff.void_cash.connect(self._void_cash)
-            staff.terminal_page.refresh.connect(self._reader_setup)
-            staff.terminal_page.register.connect(self._pair_reader)
-            staff.terminal_page.forget.connect(self._forget_reader)
+            staff.reader_refresh.connect(self._reader_setup)
+            staff.reader_register.connect(self._pair_reader)
+            staff.reader_forget.connect(self._forget_reader)
             staff._pages.currentChanged.connect(lambda _index: self.tap_guard.screen_changed())
             if self.profile is not None:
                 staff.apply_profile(self.profile)

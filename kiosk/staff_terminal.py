@@ -12,13 +12,13 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from kiosk.layout import Profile, design, set_direction
+from kiosk.layout import Page, Profile, design, set_direction
 from kiosk.screens.base import button, label, repolish
 from kiosk.staff_model import ReaderLocation, ReaderSetup
 from kiosk.widgets.email_keyboard import EmailKeyboard
 
 
-class TerminalPage(QWidget):
+class TerminalPage(Page):
     register = Signal(str, str)  # registration code, location id
     forget = Signal()
     refresh = Signal()

@@ -13,14 +13,14 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from kiosk.layout import design
+from kiosk.layout import Page, design
 from kiosk.model import RecentGift
 from kiosk.screens.base import button, label
 from kiosk.text import money, parse_time
 from kiosk.widgets.touch import finger_scroll
 
 
-class VoidPage(QWidget):
+class VoidPage(Page):
     void = Signal(int, str)  # donation id, reason
     back = Signal()
 

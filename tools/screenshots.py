@@ -192,10 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         shot("10-staff")
         click(window, "cashGiftButton")
         for key in "12.5":
-            click(window.staff._cash.keypad, f"key_{'dot' if key == '.' else key}")
+            click(window.staff.cash_page.keypad, f"key_{'dot' if key == '.' else key}")
         click(window, "cashNameTab")
         for key in "ANA":
-            click(window.staff._cash.letters, f"letter_{key}")
+            click(window.staff.cash_page.letters, f"letter_{key}")
         shot("10b-staff-cash")
         click(window, "cashCancelButton")
         click(window, "voidCashButton")

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.layout import Profile, design, set_direction
+from kiosk.layout import Page, Profile, design, set_direction
 from kiosk.model import Campaign, to_minor
 from kiosk.screens.base import button, header, label, repolish
 from kiosk.text import money, typed_amount
@@ -41,7 +41,7 @@ def edit_amount(text: str, key: str, decimals: int) -> str | None:
         return None
     return text + key
 
-class AmountScreen(QWidget):
+class AmountScreen(Page):
     chosen = Signal(str)
     other = Signal()
     back = Signal()
@@ -150,7 +150,7 @@ class AmountScreen(QWidget):
                 widget.setAccessibleName(self.tr("Give {amount}").format(amount=text))
 
 
-class KeypadScreen(QWidget):
+class KeypadScreen(Page):
     """'Other amount': type with a keypad; Continue lights up only for a valid amount."""
 
     chosen = Signal(str)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.i18n import language_name
-from kiosk.layout import Profile, design, set_direction
+from kiosk.layout import Page, Profile, design, set_direction
 from kiosk.model import Campaign, Totals
 from kiosk.screens.base import button, label, repolish
 from kiosk.text import money, number
@@ -26,7 +26,7 @@ from kiosk.widgets.progress import GoalProgress
 from kiosk.widgets.ticker import GiftTicker, TickerItem
 
 
-class AttractScreen(QWidget):
+class AttractScreen(Page):
     start = Signal()
     language_chosen = Signal(str)  # a code of the campaign's [campaign] languages
 

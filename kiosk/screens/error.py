@@ -5,12 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.layout import Profile, design, set_direction
+from kiosk.layout import Page, Profile, design, set_direction
 from kiosk.screens.base import button, label, repolish
 from kiosk.text import breakable
 
 
-class ErrorScreen(QWidget):
+class ErrorScreen(Page):
     retry = Signal()
     home = Signal()
 

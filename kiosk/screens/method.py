@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.layout import Profile, current_page_sizes, design
+from kiosk.layout import Page, Profile, current_page_sizes, design
 from kiosk.model import Campaign, FeeQuote
 from kiosk.screens.base import button, header, label
 from kiosk.text import breakable, coin_button_text, coin_name, money
@@ -22,7 +22,7 @@ from kiosk.widgets.keyboard import LetterKeyboard
 NAME_MAX = 40
 
 
-class MethodScreen(QWidget):
+class MethodScreen(Page):
     card = Signal()
     tap = Signal()
     crypto = Signal(str)
@@ -36,9 +36,9 @@ class MethodScreen(QWidget):
         self._monthly = False
         self._fees: dict[str, FeeQuote] = {}
         self._pages = QStackedLayout(self)
-        self._choices = QWidget()
+        self._choices = Page()
         self._pages.addWidget(self._choices)
-        self._name_page = QWidget()
+        self._name_page = Page()
         self._name_page.setObjectName("namePage")
         self._pages.addWidget(self._name_page)
         self._build_choices()

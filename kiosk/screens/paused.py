@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from kiosk.layout import design
+from kiosk.layout import Page, design
 from kiosk.screens.base import label
 
 
-class PausedScreen(QWidget):
+class PausedScreen(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pausedScreen")

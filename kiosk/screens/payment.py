@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.layout import Profile, design, set_direction
+from kiosk.layout import Page, Profile, design, set_direction
 from kiosk.model import PaymentStart
 from kiosk.screens.base import button, label, repolish
 from kiosk.text import coin_name, countdown_text
 from kiosk.widgets.qr import Matrix, QrWidget
 
 
-class PaymentScreen(QWidget):
+class PaymentScreen(Page):
     cancel = Signal()
     simulate = Signal()
 

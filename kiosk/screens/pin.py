@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.layout import design
+from kiosk.layout import Page, design
 from kiosk.screens.base import button, label, repolish
 from kiosk.widgets.keypad import Keypad
 
 MAX_PIN = 12
 
 
-class PinScreen(QWidget):
+class PinScreen(Page):
     submitted = Signal(str)
     cancelled = Signal()
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.layout import design
+from kiosk.layout import Page, design
 from kiosk.screens.base import button, label, repolish
 
 
-class TapScreen(QWidget):
+class TapScreen(Page):
     retry = Signal()
     cancel = Signal()
     simulate = Signal(str)  # demo only: "approved" or "declined"

@@ -6,13 +6,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QStackedLayout, QVBoxLayout, QWidget
 
-from kiosk.layout import current_page_sizes, design
+from kiosk.layout import Page, current_page_sizes, design
 from kiosk.screens.base import button, label
 from kiosk.widgets.celebration import Celebration
 from kiosk.widgets.email_keyboard import EmailKeyboard
 
 
-class ThanksScreen(QWidget):
+class ThanksScreen(Page):
     done = Signal()
     receipt_requested = Signal(str)  # an email address, for a tap gift's receipt
     receipt_opened = Signal()
@@ -21,9 +21,9 @@ class ThanksScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("thanksScreen")
         self._pages = QStackedLayout(self)
-        self._main = QWidget()
+        self._main = Page()
         self._pages.addWidget(self._main)
-        self._receipt = QWidget()
+        self._receipt = Page()
         self._receipt.setObjectName("receiptPage")
         self._pages.addWidget(self._receipt)
         self._build_receipt()

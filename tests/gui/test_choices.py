@@ -350,7 +350,7 @@ def test_staff_read_english_whatever_the_campaigns_language(
     from kiosk import text
 
     assert text.money(2550, "usd") == "$25.50"  # staff money in English formats
-    cash_keys = kiosk.staff._cash.keypad.buttons  # built now, for staff
+    cash_keys = kiosk.staff.cash_page.keypad.buttons  # built now, for staff
     assert (cash_keys["1"].text(), cash_keys["."].text()) == ("1", ".")
     kiosk.go_home()
     assert kiosk.language.current == "es"

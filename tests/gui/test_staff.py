@@ -129,6 +129,10 @@ def test_every_button_has_an_accessible_name(kiosk: KioskWindow) -> None:
                  "countdownLabel", "cancelButton", "simulatePayButton", "thanksScreen",
                  "thanksLabel", "errorScreen", "errorLabel", "staffScreen"):
         assert kiosk.findChild(QWidget, name) is not None, name
+    # Every part built on first use, built now, so its buttons are checked too.
+    for part in (kiosk.method.keyboard, kiosk.thanks.email_keyboard, kiosk.staff.cash_page,
+                 kiosk.staff.checks_page, kiosk.staff.void_page, kiosk.staff.terminal_page):
+        assert kiosk.isAncestorOf(part), part.objectName()
     for widget in kiosk.findChildren(QPushButton):
         assert widget.accessibleName().strip(), widget.objectName() or widget.text()
         # 9 mm on a 170 dpi panel (kiosk.layout); keys and letters too.
