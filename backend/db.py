@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,11 +30,14 @@ _path: Path | None = None
 
 # synchronous=FULL: a committed donation survives a power cut (kiosks get unplugged).
 # busy_timeout: the poller, the sync worker and the staff screen write concurrently.
+# journal_mode: `open_database` has switched the file to WAL already (see _switch_to_wal);
+# here it only makes each new connection see that, and costs no write.
+BUSY_TIMEOUT_MS = 10_000
 PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
-    "busy_timeout": 10_000,
+    "busy_timeout": BUSY_TIMEOUT_MS,
 }
 
 
@@ -71,6 +75,7 @@ def open_database(path: Path | None = None) -> pw.SqliteDatabase:
             # Before peewee applies PRAGMAS: switching a newer app's file to WAL
             # would already change it, and we promise to leave it untouched.
             _refuse_newer(target)
+        _switch_to_wal(target)
         # IMMEDIATE: a writer takes the write lock when it begins, so two
         # processes never both read a payment's state and then both write it.
         db = pw.SqliteDatabase(str(target), pragmas=PRAGMAS, lock_type="IMMEDIATE",
@@ -124,6 +129,40 @@ def _refuse_newer(path: Path) -> None:
         conn.close()
     if current > SCHEMA_VERSION:
         raise _newer_error(path, current)
+
+
+def _switch_to_wal(path: Path) -> None:
+    """Put the file in WAL mode (creating it if need be), waiting out other processes doing
+    the same.
+
+    The busy timeout does not cover this: the switch reads the file's header and then writes
+    it, and SQLite answers "database is locked" at once, without calling the busy handler, to
+    a connection that holds a read lock and wants the write lock another connection holds
+    (both waiting could deadlock; see sqlite3_busy_handler). Kiosk processes opening one new
+    file together meet exactly there. The way out SQLite intends is to give up the read lock
+    and try again, which the failed statement has done (autocommit), so the switch is retried
+    until the busy timeout has passed. WAL mode stays with the file: once it is switched,
+    the journal_mode pragma peewee runs on every connection finds it so and writes nothing.
+    Any other error, or a lock still held at the deadline, is left to peewee's connection to
+    report as before."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = wal").fetchall()
+                return
+            except sqlite3.OperationalError as exc:
+                locked = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+                if not locked or time.monotonic() + pause > deadline:
+                    return
+            except sqlite3.DatabaseError:
+                return  # not a database: peewee's open reports it as before
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+    finally:
+        conn.close()
 
 
 def migrate(db: pw.SqliteDatabase, path: Path) -> None:
