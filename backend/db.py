@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,11 +30,15 @@ _path: Path | None = None
 
 # synchronous=FULL: a committed donation survives a power cut (kiosks get unplugged).
 # busy_timeout: the poller, the sync worker and the staff screen write concurrently.
+# journal_mode: `open_database` has switched the file to WAL already (see
+# _refuse_newer_then_switch_to_wal);
+# here it only makes each new connection see that, and costs no write.
+BUSY_TIMEOUT_MS = 10_000
 PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
-    "busy_timeout": 10_000,
+    "busy_timeout": BUSY_TIMEOUT_MS,
 }
 
 
@@ -67,10 +72,12 @@ def open_database(path: Path | None = None) -> pw.SqliteDatabase:
             return database.obj
         close_database()
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            # Before peewee applies PRAGMAS: switching a newer app's file to WAL
-            # would already change it, and we promise to leave it untouched.
-            _refuse_newer(target)
+        if not _in_wal_mode(target):
+            # Before peewee applies PRAGMAS: switching a newer app's file to WAL would
+            # already change it, and we promise to leave it untouched. A file in WAL mode
+            # already (every kiosk file after its first opening) needs neither: peewee's
+            # pragmas write nothing to it, and migrate refuses a newer one.
+            _refuse_newer_then_switch_to_wal(target)
         # IMMEDIATE: a writer takes the write lock when it begins, so two
         # processes never both read a payment's state and then both write it.
         db = pw.SqliteDatabase(str(target), pragmas=PRAGMAS, lock_type="IMMEDIATE",
@@ -113,17 +120,52 @@ def _newer_error(path: Path, current: int) -> NewerDatabaseError:
     )
 
 
-def _refuse_newer(path: Path) -> None:
-    """Read the schema version with a plain connection: no pragmas, no writes."""
-    conn = sqlite3.connect(path)
+def _in_wal_mode(path: Path) -> bool:
+    """The file's header says WAL: bytes 18 and 19, the write and read format versions, are 2
+    (https://www.sqlite.org/fileformat.html). Read from the file, with no connection to open."""
     try:
-        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    except sqlite3.DatabaseError:
-        return  # not a database: peewee's open reports it as before
+        with path.open("rb") as file:
+            return file.read(20)[18:20] == b"\x02\x02"
+    except FileNotFoundError:
+        return False
+
+
+def _refuse_newer_then_switch_to_wal(path: Path) -> None:
+    """On a plain connection (creating the file if need be): refuse a file from a newer app,
+    then put the file in WAL mode, waiting out other processes doing the same.
+
+    The busy timeout does not cover the switch: it reads the file's header and then writes
+    it, and SQLite answers "database is locked" at once, without calling the busy handler, to
+    a connection that holds a read lock and wants the write lock another connection holds
+    (both waiting could deadlock; see sqlite3_busy_handler). Kiosk processes opening one new
+    file together meet exactly there. The way out SQLite intends is to give up the read lock
+    and try again, which the failed statement has done (autocommit), so the switch is retried
+    until the busy timeout has passed. WAL mode stays with the file: once it is switched,
+    the journal_mode pragma peewee runs on every connection finds it so and writes nothing.
+    A file that is not a database, or a lock still held at the deadline, is left to peewee's
+    connection to report as before."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        try:
+            current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.DatabaseError:
+            return  # not a database: peewee's open reports it as before
+        if current > SCHEMA_VERSION:
+            raise _newer_error(path, current)
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = wal").fetchall()
+                return
+            except sqlite3.DatabaseError as exc:
+                locked = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+                if not locked or time.monotonic() + pause > deadline:
+                    return  # peewee's connection meets the same and reports it
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
     finally:
         conn.close()
-    if current > SCHEMA_VERSION:
-        raise _newer_error(path, current)
 
 
 def migrate(db: pw.SqliteDatabase, path: Path) -> None:

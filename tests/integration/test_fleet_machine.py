@@ -37,7 +37,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from backend import charter, ledger
+from backend import charter, db, ledger
 from backend.db import close_database, open_database
 from backend.models import SyncCursor
 from backend.relay import tokens
@@ -112,6 +112,16 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
             os.environ["CHARTER_RELAY_URL"] = self.relay.url
             self.modes = {"k1": "live", "k2": "live", "k3": "test"}
             self.tokens = {k: tokens.add_kiosk(self.db_url, k, m) for k, m in self.modes.items()}
+            # Each kiosk is a process of its own in the field, with its own data directory,
+            # its database open all day and one RelaySync: so here too (closing and opening
+            # the file and rewriting the settings at every turn cost about a sixth of the test's
+            # CPU). `restart` and `k3_goes_live` close and reopen them as a real restart does.
+            for kiosk in KIOSKS:
+                self.write_kiosk_settings(kiosk)
+            self.databases: dict[str, Any] = {}
+            self.syncs: dict[str, RelaySync] = {}
+            self.sessions: list[requests.Session] = []
+            self.http = requests.Session()  # the providers' webhooks, kept alive as theirs are
             self.cards: list[Card] = []
             self.cryptos: list[Crypto] = []
             self.cash: list[Cash] = []
@@ -122,25 +132,47 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
 
         def teardown(self) -> None:
             close_database()
+            for database in self.databases.values():
+                database.close()
+            for session in [*self.sessions, self.http]:
+                session.close()
             self.relay.stop()
 
         # --- plumbing ------------------------------------------------------------
+
+        def write_kiosk_settings(self, kiosk: str) -> None:
+            home = self.dir / kiosk
+            home.mkdir(exist_ok=True)
+            write_settings({"campaign": CAMPAIGN, "kiosk": {"id": kiosk, "mode": self.modes[kiosk]},
+                            "endpoints": {"relay_url": self.relay.url}}, home / "kiosk.toml")
 
         def be(self, kiosk: str) -> None:
             if self.current == kiosk:
                 return
             mode = self.modes[kiosk]
-            write_settings({"campaign": CAMPAIGN, "kiosk": {"id": kiosk, "mode": mode},
-                            "endpoints": {"relay_url": self.relay.url}})
+            os.environ["CHARTER_KIOSK_HOME"] = str(self.dir / kiosk)
             os.environ["CHARTER_KIOSK_MODE"] = mode
             os.environ["RELAY_TOKEN"] = self.tokens[kiosk]
-            close_database()
-            path = self.dir / f"{kiosk}-{mode}.sqlite3"
-            if path.exists():
-                open_database(path)
-            else:  # a new kiosk, or k3 gone live: an empty file at today's schema
-                open_fresh_database(path)
+            database = self.databases.get(kiosk)
+            if database is not None:
+                db.database.initialize(database)  # its file, still open
+            else:
+                db.database.initialize(None)  # the kiosk in hand keeps its file open
+                path = self.dir / f"{kiosk}-{mode}.sqlite3"
+                if path.exists():
+                    open_database(path)
+                else:  # a new kiosk, or k3 gone live: an empty file at today's schema
+                    open_fresh_database(path)
+                self.databases[kiosk] = db.database.obj
             self.current = kiosk
+
+        def forget(self, kiosk: str) -> None:
+            """The kiosk's process ends: its database closed, its RelaySync gone."""
+            self.be(kiosk)
+            close_database()
+            self.databases.pop(kiosk)
+            self.syncs.pop(kiosk, None)
+            self.current = None
 
         def next_id(self) -> int:
             self.counter += 1
@@ -150,7 +182,7 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
             body = {"id": f"evt_{self.next_id()}", "object": "event", "type": event_type,
                     "livemode": live, "data": {"object": obj}}
             raw = json.dumps(body).encode()
-            answer = requests.post(
+            answer = self.http.post(
                 f"{self.relay.url}/v1/webhooks/stripe", data=raw, timeout=10,
                 headers={"Stripe-Signature": stripe_signature_header(raw, STRIPE_SECRET,
                                                                      int(time.time()))})
@@ -167,7 +199,7 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
                 "parent_payment_id": payment.parent.pid if payment.parent else None,
                 "order_id": None if payment.parent else f"gala/web/i{payment.pid}"}
             raw = json.dumps(body).encode()
-            answer = requests.post(
+            answer = self.http.post(
                 f"{self.relay.url}/v1/webhooks/nowpayments", data=raw, timeout=10,
                 headers={"x-nowpayments-sig": nowpayments_signature(raw, IPN[payment.mode])})
             assert answer.status_code == 200, answer.text
@@ -176,7 +208,11 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
 
         def sync(self, kiosk: str) -> None:
             self.be(kiosk)
-            sync = RelaySync(self.relay.url, self.tokens[kiosk])
+            sync = self.syncs.get(kiosk)
+            if sync is None:
+                self.sessions.append(requests.Session())
+                sync = self.syncs[kiosk] = RelaySync(self.relay.url, self.tokens[kiosk],
+                                                     session=self.sessions[-1])
             while sync.poll_once(wait=0):
                 pass
 
@@ -332,18 +368,18 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
             self.be(kiosk)
             if forget_cursor:
                 SyncCursor.delete().execute()
-            close_database()
-            self.current = None
+            self.forget(kiosk)
             self.be(kiosk)
 
         @precondition(lambda self: self.modes["k3"] == "test")
         @rule()
         def k3_goes_live(self) -> None:
             self.sync("k3")
+            self.forget("k3")
             tokens.revoke_kiosk(self.db_url, "k3")
             self.tokens["k3"] = tokens.add_kiosk(self.db_url, "k3", "live")
             self.modes["k3"] = "live"
-            self.current = None
+            self.write_kiosk_settings("k3")
             self.be("k3")  # a new, live database file; its cursor starts at 0
             self.synced = False
 
@@ -388,7 +424,7 @@ def machine_for(root: Path) -> type[RuleBasedStateMachine]:
 @pytest.mark.slow
 def test_every_kiosk_of_a_mode_agrees_and_matches_the_expected_net(
         kiosk_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CHARTER_RELAY_URL", "CHARTER_KIOSK_MODE", "RELAY_TOKEN"):
+    for name in ("CHARTER_RELAY_URL", "CHARTER_KIOSK_MODE", "RELAY_TOKEN", "CHARTER_KIOSK_HOME"):
         monkeypatch.setenv(name, os.environ.get(name, ""))  # restored after the test
     machine = machine_for(tmp_path)
 

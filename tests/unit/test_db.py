@@ -278,9 +278,10 @@ def test_threads_creating_one_new_file_at_once(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Kiosk processes starting together on a new file (each with its own connection, as
     here): one creates it from the snapshot, the others find it made; one schema results.
-    The connections are opened first, one after another: two connections switching a new
-    file to WAL at the same moment can get "database is locked" before migrate runs, with
-    the steps as with the snapshot; this races the creation itself."""
+    The connections are opened first, one after another: bare connections switching a new
+    file to WAL at the same moment can get "database is locked" before migrate runs (
+    `open_database` switches the file first and retries, see tests/process/test_new_database.py);
+    this races the creation itself."""
     caplog.set_level(logging.INFO, logger="charter.db")
     stepwise_file(tmp_path / "steps.sqlite3")
     expected = sqlite_master(tmp_path / "steps.sqlite3")
