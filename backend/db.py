@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import peewee as pw
 from backend.migrations import SCHEMA_SNAPSHOT, SNAPSHOT_VERSION, STEPS
 from backend.result import UserError
 from backend.settings import DATABASE_FILE, TEST_DATABASE_FILE, data_dir, get_settings
+from backend.sqlite_wal import in_wal_mode, switch_to_wal
 
 log = logging.getLogger("charter.db")
 
@@ -72,7 +72,7 @@ def open_database(path: Path | None = None) -> pw.SqliteDatabase:
             return database.obj
         close_database()
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not _in_wal_mode(target):
+        if not in_wal_mode(target):
             # Before peewee applies PRAGMAS: switching a newer app's file to WAL would
             # already change it, and we promise to leave it untouched. A file in WAL mode
             # already (every kiosk file after its first opening) needs neither: peewee's
@@ -120,32 +120,11 @@ def _newer_error(path: Path, current: int) -> NewerDatabaseError:
     )
 
 
-def _in_wal_mode(path: Path) -> bool:
-    """The file's header says WAL: bytes 18 and 19, the write and read format versions, are 2
-    (https://www.sqlite.org/fileformat.html). Read from the file, with no connection to open."""
-    try:
-        with path.open("rb") as file:
-            return file.read(20)[18:20] == b"\x02\x02"
-    except FileNotFoundError:
-        return False
-
-
 def _refuse_newer_then_switch_to_wal(path: Path) -> None:
     """On a plain connection (creating the file if need be): refuse a file from a newer app,
-    then put the file in WAL mode, waiting out other processes doing the same.
-
-    The busy timeout does not cover the switch: it reads the file's header and then writes
-    it, and SQLite answers "database is locked" at once, without calling the busy handler, to
-    a connection that holds a read lock and wants the write lock another connection holds
-    (both waiting could deadlock; see sqlite3_busy_handler). Kiosk processes opening one new
-    file together meet exactly there. The way out SQLite intends is to give up the read lock
-    and try again, which the failed statement has done (autocommit), so the switch is retried
-    until the busy timeout has passed. WAL mode stays with the file: once it is switched,
-    the journal_mode pragma peewee runs on every connection finds it so and writes nothing.
-    A file that is not a database, or a lock still held at the deadline, is left to peewee's
-    connection to report as before."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    pause = 0.001
+    then put the file in WAL mode, waiting out other processes doing the same (see
+    `backend.sqlite_wal`). A file that is not a database, or a lock still held at the
+    deadline, is left to peewee's connection to report as before."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
         try:
@@ -154,16 +133,7 @@ def _refuse_newer_then_switch_to_wal(path: Path) -> None:
             return  # not a database: peewee's open reports it as before
         if current > SCHEMA_VERSION:
             raise _newer_error(path, current)
-        while True:
-            try:
-                conn.execute("PRAGMA journal_mode = wal").fetchall()
-                return
-            except sqlite3.DatabaseError as exc:
-                locked = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
-                if not locked or time.monotonic() + pause > deadline:
-                    return  # peewee's connection meets the same and reports it
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
+        switch_to_wal(conn, BUSY_TIMEOUT_MS / 1000)
     finally:
         conn.close()
 

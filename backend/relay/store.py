@@ -40,6 +40,7 @@ from playhouse import db_url as pw_db_url
 from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from backend.settings import data_dir
+from backend.sqlite_wal import prepare_wal_file
 
 log = logging.getLogger("charter.relay.store")
 
@@ -246,6 +247,9 @@ def open_database(url: str | None, *, max_connections: int = 32) -> peewee.Datab
             raise ValueError("A sqlite relay URL needs a file path: sqlite:////path/relay.sqlite3")
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Relay processes started together on one new file would otherwise meet in the
+            # WAL switch and fail with "database is locked" (see backend.sqlite_wal).
+            prepare_wal_file(Path(path), timeout_s=5)
         return PooledSqliteDatabase(
             path,
             max_connections=max_connections,
