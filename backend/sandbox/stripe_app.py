@@ -79,6 +79,12 @@ class StripeApiError(Exception):
         return {"error": error}
 
 
+def resource_missing(kind: str, ident: object, param: str) -> StripeApiError:
+    """Stripe's 404 for an id it does not know: "No such invoice: 'in_…'"."""
+    return StripeApiError(f"No such {kind}: '{ident}'", status=404, param=param,
+                          code="resource_missing")
+
+
 def _missing(param: str) -> StripeApiError:
     return StripeApiError(f"Missing required param: {param}.", param=param,
                           code="parameter_missing")
@@ -729,8 +735,7 @@ class StripeSandbox:
             self._expire_due()
             session = self._sessions.get(session_id)
             if session is None:
-                raise StripeApiError(f"No such checkout.session: '{session_id}'", status=404,
-                                     param="session", code="resource_missing")
+                raise resource_missing("checkout.session", session_id, "session")
             return 200, copy.deepcopy(session)
 
     def _expire_session(self, request: Request, body: bytes) -> tuple[Any, ...]:
@@ -739,8 +744,7 @@ class StripeSandbox:
             self._expire_due()
             session = self._sessions.get(session_id)
             if session is None:
-                raise StripeApiError(f"No such checkout.session: '{session_id}'", status=404,
-                                     param="session", code="resource_missing")
+                raise resource_missing("checkout.session", session_id, "session")
             if session["status"] != "open":
                 raise StripeApiError(
                     f"Only Checkout Sessions with a status of 'open' can be expired; this one "
@@ -754,8 +758,7 @@ class StripeSandbox:
             self._expire_due()
             index = self._event_index.get(event_id)
             if index is None:
-                raise StripeApiError(f"No such event: '{event_id}'", status=404, param="id",
-                                     code="resource_missing")
+                raise resource_missing("event", event_id, "id")
             return 200, self._event_view(self._events[index])
 
     def _list_events(self, request: Request, body: bytes) -> tuple[Any, ...]:
@@ -807,8 +810,7 @@ class StripeSandbox:
             for name, cursor in (("starting_after", starting_after),
                                  ("ending_before", ending_before)):
                 if cursor and cursor not in self._event_index:
-                    raise StripeApiError(f"No such event: '{cursor}'", status=404,
-                                         param=name, code="resource_missing")
+                    raise resource_missing("event", cursor, name)
             # Stripe lists newest first; the cursors page towards older / newer events.
             indexed = list(enumerate(self._events))
             if starting_after:

@@ -248,6 +248,7 @@ class PaymentsSandbox:
             _missing,
             _optional,
             parse_form,
+            resource_missing,
         )
 
         params = parse_form(parse_qsl(request.url.query, keep_blank_values=True),
@@ -284,8 +285,7 @@ class PaymentsSandbox:
         invoice = _optional(params, "invoice")
         with self._state.lock:
             if "invoice" in params and invoice not in self.invoices:
-                raise StripeApiError(f"No such invoice: '{invoice}'", status=404,
-                                     param="invoice", code="resource_missing")
+                raise resource_missing("invoice", invoice, "invoice")
 
             def matches(item: dict[str, Any]) -> bool:
                 if invoice is not None and item["invoice"] != invoice:
@@ -306,8 +306,7 @@ class PaymentsSandbox:
             for name in ("starting_after", "ending_before"):
                 cursor = _optional(params, name)
                 if cursor is not None and cursor not in self.invoice_payments:
-                    raise StripeApiError(f"No such invoice_payment: '{cursor}'", status=404,
-                                         param=name, code="resource_missing")
+                    raise resource_missing("invoice_payment", cursor, name)
             after, before = _optional(params, "starting_after"), _optional(params, "ending_before")
             if after and before:
                 raise StripeApiError("You may only specify one of these parameters: "
@@ -331,18 +330,17 @@ class PaymentsSandbox:
                      "url": "/v1/invoice_payments"}
 
     def _retrieve_invoice_payment(self, request: Request, body: bytes) -> tuple[Any, ...]:
-        from backend.sandbox.stripe_app import StripeApiError
+        from backend.sandbox.stripe_app import resource_missing
 
         payment_id = request.path_params["id"]
         with self._state.lock:
             payment = self.invoice_payments.get(payment_id)
             if payment is None:
-                raise StripeApiError(f"No such invoice_payment: '{payment_id}'", status=404,
-                                     param="id", code="resource_missing")
+                raise resource_missing("invoice_payment", payment_id, "id")
             return 200, copy.deepcopy(payment)
 
     def _retrieve_invoice(self, request: Request, body: bytes) -> tuple[Any, ...]:
-        from backend.sandbox.stripe_app import RETRIEVE_SPEC, StripeApiError, parse_form
+        from backend.sandbox.stripe_app import RETRIEVE_SPEC, StripeApiError, parse_form, resource_missing
 
         params = parse_form(parse_qsl(request.url.query, keep_blank_values=True), RETRIEVE_SPEC)
         expand = params.get("expand") or []
@@ -353,8 +351,7 @@ class PaymentsSandbox:
         invoice_id = request.path_params["id"]
         with self._state.lock:
             if invoice_id not in self.invoices:
-                raise StripeApiError(f"No such invoice: '{invoice_id}'", status=404,
-                                     param="invoice", code="resource_missing")
+                raise resource_missing("invoice", invoice_id, "invoice")
             return 200, self._invoice_view(invoice_id, expand_payments=bool(expand))
 
     def _invoice_view(self, invoice_id: str, *, expand_payments: bool) -> dict[str, Any]:

@@ -174,7 +174,7 @@ class TerminalSandbox:
 
     def _new_reader(self, params: dict[str, Any], reader_id: str | None = None
                     ) -> dict[str, Any]:
-        from backend.sandbox.stripe_app import StripeApiError, _missing
+        from backend.sandbox.stripe_app import StripeApiError, _missing, resource_missing
 
         code = params.get("registration_code")
         if not code:
@@ -183,8 +183,7 @@ class TerminalSandbox:
         if not location:
             raise _missing("location")
         if location not in self.locations:
-            raise StripeApiError(f"No such location: '{location}'", status=404,
-                                 param="location", code="resource_missing")
+            raise resource_missing("location", location, "location")
         device = SIMULATED_CODES.get(code)
         if device is None:
             raise StripeApiError(
@@ -202,12 +201,11 @@ class TerminalSandbox:
         return reader
 
     def _reader(self, reader_id: str) -> dict[str, Any]:
-        from backend.sandbox.stripe_app import StripeApiError
+        from backend.sandbox.stripe_app import resource_missing
 
         reader = self.readers.get(reader_id)
         if reader is None:
-            raise StripeApiError(f"No such terminal.reader: '{reader_id}'", status=404,
-                                 param="reader", code="resource_missing")
+            raise resource_missing("terminal.reader", reader_id, "reader")
         return reader
 
     def _list_readers(self, request: Request, body: bytes) -> tuple[Any, ...]:
@@ -316,12 +314,11 @@ class TerminalSandbox:
     # -- PaymentIntents (created here card-present only; a paid invoice adds its own) ---
 
     def _intent(self, intent_id: str) -> dict[str, Any]:
-        from backend.sandbox.stripe_app import StripeApiError
+        from backend.sandbox.stripe_app import resource_missing
 
         intent = self.intents.get(intent_id)
         if intent is None:
-            raise StripeApiError(f"No such payment_intent: '{intent_id}'", status=404,
-                                 param="intent", code="resource_missing")
+            raise resource_missing("payment_intent", intent_id, "intent")
         return intent
 
     def _create_intent(self, request: Request, body: bytes) -> tuple[Any, ...]:
