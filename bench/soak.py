@@ -12,7 +12,7 @@ the screens (attract, amount, method, payment, thank-you), paid with or without 
 on the payment screen, the staff screen opened with the PIN every tenth gift and a cash
 gift recorded there every twentieth. An abandoned crypto payment stays open and the
 reconciler follows it up; an abandoned card's Checkout Session is expired at once (with
-these cadences every abandoned gift is a card). At the end the driver reports the payments
+these cadences half the abandoned gifts are crypto). At the end the driver reports the payments
 still open and how many the reconciler has asked about (waiting up to 10 s for it).
 `--quick` makes 6 gifts with the cadences scaled so that each activity happens at least
 once, an abandoned crypto payment among them.
@@ -97,7 +97,8 @@ def sample(n):
                      "threads": int(status["Threads"]), "py_threads": threading.active_count(),
                      "fds": fds, "db_fds": db}, flush=True)
 state = {"n": 0, "step": "ready", "since": time.time(), "staff": 0, "cash": 0, "errors": 0,
-         "cancelled": 0, "paid": 0, "paid_card": 0, "paid_crypto": 0, "paid_polled": 0}
+         "cancelled": 0, "paid": 0, "paid_card": 0, "paid_crypto": 0, "paid_polled": 0,
+         "donors": 0}
 def click(name):
     window.findChild(QPushButton, name).click()
 def pay(kind, ref, webhook):
@@ -129,7 +130,10 @@ def next_gift():
         return
     click("startButton")
     click("amountButton_" + ("10", "25", "50", "100")[n % 4])
-    state["kind"] = "card" if n % 2 == 0 else "crypto"
+    # Card and crypto in turn by donor, not by step: a staff visit takes a step, and with
+    # kinds by step every abandoned gift (every fifth step, staff every tenth) was a card.
+    state["kind"] = "card" if state["donors"] % 2 == 0 else "crypto"
+    state["donors"] += 1
     click("payCardButton" if state["kind"] == "card" else "payCryptoButton_" + ("btc", "eth", "xrp")[n % 3])
     go("qr")
 def still_open():

@@ -71,26 +71,27 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"charter-kiosk sandbox: cannot listen on {args.host}:{args.port}: {exc}",
               file=sys.stderr)
         return 1
-    if public_url is None and args.host in ("0.0.0.0", ""):
-        port = server.url.rsplit(":", 1)[1]
-        config.public_url = f"http://{lan_address()}:{port}"
-    print(f"Provider sandbox (test mode) listening on {server.url}", file=out)
-    if config.public_url:
-        print(f"Checkout and invoice links use {config.public_url}", file=out)
-    print("Throwaway keys for this sandbox; paste into the shell that runs the kiosk:",
-          file=out)
-    for line in exports(server):
-        print(line, file=out)
-    print("Controls: POST /_sandbox/... (see backend/sandbox). Ctrl-C stops.", file=out)
-    out.flush()
-
     previous = None
     if threading.current_thread() is threading.main_thread():
         def on_term(signum: int, frame: FrameType | None) -> None:
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, on_term)
+    # From here a Ctrl-C stops the server cleanly: the lines below tell a script (and the
+    # tests) that it may send one, so it must not land before the `try`.
     try:
+        if public_url is None and args.host in ("0.0.0.0", ""):
+            port = server.url.rsplit(":", 1)[1]
+            config.public_url = f"http://{lan_address()}:{port}"
+        print(f"Provider sandbox (test mode) listening on {server.url}", file=out)
+        if config.public_url:
+            print(f"Checkout and invoice links use {config.public_url}", file=out)
+        print("Throwaway keys for this sandbox; paste into the shell that runs the kiosk:",
+              file=out)
+        for line in exports(server):
+            print(line, file=out)
+        print("Controls: POST /_sandbox/... (see backend/sandbox). Ctrl-C stops.", file=out)
+        out.flush()
         server.serve_forever()
     except KeyboardInterrupt:
         print("Stopping the sandbox…", file=out)
