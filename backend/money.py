@@ -145,20 +145,51 @@ def format_money(minor: int, currency: str, *, cents: bool = True) -> str:
     return f"{sign}{number} {currency.upper()}"
 
 
+# What may stand between the digits of an amount on a screen: group and decimal separators
+# of the shipped languages (Latin, French no-break spaces, Arabic's ٫ and ٬, Swiss ').
+_AMOUNT_SEPARATORS = ".,'\u066b\u066c \u00a0\u202f"
+_SHOWN_NUMBER = re.compile(rf"(\d(?:[{_AMOUNT_SEPARATORS}]?\d)*)")
+
+
 def shown_amount(text: object, minor: int, currency: str) -> str | None:
     """`text` if it is how a screen showed `minor` in some language ("25,50 $", "‏٢٥ $",
-    "$1,234.50"): short, one line, and its digits, in whatever script, are the amount's
-    (with or without its cents when they are zero). None otherwise, so a caller falls
-    back to `format_money` rather than show a number that is not the one charged."""
+    "$1,234.50", "1.234,50 €"): short, one line, the currency's sign or code, and one
+    number, in whatever script's digits, that reads as exactly this amount (its whole part
+    grouped in threes, then its cents when shown; whole amounts may drop them). None
+    otherwise, so a caller falls back to `format_money` rather than show a number that is
+    not the one charged."""
     if not isinstance(text, str) or not 0 < len(text) <= 40 or minor < 0:
         return None
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
         return None
-    digits = "".join(str(unicodedata.decimal(c)) for c in text
-                     if unicodedata.category(c) == "Nd")
-    scale = 10 ** exponent(currency)
-    ways = {str(minor)} | ({str(minor // scale)} if minor % scale == 0 else set())
-    return text if digits in ways else None
+    if (currency_symbol(currency) or currency.upper()).strip() not in text:
+        return None
+    numbers = _SHOWN_NUMBER.findall(text)
+    rest = _SHOWN_NUMBER.sub("", text)
+    # One number, and no other numerals around it ("²", "½", "五").
+    if len(numbers) != 1 or any(unicodedata.numeric(c, None) is not None for c in rest):
+        return None
+    groups = re.split(f"[{_AMOUNT_SEPARATORS}]", numbers[0])
+    digits = ["".join(str(unicodedata.decimal(c)) for c in group) for group in groups]
+    places = exponent(currency)
+
+    def whole(parts: list[str]) -> int | None:
+        # "1234", "1,234", "1 234 567": a first group, then groups of three; or India's
+        # "12,34,567": groups of two before the last three.
+        sizes = [len(part) for part in parts]
+        western = all(size == 3 for size in sizes[1:]) and sizes[0] <= 3
+        indian = sizes[-1] == 3 and all(size == 2 for size in sizes[1:-1]) and sizes[0] <= 2
+        return int("".join(parts)) if len(parts) == 1 or western or indian else None
+
+    readings = set()
+    if places and len(digits) > 1 and len(digits[-1]) == places:
+        units = whole(digits[:-1])
+        if units is not None:
+            readings.add(units * 10 ** places + int(digits[-1]))
+    units = whole(digits)
+    if units is not None:
+        readings.add(units * 10 ** places)
+    return text if minor in readings else None
 
 
 def currency_symbol(currency: str) -> str | None:

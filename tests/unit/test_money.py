@@ -173,6 +173,8 @@ def test_stripe_minimum() -> None:
     ("$26.03", 2603), ("$25", 2500), ("25,00\u00a0$", 2500), ("1\u202f234,50\u00a0$", 123450),
     ("\u200f\u0662\u0665\u00a0$", 2500),  # Arabic-Indic digits: ٢٥ $
     ("\u200f\u0661\u066c\u0662\u0663\u0664\u066b\u0665\u0660\u00a0$", 123450),  # ١٬٢٣٤٫٥٠ $
+    ("$0.50", 50), ("0,50\u00a0$", 50), ("\u200f\u0660\u066b\u0665\u0660\u00a0$", 50),
+    ("12.345,50\u00a0$", 1234550), ("1234,50\u00a0$", 123450), ("$12,34,567.00", 123456700),
 ])
 def test_shown_amount_keeps_the_kiosks_text_for_the_amount_charged(text: str, minor: int) -> None:
     assert money.shown_amount(text, minor, "usd") == text
@@ -187,6 +189,11 @@ def test_shown_amount_keeps_the_kiosks_text_for_the_amount_charged(text: str, mi
     ("$25\n", 2500), ("$2\u20285", 2500),  # a second line
     ("$" + "0" * 40 + "25", 2500),  # longer than any amount on a screen
     ("$25", -2500),
+    # The same digits, read as another amount: where the separators are matters.
+    ("$2,500", 2500), ("$250.0", 2500), ("$2.500", 2500), ("$25", 25), ("$1,2345.67", 1234567),
+    # Other numerals around or inside the number, another currency, a mark between digits.
+    ("$2½5.00", 2500), ("²$25.00", 2500), ("五$25", 2500), ("€25.00", 2500),
+    ("$12\u200f34", 123400), ("$25 ($25)", 2500),
 ])
 def test_shown_amount_refuses_text_that_is_not_the_amount(text: object, minor: int) -> None:
     assert money.shown_amount(text, minor, "usd") is None
