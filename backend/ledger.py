@@ -823,27 +823,44 @@ def fees_covered_minor(campaign_id: str | None = None) -> int:
     return int(total or 0)
 
 
-def _settle_card(donation: Donation, payment_intent: str, *, via: str,
-                 refund_target: int = 0) -> None:
-    """Bring a card gift's refund and dispute entries to where its refunds and disputes
-    stand, whatever order their events were heard in.
+def _payment_intents_of(donation: Donation, payment_intent: str) -> list[str]:
+    """Every PaymentIntent that paid this gift: its Checkout Session's or tap's, or those
+    known to have paid its month (an invoice may be paid in parts)."""
+    ref = donation.provider_ref
+    found = {payment_intent}
+    found.update(str(p.payment_intent) for p in StripePayment.select(
+        StripePayment.payment_intent).where((StripePayment.session_id == ref) &
+                                            StripePayment.payment_intent.is_null(False)))
+    found.update(str(link.payment_intent) for link in InvoicePayment.select(
+        InvoicePayment.payment_intent).where(InvoicePayment.invoice_id == ref))
+    return sorted(found)
 
-    Refunds come first: they are Stripe's cumulative `amount_refunded`, the most any report
-    said and at most the gift, so they never shrink. Each dispute whose funds are out then
-    takes what it disputes from what the refunds left, in dispute-id order; a dispute won or
-    closed takes nothing. So a refund heard while a dispute has the funds out is kept when
-    the dispute is won, and a gift refunded in full holds nothing for a dispute heard before
-    the refund. The gift's net, gift - refunds - disputes out, never goes below zero.
+
+def _settle_card(donation: Donation, payment_intent: str, *, via: str,
+                 refund_target: int = 0) -> int:
+    """Bring a card gift's refund and dispute entries to where its refunds and disputes
+    stand, whatever order their events were heard in; what is refunded in all.
+
+    Refunds come first: each charge's is Stripe's cumulative `amount_refunded`, the most any
+    report said and at most the charge, so they never shrink; together at most the gift.
+    Each dispute (of any of the gift's payments) whose funds are out then takes what it
+    disputes from what the refunds left, in dispute-id order; a dispute won or closed takes
+    nothing. So a refund heard while a dispute has the funds out is kept when the dispute is
+    won, and a gift refunded in full holds nothing for a dispute heard before the refund.
+    The gift's net, gift - refunds - disputes out, never goes below zero.
     """
     entries = _entries_of(donation.id)
     gross = sum(a for kind, _, a in entries if kind in GIFT_KINDS)
     already = -sum(a for kind, _, a in entries if kind == "refund")
-    refunds = max(refund_target, already)
+    mine_key = f"refund:stripe:{payment_intent}:"
+    mine = -sum(a for kind, key, a in entries if kind == "refund" and key.startswith(mine_key))
+    refunds = min(gross, already - mine + max(refund_target, mine))
     room = gross - refunds
     holds = _dispute_holds(entries)
     # A dispute, what it holds now, what it should, and whether its funds are still out.
     changes: list[tuple[str, int, int, bool]] = []
-    for row in Dispute.select().where(Dispute.payment_ref == payment_intent).order_by(
+    for row in Dispute.select().where(
+            Dispute.payment_ref.in_(_payment_intents_of(donation, payment_intent))).order_by(
             Dispute.dispute_id):
         out = row.state in DISPUTE_TAKES
         wanted = min(row.amount_minor, max(room, 0)) if out else 0
@@ -867,13 +884,16 @@ def _settle_card(donation: Donation, payment_intent: str, *, via: str,
                        key(dispute_id, "reinstated"), via=via,
                        reason="the refund gives back what the dispute held" if out else None)
     if refunds > already:
+        # Named by where this charge's refunds stand before and after: unique, as they only
+        # grow (a key naming only the level met one an older kiosk wrote for a cut refund).
         _add_entry(donation, "refund", already - refunds,
-                   f"refund:stripe:{payment_intent}:{refunds}", via=via)
+                   f"{mine_key}{mine}:{mine + refunds - already}", via=via)
     for dispute_id, held, wanted, _ in changes:
         if wanted > held:
             _add_entry(donation, "dispute_withdrawn", held - wanted,
                        key(dispute_id, "withdrawn"), via=via)
     _relabel(donation)
+    return max(refunds, already)
 
 
 def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome:
@@ -892,17 +912,21 @@ def apply_stripe_refund(charge: Mapping[str, Any], *, via: str) -> LedgerOutcome
         if donation is None:
             raise _Waiting(f"stripe-pi:{payment_intent}")
         gross = _sum_entries(donation.id, GIFT_KINDS)
-        target = gross if level is None or charge.get("refunded") is True else min(level, gross)
-        _settle_card(donation, payment_intent, refund_target=target, via=via)
+        # This charge's refunds, at most the charge (a month paid in parts has several).
+        charged = charge.get("amount")
+        cap = charged if isinstance(charged, int) and not isinstance(charged, bool) and \
+            0 < charged <= gross else gross
+        target = cap if level is None or charge.get("refunded") is True else min(level, cap)
+        refunded = _settle_card(donation, payment_intent, refund_target=target, via=via)
         # A monthly gift's month has no StripePayment of its own; the first month's
         # ContributionIntent is the donor's choice at the kiosk that started the gift.
         payment = StripePayment.get_or_none(StripePayment.payment_intent == payment_intent)
         intent_id = payment.intent_id if payment is not None else donation.intent_id
-        if target >= gross:
+        if refunded >= gross:
             if payment is not None:
                 _advance(StripePayment, StripePayment.session_id, payment.session_id, "refunded")
             _advance_intent(intent_id, "refunded")
-        status = "refunded" if target >= gross else "partially_refunded"
+        status = "refunded" if refunded >= gross else "partially_refunded"
         return LedgerOutcome(status, intent_id=intent_id, donation_id=donation.id)
 
 
@@ -920,10 +944,14 @@ def apply_stripe_dispute(dispute: Mapping[str, Any], event_type: str, *,
             isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         return LedgerOutcome("disputed", ignored_reason="dispute without id, payment or amount")
     status = str(dispute.get("status") or "")
+    final = {"won": "won", "lost": "lost", "warning_closed": "closed"}.get(status)
     if event_type == "charge.dispute.closed":
-        target = {"won": "won", "lost": "lost", "warning_closed": "closed"}.get(status)
+        target = final
     elif event_type == "charge.dispute.funds_reinstated":
-        target = "won"
+        # Stripe also reinstates funds after a *lost* dispute on a partly refunded payment
+        # (the part the refund already gave back): the dispute's own status says how it
+        # ended, so `closed: lost` and this agree in either order.
+        target = final or "won"
     elif event_type == "charge.dispute.funds_withdrawn":
         target = "withdrawn"
     else:  # created: an inquiry (warning_*) withdraws nothing
@@ -1077,8 +1105,7 @@ def _refund_crypto(record: CryptoPayment, *, via: str) -> None:
     """NOWPayments refunded the payment: whatever it counts for goes back. A `finished` or a
     staff acceptance heard after the refund still counts what it says happened first, and
     is refunded with it, so every kiosk ends with the same gift and the same refund."""
-    donation = Donation.get_or_none((Donation.source == "nowpayments") &
-                                    (Donation.provider_ref == record.payment_id))
+    donation = _crypto_donation(record)
     if donation is not None:
         gross = _sum_entries(donation.id, GIFT_KINDS)
         _add_entry(donation, "refund", -net_minor(donation.id),
@@ -1122,25 +1149,53 @@ def _decide_partial(record: CryptoPayment, amount: int | None, *, via: str,
         _advance_intent(record.intent_id, "refused")
         current = CryptoPayment.get(CryptoPayment.payment_id == record.payment_id)
         return LedgerOutcome(current.status, intent_id=record.intent_id)
-    if record.status == "paid":
+    if record.status == "paid" and _paid_in_full(record):
         return LedgerOutcome(record.status, intent_id=record.intent_id,
                              ignored_reason="already paid in full")
     if record.status == "refunded":
         # Heard after NOWPayments' refund: staff accepted it before, so it counts and goes
         # back, as on the kiosks that heard the two the other way round.
-        donation_id = _count_crypto(record, via=via, amount_minor=amount,
-                                    note="partial payment accepted by staff",
-                                    first_kind="partial_accepted", recorded_by=decided_by)
+        donation_id = _accept_partial(record, amount, via=via, decided_by=decided_by)
         _refund_crypto(record, via=via)
         return LedgerOutcome("refunded", intent_id=record.intent_id, donation_id=donation_id)
     _advance(CryptoPayment, CryptoPayment.payment_id, record.payment_id, "paid")
     _advance_intent(record.intent_id, "paid")
     record = CryptoPayment.get(CryptoPayment.payment_id == record.payment_id)
+    donation_id = _accept_partial(record, amount, via=via, decided_by=decided_by)
+    return LedgerOutcome("paid", counted=donation_id is not None, intent_id=record.intent_id,
+                         donation_id=donation_id)
+
+
+def _crypto_donation(record: CryptoPayment) -> Donation | None:
+    return Donation.get_or_none((Donation.source == "nowpayments") &
+                                (Donation.provider_ref == record.payment_id))
+
+
+def _paid_in_full(record: CryptoPayment) -> bool:
+    """NOWPayments said `finished`: the gift was counted whole, or topped up to whole."""
+    donation = _crypto_donation(record)
+    return donation is not None and LedgerEntry.select().where(
+        (LedgerEntry.donation == donation.id) &
+        LedgerEntry.kind.in_(("gift", "top_up"))).exists()
+
+
+def _accept_partial(record: CryptoPayment, amount: int, *, via: str,
+                    decided_by: str) -> int | None:
+    """Count what staff accepted; the new donation's id, or None if it was counted before.
+    Staff at two kiosks may accept one payment before hearing each other, having seen
+    different amounts arrive (coins keep arriving): the larger stands, whichever is heard
+    first, so the kiosks agree."""
     donation_id = _count_crypto(record, via=via, amount_minor=amount,
                                 note="partial payment accepted by staff",
                                 first_kind="partial_accepted", recorded_by=decided_by)
-    return LedgerOutcome("paid", counted=donation_id is not None, intent_id=record.intent_id,
-                         donation_id=donation_id)
+    donation = _crypto_donation(record) if donation_id is None else None
+    if donation is not None and not _paid_in_full(record):
+        accepted = _sum_entries(donation.id, ("partial_accepted",))
+        if amount > accepted:
+            _add_entry(donation, "partial_accepted", amount - accepted,
+                       f"partial:nowpayments:{record.payment_id}:{amount}", via=via,
+                       recorded_by=decided_by, reason="a later staff acceptance of more")
+    return donation_id
 
 
 def _prorated(record: CryptoPayment) -> int:

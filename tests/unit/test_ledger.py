@@ -27,6 +27,7 @@ from backend.models import (
     PendingEvent,
     StripePayment,
 )
+from backend.models import Dispute as DisputeState
 from backend.result import UserError
 from backend.settings import write_settings
 from backend.webhooks import ProviderEvent
@@ -757,6 +758,96 @@ def test_a_refunded_partial_payment_stays_refunded_when_finished_is_heard_late(
     for n, order in enumerate(itertools.permutations([accepted, refunded])):
         assert _ledger_after(tmp_path / f"p{n}.sqlite3", [partly, *order]) == \
             (0, 333, -333, [("931", "refunded")]), order
+
+
+def test_funds_reinstated_after_a_lost_dispute_does_not_win_it(tmp_path: Path) -> None:
+    # Stripe reinstates the refunded part of a lost dispute on a partly refunded payment:
+    # the event names the dispute's status, lost. Heard before `closed: lost` it was taken
+    # for a win (600 left in the total one way, 0 the other).
+    paid, refunded = completed("cs_n", amount=1000), charge_refunded("pi_cs_n", 1000, 400)
+    opened = dispute_event("created", "needs_response", "pi_cs_n", 1000)
+    lost = dispute_event("closed", "lost", "pi_cs_n", 1000)
+    reinstated = dispute_event("funds_reinstated", "lost", "pi_cs_n", 1000)
+    for n, order in enumerate(itertools.permutations([refunded, opened, lost, reinstated])):
+        assert _ledger_after(tmp_path / f"{n}.sqlite3", [paid, *order]) == \
+            (0, 1000, -1000, [("cs_n", "dispute_lost")]), order
+    # Reinstated during review, before any close, is still a win.
+    assert _ledger_after(tmp_path / "won.sqlite3", [
+        paid, opened, dispute_event("funds_reinstated", "under_review", "pi_cs_n", 1000)]) == \
+        (1000, 1000, 0, [("cs_n", "counted")])
+
+
+def test_a_refund_cut_by_an_older_kiosk_is_completed_not_dropped(tmp_path: Path) -> None:
+    # What the ledger before the settle rule wrote when a refund of 800 was heard while a
+    # dispute held 500 of a 1000 gift: the refund cut to the 500 left, keyed by its level.
+    open_fresh_database(tmp_path / "old.sqlite3")
+    ledger.apply_event(completed("cs_o", amount=1000), via="relay")
+    donation = Donation.get()
+    with db.database.atomic():
+        ledger._add_entry(donation, "dispute_withdrawn", -500, "dispute:dp_pi_cs_o:withdrawn",
+                          via="webhook")
+        DisputeState.insert(dispute_id="dp_pi_cs_o", payment_ref="pi_cs_o", state="withdrawn",
+                            state_rank=2, amount_minor=500).execute()
+        ledger._add_entry(donation, "refund", -500, "refund:stripe:pi_cs_o:800", via="webhook")
+    # Upgraded, the kiosk hears the dispute won, then Stripe's retry of the refund.
+    ledger.apply_event(dispute_event("closed", "won", "pi_cs_o", 500), via="relay")
+    ledger.apply_event(charge_refunded("pi_cs_o", 1000, 800), via="relay")
+    assert total() == (200, 1)
+    assert Donation.get().status == "partially_refunded"
+
+
+def _month_paid_in_parts(invoice: str, parts: dict[str, int]) -> ProviderEvent:
+    """`invoice.paid` for a month of a monthly gift, its payments expanded: one
+    InvoicePayment per PaymentIntent that paid a part of it."""
+    return stripe_event("invoice.paid", {
+        "id": invoice, "object": "invoice", "amount_paid": sum(parts.values()),
+        "currency": "usd", "billing_reason": "subscription_cycle", "livemode": False,
+        "parent": {"type": "subscription_details", "subscription_details": {
+            "subscription": "sub_parts", "metadata": {"campaign_id": CAMPAIGN,
+                                                      "kiosk_id": "kiosk-1"}}},
+        "payments": {"object": "list", "data": [
+            {"id": f"inpay_{pi}", "object": "invoice_payment", "invoice": invoice,
+             "payment": {"type": "payment_intent", "payment_intent": pi}, "status": "paid",
+             "amount_paid": amount, "livemode": False} for pi, amount in parts.items()]}})
+
+
+def test_a_month_paid_in_parts_refunds_each_charge_by_its_own_amount(tmp_path: Path) -> None:
+    month = _month_paid_in_parts("in_parts", {"pi_a": 500, "pi_b": 500})
+    # The second charge refunded in full gives back its 500, not the month's 1000.
+    assert _ledger_after(tmp_path / "b.sqlite3", [month, charge_refunded("pi_b", 500, 500)])[:3] \
+        == (500, 1000, -500)
+    # Each charge's refunds add up: 300 of one and 200 of the other are 500, in any order.
+    a, b = charge_refunded("pi_a", 500, 300), charge_refunded("pi_b", 500, 200)
+    for n, order in enumerate(itertools.permutations([month, a, b])):
+        assert _ledger_after(tmp_path / f"{n}.sqlite3", list(order)) == \
+            (500, 1000, -500, [("in_parts", "partially_refunded")]), order
+    # A dispute on one part takes what the refunds left of the month, once.
+    lost = dispute_event("closed", "lost", "pi_b", 500)
+    for n, order in enumerate(itertools.permutations([month, a, lost])):
+        assert _ledger_after(tmp_path / f"d{n}.sqlite3", list(order)) == \
+            (200, 1000, -800, [("in_parts", "dispute_lost")]), order
+
+
+def test_two_kiosks_accepting_one_partial_payment_agree_on_the_larger(tmp_path: Path) -> None:
+    # Staff at two kiosks accept the same partly paid coins before hearing each other, having
+    # seen different amounts arrive: the larger stands, whichever is heard first.
+    partly = np_event(np_payment(932, "partially_paid", actually_paid="0.0001"))
+
+    def accepted(kiosk: str, amount: int) -> ProviderEvent:
+        body = {"type": "partial.accepted", "id": f"{kiosk}/decision-932", "payment_id": "932",
+                "amount_minor": amount, "campaign_id": CAMPAIGN, "kiosk_id": kiosk,
+                "livemode": False}
+        return ProviderEvent("kiosk", body["id"], "partial.accepted", body, mode="test",
+                             origin=kiosk)
+
+    low, high = accepted("kiosk-2", 333), accepted("kiosk-3", 500)
+    finished = np_event(np_payment(932, "finished"))
+    for n, order in enumerate(itertools.permutations([low, high])):
+        assert _ledger_after(tmp_path / f"{n}.sqlite3", [partly, *order]) == \
+            (500, 500, 0, [("932", "counted")]), order
+    for n, order in enumerate(itertools.permutations([low, high, finished])):
+        assert _ledger_after(tmp_path / f"f{n}.sqlite3", [partly, *order]) == \
+            (1000, 1000, 0, [("932", "counted")]), order
 
 
 # --- concurrency ------------------------------------------------------------
