@@ -25,9 +25,13 @@ cycles than in four real hours. Clock-driven expiries do not fast-forward.
 Every tenth of the way (after every gift when there are fewer than ten), and at the end, the
 kiosk reports its RSS, threads, open file descriptors and the descriptors open on its database
 files (each SQLite connection holds the database and its
-WAL), after a garbage collection. The verdict compares the end with the sample after the
-first tenth (warm-up: caches, the Stripe SDK, the first connections): threads, descriptors
-and database handles must not grow at all; RSS by at most 5 MB or 3 %, whichever is larger.
+WAL) and how many of them are sockets, after a garbage collection. The verdict compares the
+end with the sample after the first tenth (warm-up: caches, the Stripe SDK, the first
+connections): threads and database handles must not grow at all; RSS by at most 5 MB or 3 %,
+whichever is larger; descriptors must not grow over the second half of the run (a leak of one
+per gift, or one per thousand, shows there), and any added after warm-up must be sockets: a
+provider's pool of kept-alive connections opens a second one the first time two workers ask
+that provider at once, which can happen any time (bounded by the pool, so not a leak).
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ def sample(n):
     status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
     fds = 0
     db = 0
+    sockets = 0
     for fd in os.listdir("/proc/self/fd"):
         try:
             target = os.readlink(f"/proc/self/fd/{fd}")
@@ -92,10 +97,11 @@ def sample(n):
         fds += 1
         if os.path.basename(target).startswith(db_names):
             db += 1
+        sockets += target.startswith("socket:")
     print("SAMPLE", {"gift": n, "t": time.time(), "rss_kb": int(status["VmRSS"].split()[0]),
                      "hwm_kb": int(status["VmHWM"].split()[0]),
                      "threads": int(status["Threads"]), "py_threads": threading.active_count(),
-                     "fds": fds, "db_fds": db}, flush=True)
+                     "fds": fds, "db_fds": db, "sockets": sockets}, flush=True)
 state = {"n": 0, "step": "ready", "since": time.time(), "staff": 0, "cash": 0, "errors": 0,
          "cancelled": 0, "paid": 0, "paid_card": 0, "paid_crypto": 0, "paid_polled": 0,
          "donors": 0}
@@ -284,8 +290,10 @@ def soak(gifts: int, samples: int = 10, *, staff_every: int = 10, cash_every: in
 
 def verdict(samples: list[dict[str, Any]], done: dict[str, Any], errors: list[dict[str, Any]],
             elapsed: float, gifts: int) -> dict[str, Any]:
-    """Compare the end with the first sample after warm-up (a tenth of the way)."""
+    """Compare the end with the first sample after warm-up (a tenth of the way), and for
+    descriptors with the sample half way too (see the module's docstring)."""
     warm = next((s for s in samples if s["gift"] >= max(1, gifts // 10)), samples[0])
+    half = next((s for s in samples if s["gift"] >= max(1, gifts // 2)), samples[0])
     end = samples[-1]
     after = [s for s in samples if s["gift"] >= warm["gift"]]
     rss_growth_mb = (end["rss_kb"] - warm["rss_kb"]) / 1024
@@ -295,9 +303,12 @@ def verdict(samples: list[dict[str, Any]], done: dict[str, Any], errors: list[di
         "threads": end["threads"] - warm["threads"],
         "fds": end["fds"] - warm["fds"],
         "db_fds": end["db_fds"] - warm["db_fds"],
+        "sockets": end["sockets"] - warm["sockets"],
+        "fds_second_half": end["fds"] - half["fds"],
     }
-    ok = (rss_growth_mb <= allowed_mb and growth["threads"] <= 0 and growth["fds"] <= 0
-          and growth["db_fds"] <= 0 and done["paid"] > 0)
+    ok = (rss_growth_mb <= allowed_mb and growth["threads"] <= 0 and growth["db_fds"] <= 0
+          and growth["fds_second_half"] <= 0 and growth["fds"] <= max(0, growth["sockets"])
+          and done["paid"] > 0)
     return {
         "gifts": gifts,
         "elapsed_s": round(elapsed, 1),
@@ -306,7 +317,8 @@ def verdict(samples: list[dict[str, Any]], done: dict[str, Any], errors: list[di
         "open_at_end": done["open"], "open_followed_up": done["followed_up"],
         "cancelled": done["cancelled"], "staff_visits": done["staff"],
         "cash_gifts": done["cash"], "errors": len(errors),
-        "samples": [{k: s[k] for k in ("gift", "rss_kb", "threads", "fds", "db_fds")} for s in samples],
+        "samples": [{k: s[k] for k in ("gift", "rss_kb", "threads", "fds", "db_fds", "sockets")}
+                    for s in samples],
         "warm": {k: warm[k] for k in ("gift", "rss_kb", "threads", "fds", "db_fds")},
         "max_after_warm": {k: max(s[k] for s in after) for k in ("rss_kb", "threads", "fds", "db_fds")},
         "growth": growth,
@@ -353,13 +365,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{result['paid_without_webhook']} without a webhook (the poller's); "
               f"still open at the end: {result['open_at_end']}, followed up by the reconciler: "
               f"{result['open_followed_up']}")
-        print(f"{'gift':>6} {'RSS MB':>8} {'threads':>8} {'fds':>5} {'db fds':>7}")
+        print(f"{'gift':>6} {'RSS MB':>8} {'threads':>8} {'fds':>5} {'db fds':>7} {'sockets':>8}")
         for s in result["samples"]:
             print(f"{s['gift']:>6} {s['rss_kb'] / 1024:>8.1f} {s['threads']:>8} {s['fds']:>5} "
-                  f"{s['db_fds']:>7}")
+                  f"{s['db_fds']:>7} {s['sockets']:>8}")
         g = result["growth"]
         print(f"growth after warm-up (gift {result['warm']['gift']}): RSS {g['rss_mb']:+.1f} MB "
-              f"(allowed {result['rss_allowed_mb']}), threads {g['threads']:+d}, fds {g['fds']:+d}, "
+              f"(allowed {result['rss_allowed_mb']}), threads {g['threads']:+d}, fds {g['fds']:+d} "
+              f"(sockets {g['sockets']:+d}; over the second half {g['fds_second_half']:+d}), "
               f"db fds {g['db_fds']:+d}; peak RSS {result['peak_rss_mb']} MB -> "
               f"{'no growth' if result['ok'] else 'GROWTH'}")
     if args.quick:  # still warming up at the end: only that every activity ran without error
