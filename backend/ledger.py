@@ -113,7 +113,9 @@ NOWPAYMENTS_STATUS = {
 }
 
 # Where a dispute stands; each event can only move it up (closed ones are final).
-DISPUTE_RANK = {None: 0, "inquiry": 1, "withdrawn": 2, "won": 3, "lost": 3, "closed": 3}
+# "reinstated": the funds came back while the dispute is still open (not yet won or lost).
+DISPUTE_RANK = {None: 0, "inquiry": 1, "withdrawn": 2, "reinstated": 3, "won": 4, "lost": 4,
+                "closed": 4}
 # Where a dispute has the gift's funds out; won, closed or an inquiry, it takes nothing.
 DISPUTE_TAKES = ("withdrawn", "lost")
 
@@ -950,8 +952,9 @@ def apply_stripe_dispute(dispute: Mapping[str, Any], event_type: str, *,
     elif event_type == "charge.dispute.funds_reinstated":
         # Stripe also reinstates funds after a *lost* dispute on a partly refunded payment
         # (the part the refund already gave back): the dispute's own status says how it
-        # ended, so `closed: lost` and this agree in either order.
-        target = final or "won"
+        # ended, so `closed: lost` and this agree in either order. Reinstated while the
+        # dispute is still open, the funds are back but its end is still to come.
+        target = final or "reinstated"
     elif event_type == "charge.dispute.funds_withdrawn":
         target = "withdrawn"
     else:  # created: an inquiry (warning_*) withdraws nothing

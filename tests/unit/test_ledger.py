@@ -771,10 +771,14 @@ def test_funds_reinstated_after_a_lost_dispute_does_not_win_it(tmp_path: Path) -
     for n, order in enumerate(itertools.permutations([refunded, opened, lost, reinstated])):
         assert _ledger_after(tmp_path / f"{n}.sqlite3", [paid, *order]) == \
             (0, 1000, -1000, [("cs_n", "dispute_lost")]), order
-    # Reinstated during review, before any close, is still a win.
-    assert _ledger_after(tmp_path / "won.sqlite3", [
-        paid, opened, dispute_event("funds_reinstated", "under_review", "pi_cs_n", 1000)]) == \
+    # Reinstated while still open, the funds are back until the dispute ends; if it is
+    # then lost they go out again, whichever of the two is heard first.
+    open_reinstated = dispute_event("funds_reinstated", "under_review", "pi_cs_n", 1000)
+    assert _ledger_after(tmp_path / "open.sqlite3", [paid, opened, open_reinstated]) == \
         (1000, 1000, 0, [("cs_n", "counted")])
+    for n, order in enumerate(itertools.permutations([opened, open_reinstated, lost])):
+        assert _ledger_after(tmp_path / f"l{n}.sqlite3", [paid, *order]) == \
+            (0, 1000, -1000, [("cs_n", "dispute_lost")]), order
 
 
 def test_a_refund_cut_by_an_older_kiosk_is_completed_not_dropped(tmp_path: Path) -> None:
