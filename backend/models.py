@@ -198,8 +198,11 @@ class LedgerEntry(BaseModel):
     """One movement of a campaign's total. The kept total is the sum of these.
 
     Append only: a refund, a dispute or a void is a new entry, never an edit.
-    `key` names the entry the same way on every kiosk (e.g. `refund:stripe:pi_…:1500`),
-    so an entry reported twice, or by two paths, is applied once.
+    `key` names the entry by what it records (e.g. `refund:stripe:pi_…:0:1500`, a charge's
+    refunds going from 0 to 1500), so an entry reported twice, or by two paths at once, is
+    applied once. A kiosk that hears a history in another order may write other entries
+    (a cut and a completing one where another wrote one); their sum, and so every kiosk's
+    total, is the same.
     """
 
     id = pw.AutoField()
