@@ -232,6 +232,17 @@ def _as_int(value: str, param: str, *, minimum: int | None = None) -> int:
     return number
 
 
+def list_limit(params: dict[str, Any]) -> int:
+    """A list endpoint's `limit`: 10 unless given, between 1 and 100 as Stripe allows."""
+    if "limit" not in params:
+        return 10
+    limit = _as_int(params["limit"], "limit")
+    if not 1 <= limit <= 100:
+        raise StripeApiError("This value must be between 1 and 100.", param="limit",
+                             code="parameter_invalid_integer")
+    return limit
+
+
 def _optional(params: dict[str, Any], key: str) -> str | None:
     value = params.get(key)
     return value if isinstance(value, str) and value != "" else None
@@ -766,12 +777,7 @@ class StripeSandbox:
         # `created` is either an integer or a hash of bounds.
         exact = [v for k, v in pairs if k == "created"]
         params = parse_form([(k, v) for k, v in pairs if k != "created"], LIST_EVENTS_SPEC)
-        limit = 10
-        if "limit" in params:
-            limit = _as_int(params["limit"], "limit")
-            if not 1 <= limit <= 100:
-                raise StripeApiError("This value must be between 1 and 100.", param="limit",
-                                     code="parameter_invalid_integer")
+        limit = list_limit(params)
         patterns: list[str] = []
         if _optional(params, "type"):
             patterns.append(params["type"])

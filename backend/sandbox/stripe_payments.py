@@ -244,21 +244,16 @@ class PaymentsSandbox:
         from backend.sandbox.stripe_app import (
             LIST_INVOICE_PAYMENTS_SPEC,
             StripeApiError,
-            _as_int,
             _missing,
             _optional,
+            list_limit,
             parse_form,
             resource_missing,
         )
 
         params = parse_form(parse_qsl(request.url.query, keep_blank_values=True),
                             LIST_INVOICE_PAYMENTS_SPEC)
-        limit = 10
-        if "limit" in params:
-            limit = _as_int(params["limit"], "limit")
-            if not 1 <= limit <= 100:
-                raise StripeApiError("This value must be between 1 and 100.", param="limit",
-                                     code="parameter_invalid_integer")
+        limit = list_limit(params)
         payment: dict[str, Any] | None = params.get("payment")
         if payment is not None:
             kind = _optional(payment, "type")
