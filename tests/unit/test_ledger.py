@@ -698,6 +698,15 @@ def _ledger_after(path: Path, events: list[ProviderEvent]) -> tuple[int, int, in
             sorted((d.provider_ref, d.status) for d in Donation.select()))
 
 
+def assert_every_order(folder: Path, first: list[ProviderEvent], events: list[ProviderEvent],
+                       expected: tuple[int, int, int, list[tuple[str, str]]]) -> None:
+    """After `first`, `events` heard in each of their orders end with `expected`: net,
+    gross, corrections and each donation's label, each order in a database of its own."""
+    folder.mkdir(exist_ok=True)
+    for n, order in enumerate(itertools.permutations(events)):
+        assert _ledger_after(folder / f"{n}.sqlite3", [*first, *order]) == expected, order
+
+
 def test_a_refund_heard_while_a_dispute_has_the_funds_out_is_not_lost_when_it_is_won(
         tmp_path: Path) -> None:
     paid, refunded = completed("cs_k", amount=1000), charge_refunded("pi_cs_k", 1000, 1000)
@@ -705,9 +714,8 @@ def test_a_refund_heard_while_a_dispute_has_the_funds_out_is_not_lost_when_it_is
     won = dispute_event("closed", "won", "pi_cs_k", 1000)
     # Heard as disputed, refunded, won, the refund was cut to nothing (the dispute had the
     # funds) and the win brought the whole gift back: 1000 against 0 the other way.
-    for n, order in enumerate(itertools.permutations([refunded, opened, won])):
-        assert _ledger_after(tmp_path / f"{n}.sqlite3", [paid, *order]) == \
-            (0, 1000, -1000, [("cs_k", "refunded")]), order
+    assert_every_order(tmp_path / "o", [paid], [refunded, opened, won],
+                       (0, 1000, -1000, [("cs_k", "refunded")]))
 
 
 def test_a_refund_and_a_dispute_share_a_gift_in_any_order(tmp_path: Path) -> None:
@@ -716,12 +724,10 @@ def test_a_refund_and_a_dispute_share_a_gift_in_any_order(tmp_path: Path) -> Non
     paid, refunded = completed("cs_m", amount=1000), charge_refunded("pi_cs_m", 1000, 600)
     opened = dispute_event("created", "needs_response", "pi_cs_m", 1000)
     won = dispute_event("closed", "won", "pi_cs_m", 1000)
-    for n, order in enumerate(itertools.permutations([refunded, opened])):
-        assert _ledger_after(tmp_path / f"o{n}.sqlite3", [paid, *order]) == \
-            (0, 1000, -1000, [("cs_m", "disputed")]), order
-    for n, order in enumerate(itertools.permutations([refunded, opened, won])):
-        assert _ledger_after(tmp_path / f"w{n}.sqlite3", [paid, *order]) == \
-            (400, 1000, -600, [("cs_m", "partially_refunded")]), order
+    assert_every_order(tmp_path / "o", [paid], [refunded, opened],
+                       (0, 1000, -1000, [("cs_m", "disputed")]))
+    assert_every_order(tmp_path / "w", [paid], [refunded, opened, won],
+                       (400, 1000, -600, [("cs_m", "partially_refunded")]))
     # Heard as disputed then refunded, the dispute gives back what the refund covers, and
     # the treasurer's export says why.
     _ledger_after(tmp_path / "export.sqlite3", [paid, opened, refunded])
@@ -737,9 +743,8 @@ def test_a_gift_refunded_in_full_and_disputed_has_one_label_in_any_order(tmp_pat
     opened = dispute_event("created", "needs_response", "pi_cs_l", 1000)
     lost = dispute_event("closed", "lost", "pi_cs_l", 1000)
     # The money always agreed (0); the label was "refunded" one way, "disputed" the other.
-    for n, order in enumerate(itertools.permutations([refunded, opened, lost])):
-        assert _ledger_after(tmp_path / f"{n}.sqlite3", [paid, *order]) == \
-            (0, 1000, -1000, [("cs_l", "refunded")]), order
+    assert_every_order(tmp_path / "o", [paid], [refunded, opened, lost],
+                       (0, 1000, -1000, [("cs_l", "refunded")]))
 
 
 def test_a_refunded_partial_payment_stays_refunded_when_finished_is_heard_late(
@@ -752,12 +757,10 @@ def test_a_refunded_partial_payment_stays_refunded_when_finished_is_heard_late(
     finished, refunded = (np_event(np_payment(931, status)) for status in ("finished", "refunded"))
     # Refunded, then finished, once counted the top-up (667); refunded before the staff
     # decision, the acceptance counted nothing, so the kiosks' "given" figures differed.
-    for n, order in enumerate(itertools.permutations([accepted, finished, refunded])):
-        assert _ledger_after(tmp_path / f"{n}.sqlite3", [partly, *order]) == \
-            (0, 1000, -1000, [("931", "refunded")]), order
-    for n, order in enumerate(itertools.permutations([accepted, refunded])):
-        assert _ledger_after(tmp_path / f"p{n}.sqlite3", [partly, *order]) == \
-            (0, 333, -333, [("931", "refunded")]), order
+    assert_every_order(tmp_path / "o", [partly], [accepted, finished, refunded],
+                       (0, 1000, -1000, [("931", "refunded")]))
+    assert_every_order(tmp_path / "p", [partly], [accepted, refunded],
+                       (0, 333, -333, [("931", "refunded")]))
 
 
 def test_funds_reinstated_after_a_lost_dispute_does_not_win_it(tmp_path: Path) -> None:
@@ -768,17 +771,15 @@ def test_funds_reinstated_after_a_lost_dispute_does_not_win_it(tmp_path: Path) -
     opened = dispute_event("created", "needs_response", "pi_cs_n", 1000)
     lost = dispute_event("closed", "lost", "pi_cs_n", 1000)
     reinstated = dispute_event("funds_reinstated", "lost", "pi_cs_n", 1000)
-    for n, order in enumerate(itertools.permutations([refunded, opened, lost, reinstated])):
-        assert _ledger_after(tmp_path / f"{n}.sqlite3", [paid, *order]) == \
-            (0, 1000, -1000, [("cs_n", "dispute_lost")]), order
+    assert_every_order(tmp_path / "o", [paid], [refunded, opened, lost, reinstated],
+                       (0, 1000, -1000, [("cs_n", "dispute_lost")]))
     # Reinstated while still open, the funds are back until the dispute ends; if it is
     # then lost they go out again, whichever of the two is heard first.
     open_reinstated = dispute_event("funds_reinstated", "under_review", "pi_cs_n", 1000)
     assert _ledger_after(tmp_path / "open.sqlite3", [paid, opened, open_reinstated]) == \
         (1000, 1000, 0, [("cs_n", "counted")])
-    for n, order in enumerate(itertools.permutations([opened, open_reinstated, lost])):
-        assert _ledger_after(tmp_path / f"l{n}.sqlite3", [paid, *order]) == \
-            (0, 1000, -1000, [("cs_n", "dispute_lost")]), order
+    assert_every_order(tmp_path / "l", [paid], [opened, open_reinstated, lost],
+                       (0, 1000, -1000, [("cs_n", "dispute_lost")]))
 
 
 def test_a_refund_cut_by_an_older_kiosk_is_completed_not_dropped(tmp_path: Path) -> None:
@@ -822,14 +823,12 @@ def test_a_month_paid_in_parts_refunds_each_charge_by_its_own_amount(tmp_path: P
         == (500, 1000, -500)
     # Each charge's refunds add up: 300 of one and 200 of the other are 500, in any order.
     a, b = charge_refunded("pi_a", 500, 300), charge_refunded("pi_b", 500, 200)
-    for n, order in enumerate(itertools.permutations([month, a, b])):
-        assert _ledger_after(tmp_path / f"{n}.sqlite3", list(order)) == \
-            (500, 1000, -500, [("in_parts", "partially_refunded")]), order
+    assert_every_order(tmp_path / "o", [], [month, a, b],
+                       (500, 1000, -500, [("in_parts", "partially_refunded")]))
     # A dispute on one part takes what the refunds left of the month, once.
     lost = dispute_event("closed", "lost", "pi_b", 500)
-    for n, order in enumerate(itertools.permutations([month, a, lost])):
-        assert _ledger_after(tmp_path / f"d{n}.sqlite3", list(order)) == \
-            (200, 1000, -800, [("in_parts", "dispute_lost")]), order
+    assert_every_order(tmp_path / "d", [], [month, a, lost],
+                       (200, 1000, -800, [("in_parts", "dispute_lost")]))
 
 
 def test_two_kiosks_accepting_one_partial_payment_agree_on_the_larger(tmp_path: Path) -> None:
@@ -846,12 +845,9 @@ def test_two_kiosks_accepting_one_partial_payment_agree_on_the_larger(tmp_path: 
 
     low, high = accepted("kiosk-2", 333), accepted("kiosk-3", 500)
     finished = np_event(np_payment(932, "finished"))
-    for n, order in enumerate(itertools.permutations([low, high])):
-        assert _ledger_after(tmp_path / f"{n}.sqlite3", [partly, *order]) == \
-            (500, 500, 0, [("932", "counted")]), order
-    for n, order in enumerate(itertools.permutations([low, high, finished])):
-        assert _ledger_after(tmp_path / f"f{n}.sqlite3", [partly, *order]) == \
-            (1000, 1000, 0, [("932", "counted")]), order
+    assert_every_order(tmp_path / "o", [partly], [low, high], (500, 500, 0, [("932", "counted")]))
+    assert_every_order(tmp_path / "f", [partly], [low, high, finished],
+                       (1000, 1000, 0, [("932", "counted")]))
 
 
 # --- concurrency ------------------------------------------------------------
