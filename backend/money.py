@@ -149,6 +149,7 @@ def format_money(minor: int, currency: str, *, cents: bool = True) -> str:
 # of the shipped languages (Latin, French no-break spaces, Arabic's ٫ and ٬, Swiss ').
 _AMOUNT_SEPARATORS = ".,'\u066b\u066c \u00a0\u202f"
 _SHOWN_NUMBER = re.compile(rf"(\d(?:[{_AMOUNT_SEPARATORS}]?\d)*)")
+_AROUND_AN_AMOUNT = " \u00a0\u202f\u200e\u200f\u061c"
 
 
 def shown_amount(text: object, minor: int, currency: str) -> str | None:
@@ -162,31 +163,41 @@ def shown_amount(text: object, minor: int, currency: str) -> str | None:
         return None
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
         return None
-    if (currency_symbol(currency) or currency.upper()).strip() not in text:
-        return None
     numbers = _SHOWN_NUMBER.findall(text)
-    rest = _SHOWN_NUMBER.sub("", text)
-    # One number, and no other numerals around it ("²", "½", "五").
-    if len(numbers) != 1 or any(unicodedata.numeric(c, None) is not None for c in rest):
+    # One number, in one script's digits (each script's zero is a code point of its own).
+    if len(numbers) != 1 or len({ord(c) - unicodedata.decimal(c) for c in numbers[0]
+                                 if c.isdecimal()}) != 1:
         return None
+    # Around the number: the currency's sign (or code) once, spaces and the marks that keep
+    # a number and its sign in order; no letters ("$25k", "CA$"), signs, other numerals,
+    # combining marks or overriding direction controls.
+    sign = (currency_symbol(currency) or currency.upper()).strip()
+    before, _, after = text.partition(numbers[0])
+    if (before + after).count(sign) != 1 or \
+            (before + after).replace(sign, "").strip(_AROUND_AN_AMOUNT):
+        return None
+    separators = re.findall(f"[{_AMOUNT_SEPARATORS}]", numbers[0])
     groups = re.split(f"[{_AMOUNT_SEPARATORS}]", numbers[0])
     digits = ["".join(str(unicodedata.decimal(c)) for c in group) for group in groups]
     places = exponent(currency)
 
-    def whole(parts: list[str]) -> int | None:
-        # "1234", "1,234", "1 234 567": a first group, then groups of three; or India's
-        # "12,34,567": groups of two before the last three.
+    def whole(parts: list[str], between: list[str]) -> int | None:
+        # "1234", "1,234", "1 234 567": a first group, then groups of three, all split by
+        # one kind of separator; or India's "12,34,567": twos before the last three.
         sizes = [len(part) for part in parts]
         western = all(size == 3 for size in sizes[1:]) and sizes[0] <= 3
         indian = sizes[-1] == 3 and all(size == 2 for size in sizes[1:-1]) and sizes[0] <= 2
-        return int("".join(parts)) if len(parts) == 1 or western or indian else None
+        if len(parts) > 1 and (len(set(between)) != 1 or not (western or indian)):
+            return None
+        return int("".join(parts))
 
     readings = set()
-    if places and len(digits) > 1 and len(digits[-1]) == places:
-        units = whole(digits[:-1])
+    if places and len(digits) > 1 and len(digits[-1]) == places and \
+            separators[-1] not in separators[:-1]:
+        units = whole(digits[:-1], separators[:-1])
         if units is not None:
             readings.add(units * 10 ** places + int(digits[-1]))
-    units = whole(digits)
+    units = whole(digits, separators)
     if units is not None:
         readings.add(units * 10 ** places)
     return text if minor in readings else None

@@ -194,6 +194,11 @@ def test_shown_amount_keeps_the_kiosks_text_for_the_amount_charged(text: str, mi
     # Other numerals around or inside the number, another currency, a mark between digits.
     ("$2½5.00", 2500), ("²$25.00", 2500), ("五$25", 2500), ("€25.00", 2500),
     ("$12\u200f34", 123400), ("$25 ($25)", 2500),
+    # Words, letters or signs around it, another dollar, an override or a combining mark
+    # that changes how it reads, two kinds of group separator, two scripts' digits.
+    ("$25k", 2500), ("$25 million", 2500), ("$1OO", 100), ("-$25", 2500), ("CA$25", 2500),
+    ("A$25", 2500), ("\u202e52$", 5200), ("$25\u0336", 2500), ("$1,234.567", 123456700),
+    ("$2\u0665", 2500), ("$$25", 2500),
 ])
 def test_shown_amount_refuses_text_that_is_not_the_amount(text: object, minor: int) -> None:
     assert money.shown_amount(text, minor, "usd") is None
