@@ -114,8 +114,11 @@ NOWPAYMENTS_STATUS = {
 
 # Where a dispute stands; each event can only move it up (closed ones are final).
 # "reinstated": the funds came back while the dispute is still open (not yet won or lost).
-DISPUTE_RANK = {None: 0, "inquiry": 1, "withdrawn": 2, "reinstated": 3, "won": 4, "lost": 4,
-                "closed": 4}
+# Lost outranks won: a dispute's events never say both, but a kiosk from before the
+# reinstated state recorded some lost disputes as won, and the `closed: lost` still to come
+# must correct them.
+DISPUTE_RANK = {None: 0, "inquiry": 1, "withdrawn": 2, "reinstated": 3, "won": 4,
+                "closed": 4, "lost": 5}
 # Where a dispute has the gift's funds out; won, closed or an inquiry, it takes nothing.
 DISPUTE_TAKES = ("withdrawn", "lost")
 
@@ -856,6 +859,11 @@ def _settle_card(donation: Donation, payment_intent: str, *, via: str,
     already = -sum(a for kind, _, a in entries if kind == "refund")
     mine_key = f"refund:stripe:{payment_intent}:"
     mine = -sum(a for kind, key, a in entries if kind == "refund" and key.startswith(mine_key))
+    # A kiosk from before this rule keyed a refund by the level Stripe reported and may
+    # have cut its amount (a dispute held the rest): the level still stands.
+    levels = [int(key[len(mine_key):]) for kind, key, _ in entries
+              if kind == "refund" and key.startswith(mine_key) and key[len(mine_key):].isdigit()]
+    refund_target = max([refund_target, *levels])
     refunds = min(gross, already - mine + max(refund_target, mine))
     room = gross - refunds
     holds = _dispute_holds(entries)

@@ -794,11 +794,31 @@ def test_a_refund_cut_by_an_older_kiosk_is_completed_not_dropped(tmp_path: Path)
         DisputeState.insert(dispute_id="dp_pi_cs_o", payment_ref="pi_cs_o", state="withdrawn",
                             state_rank=2, amount_minor=500).execute()
         ledger._add_entry(donation, "refund", -500, "refund:stripe:pi_cs_o:800", via="webhook")
-    # Upgraded, the kiosk hears the dispute won, then Stripe's retry of the refund.
+    # Upgraded, the kiosk hears the dispute won: the refund's level, 800, still stands
+    # (the key says it), so the gift keeps 200, as on a kiosk that heard it all anew...
     ledger.apply_event(dispute_event("closed", "won", "pi_cs_o", 500), via="relay")
-    ledger.apply_event(charge_refunded("pi_cs_o", 1000, 800), via="relay")
     assert total() == (200, 1)
     assert Donation.get().status == "partially_refunded"
+    # ...and Stripe's retry of the refund changes nothing.
+    ledger.apply_event(charge_refunded("pi_cs_o", 1000, 800), via="relay")
+    assert total() == (200, 1)
+
+
+def test_a_dispute_an_older_kiosk_took_for_won_is_lost_when_closed_lost(tmp_path: Path) -> None:
+    # Before the "reinstated" state, funds reinstated during review counted as a win.
+    open_fresh_database(tmp_path / "old.sqlite3")
+    ledger.apply_event(completed("cs_w", amount=1000), via="relay")
+    donation = Donation.get()
+    with db.database.atomic():
+        ledger._add_entry(donation, "dispute_withdrawn", -1000, "dispute:dp_pi_cs_w:withdrawn",
+                          via="webhook")
+        ledger._add_entry(donation, "dispute_reinstated", 1000, "dispute:dp_pi_cs_w:reinstated",
+                          via="webhook")
+        DisputeState.insert(dispute_id="dp_pi_cs_w", payment_ref="pi_cs_w", state="won",
+                            state_rank=3, amount_minor=1000).execute()
+    ledger.apply_event(dispute_event("closed", "lost", "pi_cs_w", 1000), via="relay")
+    assert total() == (0, 0)
+    assert Donation.get().status == "dispute_lost"
 
 
 def _month_paid_in_parts(invoice: str, parts: dict[str, int]) -> ProviderEvent:
