@@ -23,15 +23,16 @@ second, the attract screen refreshes its ticker every 0.5 s), so the workers run
 cycles than in four real hours. Clock-driven expiries do not fast-forward.
 
 Every tenth of the way (after every gift when there are fewer than ten), and at the end, the
-kiosk reports its RSS, threads, open file descriptors and the descriptors open on its database
-files (each SQLite connection holds the database and its
+kiosk reports its RSS, threads, Python's allocated blocks (`sys.getallocatedblocks`: Python
+objects left behind grow it, memory SQLite or Qt keep does not), open file descriptors and the
+descriptors open on its database files (each SQLite connection holds the database and its
 WAL) and how many of them are sockets, after a garbage collection. The verdict compares the
 end with the sample after the first tenth (warm-up: caches, the Stripe SDK, the first
 connections): threads and database handles must not grow at all; RSS by at most 5 MB or 3 %,
-whichever is larger; descriptors must not grow over the second half of the run (a leak of one
-per gift, or one per thousand, shows there), and any added after warm-up must be sockets: a
-provider's pool of kept-alive connections opens a second one the first time two workers ask
-that provider at once, which can happen any time (bounded by the pool, so not a leak).
+whichever is larger; descriptors other than sockets must not grow at all, and sockets by at
+most two: a provider's pool of kept-alive connections opens a second one the first time two
+workers ask that provider at once, which can happen at any point of a run (seen at gift 200
+of 900, and at the very end of 8,640), while a leaking socket grows without bound.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from kiosk_startup import CAMPAIGN, ROOT, Sandbox, child_env
 
 RSS_SLACK_MB = 5.0
 RSS_SLACK_RATIO = 0.03
+SOCKET_SLACK = 2  # pooled kept-alive connections a provider may add after warm-up
 
 # --quick: 6 gifts, each activity at least once. By number: 1 card and 2 crypto (with
 # webhooks), 3 card paid without one (the poller), 4 crypto abandoned (it stays open at
@@ -101,7 +103,8 @@ def sample(n):
     print("SAMPLE", {"gift": n, "t": time.time(), "rss_kb": int(status["VmRSS"].split()[0]),
                      "hwm_kb": int(status["VmHWM"].split()[0]),
                      "threads": int(status["Threads"]), "py_threads": threading.active_count(),
-                     "fds": fds, "db_fds": db, "sockets": sockets}, flush=True)
+                     "fds": fds, "db_fds": db, "sockets": sockets,
+                     "py_blocks": sys.getallocatedblocks()}, flush=True)
 state = {"n": 0, "step": "ready", "since": time.time(), "staff": 0, "cash": 0, "errors": 0,
          "cancelled": 0, "paid": 0, "paid_card": 0, "paid_crypto": 0, "paid_polled": 0,
          "donors": 0}
@@ -290,8 +293,8 @@ def soak(gifts: int, samples: int = 10, *, staff_every: int = 10, cash_every: in
 
 def verdict(samples: list[dict[str, Any]], done: dict[str, Any], errors: list[dict[str, Any]],
             elapsed: float, gifts: int) -> dict[str, Any]:
-    """Compare the end with the first sample after warm-up (a tenth of the way), and for
-    descriptors with the sample half way too (see the module's docstring)."""
+    """Compare the end with the first sample after warm-up (a tenth of the way); the growth
+    over the second half is reported beside it."""
     warm = next((s for s in samples if s["gift"] >= max(1, gifts // 10)), samples[0])
     half = next((s for s in samples if s["gift"] >= max(1, gifts // 2)), samples[0])
     end = samples[-1]
@@ -306,9 +309,9 @@ def verdict(samples: list[dict[str, Any]], done: dict[str, Any], errors: list[di
         "sockets": end["sockets"] - warm["sockets"],
         "fds_second_half": end["fds"] - half["fds"],
     }
+    other_fds = growth["fds"] - growth["sockets"]
     ok = (rss_growth_mb <= allowed_mb and growth["threads"] <= 0 and growth["db_fds"] <= 0
-          and growth["fds_second_half"] <= 0 and growth["fds"] <= max(0, growth["sockets"])
-          and done["paid"] > 0)
+          and other_fds <= 0 and growth["sockets"] <= SOCKET_SLACK and done["paid"] > 0)
     return {
         "gifts": gifts,
         "elapsed_s": round(elapsed, 1),
@@ -317,8 +320,8 @@ def verdict(samples: list[dict[str, Any]], done: dict[str, Any], errors: list[di
         "open_at_end": done["open"], "open_followed_up": done["followed_up"],
         "cancelled": done["cancelled"], "staff_visits": done["staff"],
         "cash_gifts": done["cash"], "errors": len(errors),
-        "samples": [{k: s[k] for k in ("gift", "rss_kb", "threads", "fds", "db_fds", "sockets")}
-                    for s in samples],
+        "samples": [{k: s[k] for k in ("gift", "rss_kb", "threads", "fds", "db_fds", "sockets",
+                                       "py_blocks")} for s in samples],
         "warm": {k: warm[k] for k in ("gift", "rss_kb", "threads", "fds", "db_fds")},
         "max_after_warm": {k: max(s[k] for s in after) for k in ("rss_kb", "threads", "fds", "db_fds")},
         "growth": growth,
@@ -365,10 +368,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{result['paid_without_webhook']} without a webhook (the poller's); "
               f"still open at the end: {result['open_at_end']}, followed up by the reconciler: "
               f"{result['open_followed_up']}")
-        print(f"{'gift':>6} {'RSS MB':>8} {'threads':>8} {'fds':>5} {'db fds':>7} {'sockets':>8}")
+        print(f"{'gift':>6} {'RSS MB':>8} {'threads':>8} {'fds':>5} {'db fds':>7} {'sockets':>8} "
+              f"{'Python blocks':>14}")
         for s in result["samples"]:
             print(f"{s['gift']:>6} {s['rss_kb'] / 1024:>8.1f} {s['threads']:>8} {s['fds']:>5} "
-                  f"{s['db_fds']:>7} {s['sockets']:>8}")
+                  f"{s['db_fds']:>7} {s['sockets']:>8} {s['py_blocks']:>14,}")
         g = result["growth"]
         print(f"growth after warm-up (gift {result['warm']['gift']}): RSS {g['rss_mb']:+.1f} MB "
               f"(allowed {result['rss_allowed_mb']}), threads {g['threads']:+d}, fds {g['fds']:+d} "
