@@ -782,18 +782,28 @@ def test_funds_reinstated_after_a_lost_dispute_does_not_win_it(tmp_path: Path) -
                        (0, 1000, -1000, [("cs_n", "dispute_lost")]))
 
 
+def as_an_older_kiosk_left_it(folder: Path, sid: str, dispute: tuple[str, int],
+                              entries: list[tuple[str, int, str]]) -> None:
+    """A 1000 Checkout gift `sid` with the entries and the dispute (its state and amount,
+    at the rank schema 3 stored) that the ledger before the settle rule wrote."""
+    open_fresh_database(folder / "old.sqlite3")
+    ledger.apply_event(completed(sid, amount=1000), via="relay")
+    donation = Donation.get()
+    state, amount = dispute
+    with db.database.atomic():
+        for kind, minor, key in entries:
+            ledger._add_entry(donation, kind, minor, key, via="webhook")
+        DisputeState.insert(dispute_id=f"dp_pi_{sid}", payment_ref=f"pi_{sid}", state=state,
+                            state_rank={"withdrawn": 2, "won": 3}[state],
+                            amount_minor=amount).execute()
+
+
 def test_a_refund_cut_by_an_older_kiosk_is_completed_not_dropped(tmp_path: Path) -> None:
     # What the ledger before the settle rule wrote when a refund of 800 was heard while a
     # dispute held 500 of a 1000 gift: the refund cut to the 500 left, keyed by its level.
-    open_fresh_database(tmp_path / "old.sqlite3")
-    ledger.apply_event(completed("cs_o", amount=1000), via="relay")
-    donation = Donation.get()
-    with db.database.atomic():
-        ledger._add_entry(donation, "dispute_withdrawn", -500, "dispute:dp_pi_cs_o:withdrawn",
-                          via="webhook")
-        DisputeState.insert(dispute_id="dp_pi_cs_o", payment_ref="pi_cs_o", state="withdrawn",
-                            state_rank=2, amount_minor=500).execute()
-        ledger._add_entry(donation, "refund", -500, "refund:stripe:pi_cs_o:800", via="webhook")
+    as_an_older_kiosk_left_it(tmp_path, "cs_o", ("withdrawn", 500), [
+        ("dispute_withdrawn", -500, "dispute:dp_pi_cs_o:withdrawn"),
+        ("refund", -500, "refund:stripe:pi_cs_o:800")])
     # Upgraded, the kiosk hears the dispute won: the refund's level, 800, still stands
     # (the key says it), so the gift keeps 200, as on a kiosk that heard it all anew...
     ledger.apply_event(dispute_event("closed", "won", "pi_cs_o", 500), via="relay")
@@ -806,16 +816,9 @@ def test_a_refund_cut_by_an_older_kiosk_is_completed_not_dropped(tmp_path: Path)
 
 def test_a_dispute_an_older_kiosk_took_for_won_is_lost_when_closed_lost(tmp_path: Path) -> None:
     # Before the "reinstated" state, funds reinstated during review counted as a win.
-    open_fresh_database(tmp_path / "old.sqlite3")
-    ledger.apply_event(completed("cs_w", amount=1000), via="relay")
-    donation = Donation.get()
-    with db.database.atomic():
-        ledger._add_entry(donation, "dispute_withdrawn", -1000, "dispute:dp_pi_cs_w:withdrawn",
-                          via="webhook")
-        ledger._add_entry(donation, "dispute_reinstated", 1000, "dispute:dp_pi_cs_w:reinstated",
-                          via="webhook")
-        DisputeState.insert(dispute_id="dp_pi_cs_w", payment_ref="pi_cs_w", state="won",
-                            state_rank=3, amount_minor=1000).execute()
+    as_an_older_kiosk_left_it(tmp_path, "cs_w", ("won", 1000), [
+        ("dispute_withdrawn", -1000, "dispute:dp_pi_cs_w:withdrawn"),
+        ("dispute_reinstated", 1000, "dispute:dp_pi_cs_w:reinstated")])
     ledger.apply_event(dispute_event("closed", "lost", "pi_cs_w", 1000), via="relay")
     assert total() == (0, 0)
     assert Donation.get().status == "dispute_lost"
